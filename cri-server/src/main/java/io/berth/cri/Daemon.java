@@ -1,0 +1,123 @@
+package io.berth.cri;
+
+import io.berth.cri.config.BerthConfig;
+import io.berth.cri.config.ConfigLoader;
+import io.berth.cri.metrics.CriMetrics;
+import io.berth.cri.metrics.MetricsEndpoint;
+import io.berth.cri.network.NoNetworkPlugin;
+import io.berth.cri.runtime.PodNetworkSettings;
+import io.berth.cri.runtime.RuntimeConfigHandler;
+import io.berth.cri.runtime.RuntimeReadiness;
+import io.berth.cri.runtime.RuntimeServiceAdapter;
+import io.berth.cri.runtime.StatusHandler;
+import io.berth.cri.runtime.UpdateRuntimeConfigHandler;
+import io.berth.cri.runtime.VersionHandler;
+import io.berth.cri.server.CriCallInterceptor;
+import io.berth.cri.server.CriServer;
+import io.berth.cri.server.StateDirLock;
+import io.berth.cri.util.UndoStack;
+import io.berth.proto.runtime.v1.ImageServiceGrpc;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * berthd's composition root: builds every component from the configuration, serves CRI on the
+ * socket, and takes it all down again. Lifecycle: {@link #start} once, {@link #stop} once.
+ */
+public final class Daemon {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  private final BerthConfig config;
+  private final StateDirLock lock;
+  private final CriServer server;
+  private final MetricsEndpoint metricsEndpoint;
+
+  private Daemon(BerthConfig config, StateDirLock lock, CriServer server, MetricsEndpoint metricsEndpoint) {
+    this.config = config;
+    this.lock = lock;
+    this.server = server;
+    this.metricsEndpoint = metricsEndpoint;
+  }
+
+  public static Daemon start(BerthConfig config, ConfigLoader loader) throws IOException {
+    try (UndoStack undo = new UndoStack()) {
+      createPrivateDir(config.rootDir());
+      createPrivateDir(config.stateDir());
+      StateDirLock lock = StateDirLock.acquire(config.stateDir());
+      undo.push("release state lock", lock::close);
+
+      CriMetrics metrics = new CriMetrics();
+      MetricsEndpoint metricsEndpoint = null;
+      if (config.metrics().enabled()) {
+        metricsEndpoint = MetricsEndpoint.start(metrics, config.metrics().address(), config.metrics().port());
+        undo.push("stop metrics endpoint", metricsEndpoint::close);
+        log.info("metrics endpoint=http://{}:{}/metrics", config.metrics().address(), metricsEndpoint.port());
+      }
+
+      PodNetworkSettings podNetwork = new PodNetworkSettings();
+      var runtimeService =
+          new RuntimeServiceAdapter(
+              new VersionHandler(),
+              new StatusHandler(
+                  new RuntimeReadiness(config.runtime()),
+                  new NoNetworkPlugin(),
+                  config,
+                  loader.renderJson(config),
+                  podNetwork),
+              new RuntimeConfigHandler(config.runtime().cgroupDriver()),
+              new UpdateRuntimeConfigHandler(podNetwork));
+      // Every ImageService RPC answers UNIMPLEMENTED until the image store lands.
+      var imageService = new ImageServiceGrpc.ImageServiceImplBase() {};
+
+      CriServer server =
+          CriServer.start(
+              config.socketPath(),
+              List.of(runtimeService, imageService),
+              new CriCallInterceptor(metrics),
+              config.server().maxMessageBytes());
+      undo.commit();
+      log.info(
+          "berthd {} serving socket={} root={} state={} startup_ms={}",
+          BerthVersion.version(),
+          config.socket(),
+          config.root(),
+          config.state(),
+          millisSinceProcessStart());
+      return new Daemon(config, lock, server, metricsEndpoint);
+    }
+  }
+
+  /** Graceful stop: no new calls, in-flight calls get the configured grace, then resources go. */
+  public void stop() throws IOException, InterruptedException {
+    long grace = Duration.ofSeconds(config.server().shutdownGraceSeconds()).toMillis();
+    log.info("berthd stopping grace_ms={}", grace);
+    server.shutdown(grace);
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
+    lock.close();
+    log.info("berthd stopped");
+  }
+
+  private static void createPrivateDir(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      // 0711: only root lists it, while container processes of any user may still traverse it.
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+    }
+  }
+
+  private static long millisSinceProcessStart() {
+    return ProcessHandle.current()
+        .info()
+        .startInstant()
+        .map(start -> Duration.between(start, Instant.now()).toMillis())
+        .orElse(-1L);
+  }
+}

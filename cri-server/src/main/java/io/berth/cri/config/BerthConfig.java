@@ -1,0 +1,141 @@
+package io.berth.cri.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The effective berthd configuration: built-in defaults, overlaid by the TOML file, overlaid by
+ * command-line flags. Every setting has a default here, so berthd needs no file at all.
+ */
+public record BerthConfig(
+    String root,
+    String state,
+    String socket,
+    String logLevel,
+    Server server,
+    Runtime runtime,
+    Network network,
+    Metrics metrics) {
+
+  public static final String DEFAULT_CONFIG_FILE = "/etc/berth/config.toml";
+
+  public BerthConfig {
+    requireAbsolute("root", root);
+    requireAbsolute("state", state);
+    requireAbsolute("socket", socket);
+    LogLevels.require(logLevel);
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(runtime, "runtime");
+    Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(metrics, "metrics");
+  }
+
+  /** The built-in defaults. */
+  public static BerthConfig defaults() {
+    return new BerthConfig(
+        "/var/lib/berth",
+        "/run/berth",
+        "/run/berth/berth.sock",
+        "info",
+        new Server(10, 16 * 1024 * 1024),
+        new Runtime(CgroupDriver.CGROUPFS, "runc", defaultHandlers()),
+        new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin")),
+        new Metrics("127.0.0.1", 0));
+  }
+
+  private static Map<String, String> defaultHandlers() {
+    Map<String, String> handlers = new LinkedHashMap<>();
+    handlers.put("runc", "/usr/sbin/runc");
+    handlers.put("crun", "/usr/bin/crun");
+    return handlers;
+  }
+
+  @JsonIgnore
+  public Path rootDir() {
+    return Path.of(root);
+  }
+
+  @JsonIgnore
+  public Path stateDir() {
+    return Path.of(state);
+  }
+
+  @JsonIgnore
+  public Path socketPath() {
+    return Path.of(socket);
+  }
+
+  public BerthConfig withPaths(String root, String state, String socket) {
+    return new BerthConfig(root, state, socket, logLevel, server, runtime, network, metrics);
+  }
+
+  public BerthConfig withLogLevel(String level) {
+    return new BerthConfig(root, state, socket, level, server, runtime, network, metrics);
+  }
+
+  /** gRPC server behaviour. */
+  public record Server(int shutdownGraceSeconds, int maxMessageBytes) {
+    public Server {
+      if (shutdownGraceSeconds < 0) {
+        throw new IllegalArgumentException("server.shutdown_grace_seconds must be >= 0");
+      }
+      if (maxMessageBytes < 1024) {
+        throw new IllegalArgumentException("server.max_message_bytes must be >= 1024");
+      }
+    }
+  }
+
+  /** OCI runtime handlers (name to binary) and the cgroup manager berthd drives. */
+  public record Runtime(CgroupDriver cgroupDriver, String defaultHandler, Map<String, String> handlers) {
+    public Runtime {
+      Objects.requireNonNull(cgroupDriver, "runtime.cgroup_driver");
+      handlers = Map.copyOf(Objects.requireNonNull(handlers, "runtime.handlers"));
+      if (!handlers.containsKey(defaultHandler)) {
+        throw new IllegalArgumentException(
+            "runtime.default_handler '" + defaultHandler + "' is not one of runtime.handlers " + handlers.keySet());
+      }
+    }
+  }
+
+  /** Where CNI network configurations and plugin binaries live. */
+  public record Network(String cniConfDir, List<String> cniBinDirs) {
+    public Network {
+      requireAbsolute("network.cni_conf_dir", cniConfDir);
+      cniBinDirs = List.copyOf(Objects.requireNonNull(cniBinDirs, "network.cni_bin_dirs"));
+    }
+  }
+
+  /** The Prometheus endpoint; port 0 keeps it off. */
+  public record Metrics(String address, int port) {
+    public Metrics {
+      Objects.requireNonNull(address, "metrics.address");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("metrics.port must be within 0..65535, got " + port);
+      }
+    }
+
+    @JsonIgnore
+    public boolean enabled() {
+      return port != 0;
+    }
+  }
+
+  /** Cgroup manager, as the kubelet must also be configured. */
+  public enum CgroupDriver {
+    @JsonProperty("cgroupfs")
+    CGROUPFS,
+    @JsonProperty("systemd")
+    SYSTEMD
+  }
+
+  private static void requireAbsolute(String key, String value) {
+    if (value == null || !value.startsWith("/")) {
+      throw new IllegalArgumentException(key + " must be an absolute path, got '" + value + "'");
+    }
+  }
+}

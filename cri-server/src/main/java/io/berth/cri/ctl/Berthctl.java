@@ -1,0 +1,84 @@
+package io.berth.cri.ctl;
+
+import io.berth.cri.client.CriClient;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code berthctl}: a small operator CLI on the CRI client. Commands and flags follow crictl's
+ * names so that muscle memory carries over.
+ */
+@Command(
+    name = "berthctl",
+    mixinStandardHelpOptions = true,
+    description = "Talk to a CRI runtime (berthd by default) over its unix socket.",
+    subcommands = {VersionCommand.class, InfoCommand.class})
+public final class Berthctl {
+  static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";
+
+  @Option(names = {"-r", "--runtime-endpoint"}, paramLabel = "ENDPOINT",
+      description = "Runtime endpoint (default: $CONTAINER_RUNTIME_ENDPOINT or " + DEFAULT_ENDPOINT + ").")
+  String runtimeEndpoint;
+
+  @Option(names = {"-i", "--image-endpoint"}, paramLabel = "ENDPOINT",
+      description = "Image endpoint (default: $IMAGE_SERVICE_ENDPOINT or the runtime endpoint).")
+  String imageEndpoint;
+
+  @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "10",
+      description = "Deadline of each call in seconds (default: ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
+
+  public static void main(String[] args) {
+    CommandLine commandLine = new CommandLine(new Berthctl());
+    commandLine.setExecutionExceptionHandler(
+        (error, cmd, parsed) -> {
+          if (error instanceof StatusRuntimeException e) {
+            System.err.println("berthctl: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            return 1;
+          }
+          if (error instanceof IllegalArgumentException) {
+            System.err.println("berthctl: " + error.getMessage());
+            return 2;
+          }
+          throw error;
+        });
+    System.exit(commandLine.execute(args));
+  }
+
+  String runtimeEndpoint() {
+    if (runtimeEndpoint != null) {
+      return runtimeEndpoint;
+    }
+    String fromEnv = System.getenv("CONTAINER_RUNTIME_ENDPOINT");
+    return fromEnv != null && !fromEnv.isBlank() ? fromEnv : DEFAULT_ENDPOINT;
+  }
+
+  String imageEndpoint() {
+    if (imageEndpoint != null) {
+      return imageEndpoint;
+    }
+    String fromEnv = System.getenv("IMAGE_SERVICE_ENDPOINT");
+    return fromEnv != null && !fromEnv.isBlank() ? fromEnv : runtimeEndpoint();
+  }
+
+  long timeoutMillis() {
+    return timeoutSeconds * 1000;
+  }
+
+  /** Base of subcommands that talk to the runtime endpoint. */
+  abstract static class RuntimeCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand Berthctl berthctl;
+
+    @Override
+    public Integer call() throws Exception {
+      try (CriClient client = CriClient.connect(berthctl.runtimeEndpoint())) {
+        return run(client);
+      }
+    }
+
+    abstract int run(CriClient client) throws Exception;
+  }
+}

@@ -1,0 +1,93 @@
+package io.berth.cri.server;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC server on berthd's unix socket (mode 0660, owned by root). Calls run on virtual
+ * threads, because handlers block on disks, registries and runc. Lifecycle: {@link #start},
+ * then {@link #shutdown} once.
+ */
+public final class CriServer {
+  private final Path socket;
+  private final Server server;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ExecutorService executor;
+
+  private CriServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor) {
+    this.socket = socket;
+    this.server = server;
+    this.boss = boss;
+    this.workers = workers;
+    this.executor = executor;
+  }
+
+  /**
+   * Binds {@code socket} and serves {@code services}. The caller must hold the state-dir lock: a
+   * socket file found here is then known to be left over from a crashed run and is replaced.
+   */
+  public static CriServer start(
+      Path socket, List<BindableService> services, CriCallInterceptor interceptor, int maxMessageBytes)
+      throws IOException {
+    Files.createDirectories(socket.getParent());
+    Files.deleteIfExists(socket);
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+            .channelType(EpollServerDomainSocketChannel.class)
+            .bossEventLoopGroup(boss)
+            .workerEventLoopGroup(workers)
+            .executor(executor)
+            .maxInboundMessageSize(maxMessageBytes);
+    for (BindableService service : services) {
+      builder.addService(ServerInterceptors.intercept(service, interceptor));
+    }
+    Server server = builder.build();
+    try {
+      server.start();
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+    } catch (IOException | RuntimeException e) {
+      server.shutdownNow();
+      boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      executor.shutdownNow();
+      Files.deleteIfExists(socket);
+      throw e;
+    }
+    return new CriServer(socket, server, boss, workers, executor);
+  }
+
+  /**
+   * Stops accepting calls, lets in-flight calls finish for up to {@code grace}, then cancels the
+   * rest and removes the socket file.
+   */
+  public void shutdown(long graceMillis) throws IOException, InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+      server.shutdownNow();
+      server.awaitTermination(1, TimeUnit.SECONDS);
+    }
+    executor.shutdownNow();
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2, TimeUnit.SECONDS);
+    Files.deleteIfExists(socket);
+  }
+}
