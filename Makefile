@@ -1,0 +1,63 @@
+# berth: two commands matter. `make run` serves CRI on /run/berth/berth.sock; `make test`
+# installs what is missing, builds and runs every test. See README.md.
+SHELL := /bin/bash
+JAVA_HOME := /usr/lib/jvm/temurin-25-jdk-amd64
+export JAVA_HOME
+MVN := mvn -B -ntp -Dstyle.color=never
+
+# What berth's tests and benchmark drive for real (Debian 12 package names).
+DEB_PACKAGES := runc crun conmon catatonit containernetworking-plugins docker-registry skopeo \
+                umoci busybox-static iproute2 iptables containerd apache2-utils maven
+
+LAUNCHER := cri-server/src/main/launcher/launcher.sh
+
+.PHONY: all deps build run test unit-test integration-test bench clean
+
+all: build
+
+## deps: apt-get install (as root) the Debian packages that are missing; idempotent.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $$missing \
+	    || { apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; }; \
+	else echo "deps: all present"; fi
+	@test -x $(JAVA_HOME)/bin/java || { echo "deps: Java 25 is expected at $(JAVA_HOME)"; exit 1; }
+
+## build: compile every module and leave bin/berthd and bin/berthctl.
+build:
+	$(MVN) -q install -DskipTests
+	@mkdir -p bin
+	@sed 's/@MAIN@/io.berth.cri.Berthd/' $(LAUNCHER) > bin/berthd
+	@sed 's/@MAIN@/io.berth.cri.ctl.Berthctl/' $(LAUNCHER) > bin/berthctl
+	@chmod 0755 bin/berthd bin/berthctl
+
+bin/berthd:
+	$(MAKE) build
+
+## run: berthd in the foreground on its built-in defaults (root required).
+run: bin/berthd
+	exec bin/berthd
+
+## test: deps, build, then every unit and integration test.
+test: deps build
+	$(MVN) test -Dberth.home=$(CURDIR)
+
+unit-test: build
+	$(MVN) test -pl '!integration-tests'
+
+integration-test: build
+	$(MVN) test -pl integration-tests -Dberth.home=$(CURDIR)
+
+## bench: the same CRI calls against berthd and Debian's containerd; prints medians and ratios.
+bench: deps build
+	$(MVN) -q test-compile exec:java -pl integration-tests -Dberth.home=$(CURDIR) \
+	  -Dexec.mainClass=io.berth.it.bench.SideBySideBench -Dexec.classpathScope=test
+
+clean:
+	$(MVN) -q clean
+	rm -rf bin
