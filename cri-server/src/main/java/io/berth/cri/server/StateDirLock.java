@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,8 @@ public final class StateDirLock implements AutoCloseable {
     FileLock lock;
     try {
       lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null; // held by this very JVM: just as taken
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;

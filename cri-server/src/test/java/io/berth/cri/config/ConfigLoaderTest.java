@@ -1,0 +1,120 @@
+package io.berth.cri.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private final ConfigLoader loader = new ConfigLoader();
+
+  @Test
+  void missingDefaultFileGivesBuiltInDefaults(@TempDir Path dir) {
+    BerthConfig config = loader.load(dir.resolve("absent.toml"), false);
+    assertThat(config).isEqualTo(BerthConfig.defaults());
+    assertThat(config.socket()).isEqualTo("/run/berth/berth.sock");
+    assertThat(config.runtime().cgroupDriver()).isEqualTo(BerthConfig.CgroupDriver.CGROUPFS);
+    assertThat(config.metrics().enabled()).isFalse();
+  }
+
+  @Test
+  void missingNamedFileIsAnError(@TempDir Path dir) {
+    Path file = dir.resolve("absent.toml");
+    assertThatThrownBy(() -> loader.load(file, true))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void fileOverridesOnlyWhatItNames(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.toml");
+    Files.writeString(file, """
+        root = "/srv/berth"
+        [metrics]
+        port = 9464
+        [runtime]
+        cgroup_driver = "systemd"
+        """);
+    BerthConfig config = loader.load(file, true);
+    assertThat(config.root()).isEqualTo("/srv/berth");
+    assertThat(config.state()).isEqualTo("/run/berth");
+    assertThat(config.metrics().port()).isEqualTo(9464);
+    assertThat(config.metrics().address()).isEqualTo("127.0.0.1");
+    assertThat(config.runtime().cgroupDriver()).isEqualTo(BerthConfig.CgroupDriver.SYSTEMD);
+    assertThat(config.runtime().handlers()).containsKeys("runc", "crun");
+  }
+
+  @Test
+  void handlersTableReplacesTheDefaults() {
+    BerthConfig config = loader.parse("t.toml", """
+        [runtime]
+        default_handler = "crun"
+        [runtime.handlers]
+        crun = "/usr/local/bin/crun"
+        """);
+    assertThat(config.runtime().handlers()).isEqualTo(Map.of("crun", "/usr/local/bin/crun"));
+  }
+
+  @Test
+  void unknownTopLevelKeyNamesFileAndKey() {
+    assertThatThrownBy(() -> loader.parse("/etc/berth/config.toml", "sockett = \"/x\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config /etc/berth/config.toml: unknown key 'sockett'");
+  }
+
+  @Test
+  void unknownNestedKeyNamesItsFullPath() {
+    assertThatThrownBy(() -> loader.parse("c.toml", "[metrics]\nprot = 1\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config c.toml: unknown key 'metrics.prot'");
+  }
+
+  @Test
+  void malformedTomlIsReported() {
+    assertThatThrownBy(() -> loader.parse("c.toml", "root = \n[[["))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config c.toml: malformed TOML");
+  }
+
+  @Test
+  void wrongTypeNamesTheKey() {
+    assertThatThrownBy(() -> loader.parse("c.toml", "[metrics]\nport = \"many\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config c.toml: key 'metrics.port'");
+  }
+
+  @Test
+  void invalidValueGivesTheReason() {
+    assertThatThrownBy(() -> loader.parse("c.toml", "root = \"relative/dir\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("config c.toml")
+        .hasMessageContaining("root must be an absolute path");
+    assertThatThrownBy(() -> loader.parse("c.toml", "[runtime]\ncgroup_driver = \"cgroupv3\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("runtime.cgroup_driver");
+    assertThatThrownBy(() -> loader.parse("c.toml", "log_level = \"loud\"\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("log_level must be one of");
+  }
+
+  @Test
+  void renderedConfigParsesBackToTheSameValue() {
+    BerthConfig custom =
+        loader.parse("c.toml", "state = \"/run/other\"\n[network]\ncni_bin_dirs = [\"/a\", \"/b\"]\n");
+    String rendered = loader.render(custom);
+    assertThat(loader.parse("rendered", rendered)).isEqualTo(custom);
+    assertThat(rendered).contains("cgroup_driver = 'cgroupfs'");
+  }
+
+  @Test
+  void jsonRenderingUsesSnakeCaseKeys() {
+    assertThat(loader.renderJson(BerthConfig.defaults()))
+        .contains("\"cgroup_driver\":\"cgroupfs\"")
+        .contains("\"shutdown_grace_seconds\":10");
+  }
+}
