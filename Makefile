@@ -7,7 +7,7 @@ MVN := mvn -B -ntp -Dstyle.color=never
 
 # What berth's tests and benchmark drive for real (Debian 12 package names).
 DEB_PACKAGES := runc crun conmon catatonit containernetworking-plugins docker-registry skopeo \
-                umoci busybox-static iproute2 iptables containerd apache2-utils maven
+                umoci busybox-static iproute2 iptables containerd apache2-utils zstd maven
 
 LAUNCHER := cri-server/src/main/launcher/launcher.sh
 

@@ -27,10 +27,10 @@ import sun.misc.Signal;
     description = "berth: a CRI runtime for Kubernetes nodes.",
     subcommands = Berthd.ConfigCommand.class)
 public final class Berthd implements Callable<Integer> {
-  /** Exit code for an unusable configuration. */
-  static final int EXIT_CONFIG = 2;
-  /** Exit code when another berthd owns the state directory. */
-  static final int EXIT_ALREADY_RUNNING = 3;
+  /** Exit code for an unusable configuration (sysexits EX_CONFIG). */
+  static final int EXIT_CONFIG = 78;
+  /** Exit code when another berthd owns the state directory (sysexits EX_TEMPFAIL). */
+  static final int EXIT_ALREADY_RUNNING = 75;
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "TOML configuration file (default: " + BerthConfig.DEFAULT_CONFIG_FILE + ", optional).")
