@@ -4,7 +4,10 @@ import io.berth.cri.config.BerthConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Decides RuntimeReady: the default OCI runtime handler's binary must be present and executable. */
+/**
+ * Decides RuntimeReady: the default OCI runtime handler's binary must be present and
+ * executable. One stat of a local file, cheap enough for Status to run inline.
+ */
 public final class RuntimeReadiness {
   private final String handler;
   private final Path binary;

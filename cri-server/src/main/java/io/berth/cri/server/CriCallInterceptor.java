@@ -92,6 +92,9 @@ public final class CriCallInterceptor implements ServerInterceptor {
   }
 
   private static void logCall(String method, Status status, long elapsedNanos) {
+    if (status.isOk() && !log.isDebugEnabled()) {
+      return; // the kubelet polls several times a second: keep the OK path free of formatting
+    }
     String line = "rpc method={} code={} duration_ms={}{}";
     String duration = String.format("%.3f", elapsedNanos / 1e6);
     String detail = status.getDescription() == null ? "" : " message=\"" + status.getDescription() + "\"";

@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC server on berthd's unix socket (mode 0660, owned by root). Calls run on virtual
- * threads, because handlers block on disks, registries and runc. Lifecycle: {@link #start},
- * then {@link #shutdown} once.
+ * threads, because handlers block on disks, registries and runc; the few RPCs answered from
+ * memory run inline instead (see {@link InlineCallExecutor}). Lifecycle: {@link #start}, then
+ * {@link #shutdown} once.
  */
 public final class CriServer {
   private final Path socket;
@@ -56,6 +57,7 @@ public final class CriServer {
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
             .executor(executor)
+            .callExecutor(new InlineCallExecutor())
             .maxInboundMessageSize(maxMessageBytes);
     for (BindableService service : services) {
       builder.addService(ServerInterceptors.intercept(service, interceptor));

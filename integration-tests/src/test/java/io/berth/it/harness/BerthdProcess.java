@@ -60,8 +60,7 @@ public final class BerthdProcess implements AutoCloseable {
           "--config", config.toString(),
           "--root", workDir.resolve("root").toString(),
           "--state", stateDir.toString(),
-          "--socket", socket.toString(),
-          "--log-level", "debug"));
+          "--socket", socket.toString()));
       command.addAll(List.of(extraArgs));
       Process process = new ProcessBuilder(command)
           .redirectErrorStream(true)

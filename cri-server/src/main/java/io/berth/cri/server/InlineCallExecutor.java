@@ -1,0 +1,29 @@
+package io.berth.cri.server;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
+import java.util.Set;
+import java.util.concurrent.Executor;
+
+/**
+ * Runs the RPCs that are answered from memory directly on the transport thread, skipping the
+ * hand-off to a virtual thread; everything else gets the server's default executor. Only RPCs
+ * that never block (no disk, no process, no lock held by a slow path) may be listed here: a
+ * blocking call on a transport thread would stall every connection sharing it.
+ */
+final class InlineCallExecutor implements ServerCallExecutorSupplier {
+  static final Set<String> INLINE_RPCS =
+      Set.of(
+          "runtime.v1.RuntimeService/Version",
+          "runtime.v1.RuntimeService/Status",
+          "runtime.v1.RuntimeService/RuntimeConfig",
+          "runtime.v1.RuntimeService/UpdateRuntimeConfig");
+
+  private static final Executor DIRECT = Runnable::run;
+
+  @Override
+  public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
+    return INLINE_RPCS.contains(call.getMethodDescriptor().getFullMethodName()) ? DIRECT : null;
+  }
+}

@@ -1,0 +1,131 @@
+package io.berth.it.harness;
+
+import io.berth.cri.client.CriClient;
+import io.berth.proto.runtime.v1.VersionRequest;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's containerd (1.6, built-in CRI plugin) on a private root, state and socket, for
+ * side-by-side benchmarks only. Its CRI config sets restrict_oom_score_adj, since these machines
+ * lack CAP_SYS_RESOURCE, and points CNI at an empty private directory.
+ */
+public final class ContainerdProcess implements AutoCloseable {
+  private final Process process;
+  private final Path socket;
+  private final Path log;
+  private CriClient client;
+
+  private ContainerdProcess(Process process, Path socket, Path log) {
+    this.process = process;
+    this.socket = socket;
+    this.log = log;
+  }
+
+  public static ContainerdProcess start(Path dir) {
+    try {
+      Files.createDirectories(dir.resolve("cni"));
+      Path socket = dir.resolve("containerd.sock");
+      String config = """
+          version = 2
+          root = "%1$s/root"
+          state = "%1$s/state"
+          disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+                              "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.devmapper",
+                              "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+          [grpc]
+            address = "%2$s"
+          [ttrpc]
+            address = "%2$s.ttrpc"
+          [plugins."io.containerd.grpc.v1.cri"]
+            restrict_oom_score_adj = true
+            stream_server_address = "127.0.0.1"
+            stream_server_port = "0"
+            [plugins."io.containerd.grpc.v1.cri".containerd]
+              snapshotter = "overlayfs"
+            [plugins."io.containerd.grpc.v1.cri".cni]
+              bin_dir = "/usr/lib/cni"
+              conf_dir = "%1$s/cni"
+            [plugins."io.containerd.grpc.v1.cri".registry]
+              config_path = "%1$s/certs.d"
+          """.formatted(dir, socket);
+      Path configFile = dir.resolve("config.toml");
+      Files.writeString(configFile, config);
+      Path log = dir.resolve("containerd.log");
+      Process process = new ProcessBuilder("/usr/bin/containerd", "--config", configFile.toString())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .start();
+      ContainerdProcess containerd = new ContainerdProcess(process, socket, log);
+      containerd.awaitServing();
+      return containerd;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void awaitServing() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("containerd exited " + process.exitValue() + ": " + logText());
+      }
+      if (Files.exists(socket)) {
+        try {
+          client().runtime(2000).version(VersionRequest.getDefaultInstance());
+          return;
+        } catch (StatusRuntimeException notYet) {
+          // CRI plugin still starting
+        }
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    close();
+    throw new IllegalStateException("containerd did not serve CRI within 60 s: " + logText());
+  }
+
+  public synchronized CriClient client() {
+    if (client == null) {
+      client = CriClient.connect("unix://" + socket);
+    }
+    return client;
+  }
+
+  public String logText() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (client != null) {
+        client.close();
+        client = null;
+      }
+    }
+    if (process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
