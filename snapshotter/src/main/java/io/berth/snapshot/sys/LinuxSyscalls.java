@@ -1,0 +1,449 @@
+package io.berth.snapshot.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+
+/**
+ * {@link Syscalls} on the real kernel, through the FFM API and glibc. Each call captures errno
+ * right after the call returns. Stateless and thread-safe.
+ */
+public final class LinuxSyscalls implements Syscalls {
+  private static final long SYS_MOVE_MOUNT = 429;
+  private static final long SYS_FSOPEN = 430;
+  private static final long SYS_FSCONFIG = 431;
+  private static final long SYS_FSMOUNT = 432;
+  private static final long SYS_OPENAT2 = 437;
+  private static final long FSCONFIG_SET_STRING = 1;
+  private static final long FSCONFIG_CMD_CREATE = 6;
+  private static final long FSOPEN_CLOEXEC = 1;
+  private static final long FSMOUNT_CLOEXEC = 1;
+  private static final long MOUNT_ATTR_RDONLY = 1;
+  private static final long MOVE_MOUNT_F_EMPTY_PATH = 4;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+  private static final MethodHandle OPENAT =
+      handle("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
+  private static final MethodHandle SYSCALL4 =
+      handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
+  private static final MethodHandle SYSCALL_FSOPEN =
+      handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
+  private static final MethodHandle SYSCALL_FSCONFIG =
+      handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
+  private static final MethodHandle SYSCALL_FSMOUNT =
+      handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+  private static final MethodHandle SYSCALL_MOVE_MOUNT =
+      handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
+  private static final MethodHandle MKDIRAT =
+      handle("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+  private static final MethodHandle MKNODAT =
+      handle("mknodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), -1);
+  private static final MethodHandle SYMLINKAT =
+      handle("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), -1);
+  private static final MethodHandle LINKAT =
+      handle("linkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), -1);
+  private static final MethodHandle UNLINKAT =
+      handle("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+  private static final MethodHandle FCHOWN =
+      handle("fchown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle FCHOWNAT =
+      handle("fchownat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle FCHMOD =
+      handle("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle FCHMODAT =
+      handle("fchmodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle FUTIMENS =
+      handle("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1);
+  private static final MethodHandle UTIMENSAT =
+      handle("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), -1);
+  private static final MethodHandle FSETXATTR =
+      handle("fsetxattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+  private static final MethodHandle LSETXATTR =
+      handle("lsetxattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+  private static final MethodHandle LGETXATTR =
+      handle("lgetxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), -1);
+  private static final MethodHandle WRITE =
+      handle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+  private static final MethodHandle CLOSE =
+      handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle MOUNT =
+      handle("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
+  private static final MethodHandle UMOUNT2 =
+      handle("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+
+  private static MethodHandle handle(String name, FunctionDescriptor descriptor, int firstVariadic) {
+    MemorySegment symbol = LINKER.defaultLookup().find(name)
+        .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+    Linker.Option capture = Linker.Option.captureCallState("errno");
+    return firstVariadic < 0
+        ? LINKER.downcallHandle(symbol, descriptor, capture)
+        : LINKER.downcallHandle(symbol, descriptor, capture, Linker.Option.firstVariadicArg(firstVariadic));
+  }
+
+  private static int errno(MemorySegment capture) {
+    return (int) ERRNO.get(capture, 0L);
+  }
+
+  private static void check(long result, MemorySegment capture, String call, String subject) throws SyscallException {
+    if (result < 0) {
+      throw new SyscallException(call, subject, errno(capture));
+    }
+  }
+
+  private static RuntimeException unexpected(Throwable t) {
+    if (t instanceof RuntimeException r) {
+      return r;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return new IllegalStateException(t);
+  }
+
+  @Override
+  public int openat2(int dirfd, String path, int flags, int mode, long resolve) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment how = arena.allocate(24, 8);
+      how.set(JAVA_LONG, 0, flags & 0xffffffffL);
+      how.set(JAVA_LONG, 8, mode);
+      how.set(JAVA_LONG, 16, resolve);
+      long fd = (long) SYSCALL4.invokeExact(capture, SYS_OPENAT2, (long) dirfd, arena.allocateFrom(path), how, 24L);
+      check(fd, capture, "openat2", path);
+      return (int) fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public int openat(int dirfd, String path, int flags, int mode) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      int fd = (int) OPENAT.invokeExact(capture, dirfd, arena.allocateFrom(path), flags, mode);
+      check(fd, capture, "openat", path);
+      return fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void mkdirat(int dirfd, String name, int mode) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) MKDIRAT.invokeExact(capture, dirfd, arena.allocateFrom(name), mode), capture, "mkdirat", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void mknodat(int dirfd, String name, int mode, long device) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) MKNODAT.invokeExact(capture, dirfd, arena.allocateFrom(name), mode, device), capture, "mknodat", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void symlinkat(String target, int dirfd, String name) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) SYMLINKAT.invokeExact(capture, arena.allocateFrom(target), dirfd, arena.allocateFrom(name)),
+          capture, "symlinkat", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void linkat(int oldDirfd, String oldName, int newDirfd, String newName) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) LINKAT.invokeExact(capture, oldDirfd, arena.allocateFrom(oldName), newDirfd,
+          arena.allocateFrom(newName), 0), capture, "linkat", newName + " -> " + oldName);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void unlinkat(int dirfd, String name, int flags) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) UNLINKAT.invokeExact(capture, dirfd, arena.allocateFrom(name), flags), capture, "unlinkat", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void fchown(int fd, long uid, long gid) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) FCHOWN.invokeExact(capture, fd, (int) uid, (int) gid), capture, "fchown", "fd " + fd);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void fchownat(int dirfd, String name, long uid, long gid, int flags) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) FCHOWNAT.invokeExact(capture, dirfd, arena.allocateFrom(name), (int) uid, (int) gid, flags),
+          capture, "fchownat", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void fchmod(int fd, int mode) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) FCHMOD.invokeExact(capture, fd, mode), capture, "fchmod", "fd " + fd);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void fchmodat(int dirfd, String name, int mode) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) FCHMODAT.invokeExact(capture, dirfd, arena.allocateFrom(name), mode, 0), capture, "fchmodat", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  private static MemorySegment timespecs(Arena arena, long seconds, long nanos) {
+    MemorySegment times = arena.allocate(32, 8);
+    times.set(JAVA_LONG, 0, seconds);
+    times.set(JAVA_LONG, 8, nanos);
+    times.set(JAVA_LONG, 16, seconds);
+    times.set(JAVA_LONG, 24, nanos);
+    return times;
+  }
+
+  @Override
+  public void futimens(int fd, long seconds, long nanos) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) FUTIMENS.invokeExact(capture, fd, timespecs(arena, seconds, nanos)), capture, "futimens", "fd " + fd);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void utimensat(int dirfd, String name, long seconds, long nanos, int flags) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) UTIMENSAT.invokeExact(capture, dirfd, arena.allocateFrom(name), timespecs(arena, seconds, nanos), flags),
+          capture, "utimensat", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void fsetxattr(int fd, String name, byte[] value) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment data = arena.allocate(Math.max(1, value.length));
+      MemorySegment.copy(value, 0, data, JAVA_BYTE, 0, value.length);
+      check((int) FSETXATTR.invokeExact(capture, fd, arena.allocateFrom(name), data, (long) value.length, 0),
+          capture, "fsetxattr", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void lsetxattr(String path, String name, byte[] value) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment data = arena.allocate(Math.max(1, value.length));
+      MemorySegment.copy(value, 0, data, JAVA_BYTE, 0, value.length);
+      check((int) LSETXATTR.invokeExact(capture, arena.allocateFrom(path), arena.allocateFrom(name), data,
+          (long) value.length, 0), capture, "lsetxattr", path + " " + name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public byte[] lgetxattr(String path, String name) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment data = arena.allocate(4096);
+      long size = (long) LGETXATTR.invokeExact(capture, arena.allocateFrom(path), arena.allocateFrom(name), data, 4096L);
+      if (size < 0) {
+        int errno = errno(capture);
+        if (errno == Errno.ENODATA || errno == Errno.EOPNOTSUPP) {
+          return null;
+        }
+        throw new SyscallException("lgetxattr", path + " " + name, errno);
+      }
+      return data.asSlice(0, size).toArray(JAVA_BYTE);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void writeFully(int fd, MemorySegment buffer, long length) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      long done = 0;
+      while (done < length) {
+        long n = (long) WRITE.invokeExact(capture, fd, buffer.asSlice(done), length - done);
+        if (n < 0) {
+          int errno = errno(capture);
+          if (errno == 4) { // EINTR
+            continue;
+          }
+          throw new SyscallException("write", "fd " + fd, errno);
+        }
+        done += n;
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void close(int fd) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      int ignored = (int) CLOSE.invokeExact(capture, fd);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void mount(String source, String target, String type, long flags, String data) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment typeSegment = type == null ? MemorySegment.NULL : arena.allocateFrom(type);
+      MemorySegment dataSegment = data == null ? MemorySegment.NULL : arena.allocateFrom(data);
+      check((int) MOUNT.invokeExact(capture, arena.allocateFrom(source), arena.allocateFrom(target), typeSegment,
+          flags, dataSegment), capture, "mount", type + " " + source + " on " + target);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void mountOverlayLayerwise(String target, List<String> lowerDirs, String upperDir, String workDir,
+      boolean readOnly) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      long fsfd = (long) SYSCALL_FSOPEN.invokeExact(capture, SYS_FSOPEN, arena.allocateFrom("overlay"), FSOPEN_CLOEXEC);
+      check(fsfd, capture, "fsopen", "overlay");
+      long mountFd = -1;
+      try {
+        for (String lower : lowerDirs) {
+          fsconfig(arena, capture, fsfd, FSCONFIG_SET_STRING, "lowerdir+", lower);
+        }
+        if (upperDir != null) {
+          fsconfig(arena, capture, fsfd, FSCONFIG_SET_STRING, "upperdir", upperDir);
+          fsconfig(arena, capture, fsfd, FSCONFIG_SET_STRING, "workdir", workDir);
+        }
+        fsconfig(arena, capture, fsfd, FSCONFIG_CMD_CREATE, null, null);
+        mountFd = (long) SYSCALL_FSMOUNT.invokeExact(capture, SYS_FSMOUNT, fsfd, FSMOUNT_CLOEXEC,
+            readOnly ? MOUNT_ATTR_RDONLY : 0L);
+        check(mountFd, capture, "fsmount", target);
+        long moved = (long) SYSCALL_MOVE_MOUNT.invokeExact(capture, SYS_MOVE_MOUNT, mountFd, arena.allocateFrom(""),
+            (long) AT_FDCWD, arena.allocateFrom(target), MOVE_MOUNT_F_EMPTY_PATH);
+        check(moved, capture, "move_mount", target);
+      } finally {
+        if (mountFd >= 0) {
+          close((int) mountFd);
+        }
+        close((int) fsfd);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  private static void fsconfig(Arena arena, MemorySegment capture, long fsfd, long command, String key, String value)
+      throws Throwable {
+    MemorySegment keySegment = key == null ? MemorySegment.NULL : arena.allocateFrom(key);
+    MemorySegment valueSegment = value == null ? MemorySegment.NULL : arena.allocateFrom(value);
+    long result = (long) SYSCALL_FSCONFIG.invokeExact(capture, SYS_FSCONFIG, fsfd, command, keySegment, valueSegment, 0L);
+    check(result, capture, "fsconfig", key == null ? "create" : key + "=" + value);
+  }
+
+  @Override
+  public void umount2(String target, int flags) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) UMOUNT2.invokeExact(capture, arena.allocateFrom(target), flags), capture, "umount2", target);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+}
