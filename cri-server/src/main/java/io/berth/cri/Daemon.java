@@ -16,7 +16,6 @@ import io.berth.cri.server.CriCallInterceptor;
 import io.berth.cri.server.CriServer;
 import io.berth.cri.server.StateDirLock;
 import io.berth.cri.util.UndoStack;
-import io.berth.proto.runtime.v1.ImageServiceGrpc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,12 +37,15 @@ public final class Daemon {
   private final StateDirLock lock;
   private final CriServer server;
   private final MetricsEndpoint metricsEndpoint;
+  private final ImageSubsystem images;
 
-  private Daemon(BerthConfig config, StateDirLock lock, CriServer server, MetricsEndpoint metricsEndpoint) {
+  private Daemon(BerthConfig config, StateDirLock lock, CriServer server, MetricsEndpoint metricsEndpoint,
+      ImageSubsystem images) {
     this.config = config;
     this.lock = lock;
     this.server = server;
     this.metricsEndpoint = metricsEndpoint;
+    this.images = images;
   }
 
   public static Daemon start(BerthConfig config, ConfigLoader loader) throws IOException {
@@ -73,8 +75,9 @@ public final class Daemon {
                   podNetwork),
               new RuntimeConfigHandler(config.runtime().cgroupDriver()),
               new UpdateRuntimeConfigHandler(podNetwork));
-      // Every ImageService RPC answers UNIMPLEMENTED until the image store lands.
-      var imageService = new ImageServiceGrpc.ImageServiceImplBase() {};
+      ImageSubsystem images = ImageSubsystem.open(config);
+      undo.push("close image store", images::close);
+      var imageService = images.service();
 
       CriServer server =
           CriServer.start(
@@ -90,7 +93,7 @@ public final class Daemon {
           config.root(),
           config.state(),
           millisSinceProcessStart());
-      return new Daemon(config, lock, server, metricsEndpoint);
+      return new Daemon(config, lock, server, metricsEndpoint, images);
     }
   }
 
@@ -99,6 +102,7 @@ public final class Daemon {
     long grace = Duration.ofSeconds(config.server().shutdownGraceSeconds()).toMillis();
     log.info("berthd stopping grace_ms={}", grace);
     server.shutdown(grace);
+    images.close();
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
     }

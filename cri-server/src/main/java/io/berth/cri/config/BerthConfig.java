@@ -20,7 +20,9 @@ public record BerthConfig(
     Server server,
     Runtime runtime,
     Network network,
-    Metrics metrics) {
+    Metrics metrics,
+    Registry registry,
+    Images images) {
 
   public static final String DEFAULT_CONFIG_FILE = "/etc/berth/config.toml";
 
@@ -33,6 +35,8 @@ public record BerthConfig(
     Objects.requireNonNull(runtime, "runtime");
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(registry, "registry");
+    Objects.requireNonNull(images, "images");
   }
 
   /** The built-in defaults. */
@@ -45,7 +49,9 @@ public record BerthConfig(
         new Server(10, 16 * 1024 * 1024),
         new Runtime(CgroupDriver.CGROUPFS, "runc", defaultHandlers()),
         new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin")),
-        new Metrics("127.0.0.1", 0));
+        new Metrics("127.0.0.1", 0),
+        new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, Map.of()),
+        new Images(List.of(), 60));
   }
 
   private static Map<String, String> defaultHandlers() {
@@ -71,11 +77,11 @@ public record BerthConfig(
   }
 
   public BerthConfig withPaths(String root, String state, String socket) {
-    return new BerthConfig(root, state, socket, logLevel, server, runtime, network, metrics);
+    return new BerthConfig(root, state, socket, logLevel, server, runtime, network, metrics, registry, images);
   }
 
   public BerthConfig withLogLevel(String level) {
-    return new BerthConfig(root, state, socket, level, server, runtime, network, metrics);
+    return new BerthConfig(root, state, socket, level, server, runtime, network, metrics, registry, images);
   }
 
   /** gRPC server behaviour. */
@@ -122,6 +128,42 @@ public record BerthConfig(
     @JsonIgnore
     public boolean enabled() {
       return port != 0;
+    }
+  }
+
+  /**
+   * How images are pulled: per-registry hosts (mirrors, plain HTTP, CA) in containerd's
+   * {@code hosts.toml} layout under {@code config_path}, the platform picked from indexes,
+   * parallel downloads, the stall timeout, and default credentials per registry host.
+   */
+  public record Registry(String configPath, String platform, int maxConcurrentDownloads, int stallTimeoutSeconds,
+      int connectTimeoutSeconds, Map<String, Auth> auths) {
+    public Registry {
+      requireAbsolute("registry.config_path", configPath);
+      Objects.requireNonNull(platform, "registry.platform");
+      if (platform.split("/").length < 2) {
+        throw new IllegalArgumentException("registry.platform must be os/architecture[/variant], got '" + platform + "'");
+      }
+      if (maxConcurrentDownloads < 1) {
+        throw new IllegalArgumentException("registry.max_concurrent_downloads must be >= 1");
+      }
+      if (stallTimeoutSeconds < 1 || connectTimeoutSeconds < 1) {
+        throw new IllegalArgumentException("registry.stall_timeout_seconds and connect_timeout_seconds must be >= 1");
+      }
+      auths = Map.copyOf(Objects.requireNonNull(auths, "registry.auths"));
+    }
+  }
+
+  /** Default credentials for one registry host: username and password, or {@code auth} (base64 user:password). */
+  public record Auth(String username, String password, String auth) {}
+
+  /** Images kept from image GC ({@code pinned}), and how often active snapshots are measured. */
+  public record Images(List<String> pinned, int usageIntervalSeconds) {
+    public Images {
+      pinned = List.copyOf(Objects.requireNonNull(pinned, "images.pinned"));
+      if (usageIntervalSeconds < 1) {
+        throw new IllegalArgumentException("images.usage_interval_seconds must be >= 1");
+      }
     }
   }
 

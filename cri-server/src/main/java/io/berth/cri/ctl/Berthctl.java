@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
     name = "berthctl",
     mixinStandardHelpOptions = true,
     description = "Talk to a CRI runtime (berthd by default) over its unix socket.",
-    subcommands = {VersionCommand.class, InfoCommand.class})
+    subcommands = {VersionCommand.class, InfoCommand.class, PullCommand.class, ImagesCommand.class,
+        InspectImageCommand.class, RemoveImageCommand.class, ImageFsInfoCommand.class})
 public final class Berthctl {
   static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";
 
@@ -27,7 +28,7 @@ public final class Berthctl {
       description = "Image endpoint (default: $IMAGE_SERVICE_ENDPOINT or the runtime endpoint).")
   String imageEndpoint;
 
-  @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "10",
+  @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "600",
       description = "Deadline of each call in seconds (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
@@ -66,6 +67,20 @@ public final class Berthctl {
 
   long timeoutMillis() {
     return timeoutSeconds * 1000;
+  }
+
+  /** Base of subcommands that talk to the image endpoint. */
+  abstract static class ImageCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand Berthctl berthctl;
+
+    @Override
+    public Integer call() throws Exception {
+      try (CriClient client = CriClient.connect(berthctl.imageEndpoint())) {
+        return run(client);
+      }
+    }
+
+    abstract int run(CriClient client) throws Exception;
   }
 
   /** Base of subcommands that talk to the runtime endpoint. */

@@ -6,6 +6,8 @@ import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;
 import io.berth.cri.error.UnavailableException;
+import io.berth.image.ImageException;
+import io.berth.snapshot.SnapshotException;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -19,11 +21,34 @@ public final class ErrorMapper {
       case StatusRuntimeException e -> e.getStatus();
       case StatusException e -> e.getStatus();
       case BerthException e -> domainStatus(e).withDescription(e.getMessage()).withCause(e);
+      case ImageException e -> imageStatus(e).withDescription(e.getMessage()).withCause(e);
+      case SnapshotException e -> snapshotStatus(e).withDescription(e.getMessage()).withCause(e);
       case IllegalArgumentException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage()).withCause(e);
       default ->
           Status.INTERNAL
               .withDescription("internal error: " + error.getClass().getSimpleName() + ": " + error.getMessage())
               .withCause(error);
+    };
+  }
+
+  private static Status imageStatus(ImageException error) {
+    return switch (error) {
+      case ImageException.InvalidReference e -> Status.INVALID_ARGUMENT;
+      case ImageException.NotFound e -> Status.NOT_FOUND;
+      case ImageException.Unauthenticated e -> Status.UNAUTHENTICATED;
+      case ImageException.Unavailable e -> Status.UNAVAILABLE;
+      case ImageException.InvalidContent e -> Status.INVALID_ARGUMENT;
+      case ImageException.StorageFailure e -> Status.INTERNAL;
+    };
+  }
+
+  private static Status snapshotStatus(SnapshotException error) {
+    return switch (error) {
+      case SnapshotException.NotFound e -> Status.NOT_FOUND;
+      case SnapshotException.AlreadyExists e -> Status.ALREADY_EXISTS;
+      case SnapshotException.InUse e -> Status.FAILED_PRECONDITION;
+      case SnapshotException.InvalidLayer e -> Status.INVALID_ARGUMENT;
+      case SnapshotException.StorageFailure e -> Status.INTERNAL;
     };
   }
 

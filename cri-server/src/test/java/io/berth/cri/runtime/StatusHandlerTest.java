@@ -28,7 +28,7 @@ class StatusHandlerTest {
     BerthConfig d = BerthConfig.defaults();
     return new BerthConfig(d.root(), d.state(), d.socket(), d.logLevel(), d.server(),
         new BerthConfig.Runtime(BerthConfig.CgroupDriver.CGROUPFS, "runc", Map.of("runc", binary.toString())),
-        d.network(), d.metrics());
+        d.network(), d.metrics(), d.registry(), d.images());
   }
 
   @Test

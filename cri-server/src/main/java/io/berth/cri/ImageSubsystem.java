@@ -1,0 +1,82 @@
+package io.berth.cri;
+
+import io.berth.cri.config.BerthConfig;
+import io.berth.cri.image.ImageFsInfoHandler;
+import io.berth.cri.image.ImageServiceAdapter;
+import io.berth.cri.image.ImageStatusHandler;
+import io.berth.cri.image.ListImagesHandler;
+import io.berth.cri.image.PullImageHandler;
+import io.berth.cri.image.RemoveImageHandler;
+import io.berth.image.content.LocalContentStore;
+import io.berth.image.oci.Platform;
+import io.berth.image.pull.ImagePuller;
+import io.berth.image.registry.Credentials;
+import io.berth.image.registry.RegistryClient;
+import io.berth.image.registry.RegistryHosts;
+import io.berth.image.store.ImageGarbageCollector;
+import io.berth.image.store.ImageStore;
+import io.berth.snapshot.apply.LayerApplier;
+import io.berth.snapshot.overlay.OverlaySnapshotter;
+import io.berth.snapshot.sys.LinuxSyscalls;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The image side of berthd, wired from the configuration: content store ({@code <root>/content}),
+ * snapshots ({@code <root>/snapshots}), image records ({@code <root>/images}), the registry
+ * client, the puller and the collector, and the ImageService built on them. Closed once.
+ */
+final class ImageSubsystem implements AutoCloseable {
+  private final OverlaySnapshotter snapshots;
+  private final RegistryClient registry;
+  private final ImagePuller puller;
+  private final ImageServiceAdapter service;
+
+  private ImageSubsystem(OverlaySnapshotter snapshots, RegistryClient registry, ImagePuller puller,
+      ImageServiceAdapter service) {
+    this.snapshots = snapshots;
+    this.registry = registry;
+    this.puller = puller;
+    this.service = service;
+  }
+
+  static ImageSubsystem open(BerthConfig config) {
+    Path root = config.rootDir();
+    BerthConfig.Registry registryConfig = config.registry();
+    Map<String, Credentials> auths = new HashMap<>();
+    registryConfig.auths().forEach((host, auth) ->
+        auths.put(host, Credentials.of(auth.username(), auth.password(), auth.auth(), null, null)));
+    LinuxSyscalls sys = new LinuxSyscalls();
+    var content = new LocalContentStore(root.resolve("content"));
+    var snapshots = new OverlaySnapshotter(root.resolve("snapshots"),
+        Duration.ofSeconds(config.images().usageIntervalSeconds()));
+    var images = new ImageStore(root.resolve("images"), config.images().pinned());
+    var registry = new RegistryClient(RegistryHosts.load(Path.of(registryConfig.configPath()), auths),
+        Duration.ofSeconds(registryConfig.connectTimeoutSeconds()), Duration.ofSeconds(registryConfig.stallTimeoutSeconds()));
+    var gcLock = new ReentrantReadWriteLock();
+    var puller = new ImagePuller(registry, content, snapshots, new LayerApplier(sys), images,
+        Platform.parse(registryConfig.platform()), registryConfig.maxConcurrentDownloads(), gcLock);
+    var collector = new ImageGarbageCollector(images, content, snapshots, gcLock);
+    var service = new ImageServiceAdapter(
+        new PullImageHandler(puller),
+        new ImageStatusHandler(images),
+        new ListImagesHandler(images),
+        new RemoveImageHandler(images, collector),
+        new ImageFsInfoHandler(content, snapshots, root));
+    return new ImageSubsystem(snapshots, registry, puller, service);
+  }
+
+  ImageServiceAdapter service() {
+    return service;
+  }
+
+  @Override
+  public void close() {
+    puller.close();
+    registry.close();
+    snapshots.close();
+  }
+}

@@ -1,0 +1,62 @@
+package io.berth.cri.image;
+
+import io.berth.proto.runtime.v1.ImageFsInfoRequest;
+import io.berth.proto.runtime.v1.ImageFsInfoResponse;
+import io.berth.proto.runtime.v1.ImageServiceGrpc;
+import io.berth.proto.runtime.v1.ImageStatusRequest;
+import io.berth.proto.runtime.v1.ImageStatusResponse;
+import io.berth.proto.runtime.v1.ListImagesRequest;
+import io.berth.proto.runtime.v1.ListImagesResponse;
+import io.berth.proto.runtime.v1.PullImageRequest;
+import io.berth.proto.runtime.v1.PullImageResponse;
+import io.berth.proto.runtime.v1.RemoveImageRequest;
+import io.berth.proto.runtime.v1.RemoveImageResponse;
+import io.grpc.stub.StreamObserver;
+
+/** The gRPC face of the ImageService: hands each RPC to its handler (StreamImages stays unimplemented). */
+public final class ImageServiceAdapter extends ImageServiceGrpc.ImageServiceImplBase {
+  private final PullImageHandler pull;
+  private final ImageStatusHandler status;
+  private final ListImagesHandler list;
+  private final RemoveImageHandler remove;
+  private final ImageFsInfoHandler fsInfo;
+
+  public ImageServiceAdapter(PullImageHandler pull, ImageStatusHandler status, ListImagesHandler list,
+      RemoveImageHandler remove, ImageFsInfoHandler fsInfo) {
+    this.pull = pull;
+    this.status = status;
+    this.list = list;
+    this.remove = remove;
+    this.fsInfo = fsInfo;
+  }
+
+  @Override
+  public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> response) {
+    reply(response, pull.handle(request));
+  }
+
+  @Override
+  public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> response) {
+    reply(response, status.handle(request));
+  }
+
+  @Override
+  public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> response) {
+    reply(response, list.handle(request));
+  }
+
+  @Override
+  public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> response) {
+    reply(response, remove.handle(request));
+  }
+
+  @Override
+  public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> response) {
+    reply(response, fsInfo.handle(request));
+  }
+
+  private static <T> void reply(StreamObserver<T> response, T message) {
+    response.onNext(message);
+    response.onCompleted();
+  }
+}

@@ -1,0 +1,34 @@
+package io.berth.cri.image;
+
+import io.berth.cri.error.InvalidArgumentException;
+import io.berth.image.pull.ImagePuller;
+import io.berth.image.ref.Digest;
+import io.berth.image.registry.Credentials;
+import io.berth.image.store.ImageRecord;
+import io.berth.proto.runtime.v1.AuthConfig;
+import io.berth.proto.runtime.v1.PullImageRequest;
+import io.berth.proto.runtime.v1.PullImageResponse;
+
+/** Handles PullImage: pulls the reference with the request's credentials; returns the image ID. */
+public final class PullImageHandler {
+  private final ImagePuller puller;
+
+  public PullImageHandler(ImagePuller puller) {
+    this.puller = puller;
+  }
+
+  public PullImageResponse handle(PullImageRequest request) {
+    String reference = request.getImage().getImage();
+    if (reference.isEmpty()) {
+      throw new InvalidArgumentException("PullImage needs image.image, the reference to pull");
+    }
+    if (Digest.looksLikeDigest(reference)) {
+      throw new InvalidArgumentException("cannot pull '" + reference + "': an image ID names no registry");
+    }
+    AuthConfig auth = request.getAuth();
+    Credentials credentials = Credentials.of(auth.getUsername(), auth.getPassword(), auth.getAuth(),
+        auth.getIdentityToken(), auth.getRegistryToken());
+    ImageRecord image = puller.pull(reference, credentials);
+    return PullImageResponse.newBuilder().setImageRef(image.id()).build();
+  }
+}

@@ -1,0 +1,445 @@
+package io.berth.image.pull;
+
+import io.berth.image.ImageException;
+import io.berth.image.content.ContentStore;
+import io.berth.image.content.Ingest;
+import io.berth.image.oci.Descriptor;
+import io.berth.image.oci.ImageConfig;
+import io.berth.image.oci.Manifest;
+import io.berth.image.oci.MediaTypes;
+import io.berth.image.oci.Platform;
+import io.berth.image.ref.Digest;
+import io.berth.image.ref.ImageReference;
+import io.berth.image.registry.Credentials;
+import io.berth.image.registry.RegistryClient;
+import io.berth.image.registry.RegistryClient.FetchedManifest;
+import io.berth.image.registry.RegistryHosts.Endpoint;
+import io.berth.image.store.ImageRecord;
+import io.berth.image.store.ImageStore;
+import io.berth.snapshot.SnapshotException;
+import io.berth.snapshot.Snapshotter;
+import io.berth.snapshot.apply.LayerApplier;
+import io.berth.snapshot.overlay.OverlaySnapshotter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Pulls an image: resolves the reference (mirrors first), picks the platform from an index,
+ * fetches the config, downloads missing layers in parallel (bounded across all pulls) through
+ * digest verification into the content store, unpacks each into a snapshot as soon as it and
+ * its parent are ready, and records the image only once everything is verified and unpacked.
+ * Concurrent pulls of one image, one blob or one layer stack share the work. A failed pull
+ * removes the snapshots and blobs it created. Image GC takes the write side of {@code gcLock};
+ * pulls hold the read side, so GC never deletes what a pull is about to reference. Thread-safe.
+ */
+public final class ImagePuller implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ImagePuller.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int BLOB_ATTEMPTS = 3;
+
+  private final RegistryClient registry;
+  private final ContentStore content;
+  private final Snapshotter snapshots;
+  private final LayerApplier applier;
+  private final ImageStore images;
+  private final Platform platform;
+  private final Semaphore downloadSlots;
+  private final ReadWriteLock gcLock;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final SingleFlight<ImageRecord> imagePulls = new SingleFlight<>();
+  private final SingleFlight<Boolean> blobTransfers = new SingleFlight<>();
+  private final SingleFlight<Boolean> unpacks = new SingleFlight<>();
+
+  public ImagePuller(RegistryClient registry, ContentStore content, Snapshotter snapshots, LayerApplier applier,
+      ImageStore images, Platform platform, int maxConcurrentDownloads, ReadWriteLock gcLock) {
+    this.registry = registry;
+    this.content = content;
+    this.snapshots = snapshots;
+    this.applier = applier;
+    this.images = images;
+    this.platform = platform;
+    this.downloadSlots = new Semaphore(Math.max(1, maxConcurrentDownloads));
+    this.gcLock = gcLock;
+  }
+
+  /** Pulls {@code reference} and returns the image as recorded. */
+  public ImageRecord pull(String reference, Credentials credentials) {
+    ImageReference ref = ImageReference.parse(reference);
+    return imagePulls.run(ref.toString(), () -> {
+      gcLock.readLock().lock();
+      try {
+        return pullLocked(ref, credentials);
+      } finally {
+        gcLock.readLock().unlock();
+      }
+    });
+  }
+
+  private ImageRecord pullLocked(ImageReference ref, Credentials credentials) {
+    long started = System.nanoTime();
+    FetchedManifest top = registry.manifest(ref, ref.manifestReference(), credentials);
+    ImageRecord unchanged = knownImage(ref, top.digest(), List.of(top.digest()));
+    if (unchanged != null) {
+      return unchanged;
+    }
+    List<String> manifestDigests = new ArrayList<>(List.of(top.digest().toString()));
+    Manifest manifest = parse(ref, top);
+    FetchedManifest chosen = top;
+    if (MediaTypes.INDEXES.contains(mediaType(top, manifest))) {
+      Descriptor entry = selectPlatform(ref, manifest);
+      chosen = registry.manifest(ref, entry.digest(), credentials);
+      manifest = parse(ref, chosen);
+      if (!MediaTypes.MANIFESTS.contains(mediaType(chosen, manifest))) {
+        throw new ImageException.InvalidContent("index entry " + entry.digest() + " of " + ref + " is not an image manifest");
+      }
+      manifestDigests.add(chosen.digest().toString());
+      unchanged = knownImage(ref, top.digest(), List.of(top.digest(), chosen.digest()));
+      if (unchanged != null) {
+        return unchanged;
+      }
+    }
+    validate(ref, manifest);
+
+    try (PullUndo undo = new PullUndo()) {
+      storeSmall(ref, chosen, top, undo);
+      Descriptor configDescriptor = manifest.config();
+      byte[] configBytes = fetchSmallBlob(ref, chosen.endpoint(), configDescriptor, credentials, undo);
+      ImageConfig config = parseConfig(ref, configBytes);
+      List<Descriptor> layers = manifest.layers();
+      if (config.diffIds().size() != layers.size()) {
+        throw new ImageException.InvalidContent("image " + ref + " has " + layers.size() + " layers but its config lists "
+            + config.diffIds().size() + " diff IDs");
+      }
+      List<String> chainIds = ChainIds.of(config.diffIds());
+      unpackLayers(ref, chosen.endpoint(), layers, config.diffIds(), chainIds, credentials, undo);
+
+      long size = configDescriptor.size() + layers.stream().mapToLong(Descriptor::size).sum();
+      ImageRecord record = images.add(new ImageRecord(configDescriptor.digest(),
+          ref.tag() != null ? List.of(ref.tagged()) : List.of(),
+          List.of(ref.withDigest(top.digest())), size, manifestDigests,
+          layers.stream().map(Descriptor::digest).toList(), chainIds, config, false));
+      undo.commit();
+      log.info("pulled image={} id={} layers={} bytes={} duration_ms={}", ref, record.id(), layers.size(), size,
+          (System.nanoTime() - started) / 1_000_000);
+      return record;
+    }
+  }
+
+  /** An image already resolved from this very manifest: only its references are added. */
+  private ImageRecord knownImage(ImageReference ref, Digest topDigest, List<Digest> manifests) {
+    for (Digest manifest : manifests.reversed()) {
+      var known = images.findByManifest(manifest);
+      if (known.isPresent() && snapshotsPresent(known.get())) {
+        ImageRecord image = known.get();
+        return images.add(image.withReferences(
+            ref.tag() != null ? List.of(ref.tagged()) : List.of(),
+            List.of(ref.withDigest(topDigest)),
+            manifests.stream().map(Digest::toString).toList()));
+      }
+    }
+    return null;
+  }
+
+  private boolean snapshotsPresent(ImageRecord image) {
+    try {
+      return image.topChainId() == null || snapshots.stat(image.topChainId()) != null;
+    } catch (SnapshotException.NotFound e) {
+      return false;
+    }
+  }
+
+  private static String mediaType(FetchedManifest fetched, Manifest manifest) {
+    if (manifest.mediaType() != null && !manifest.mediaType().isEmpty()) {
+      return manifest.mediaType();
+    }
+    if (!fetched.mediaType().isEmpty() && !fetched.mediaType().equals("application/json")) {
+      return fetched.mediaType();
+    }
+    // Neither says: an index has "manifests", an image manifest has "config".
+    return manifest.manifests().isEmpty() ? MediaTypes.OCI_MANIFEST : MediaTypes.OCI_INDEX;
+  }
+
+  private static Manifest parse(ImageReference ref, FetchedManifest fetched) {
+    String served = fetched.mediaType();
+    if (served.equals(MediaTypes.DOCKER_SCHEMA1) || served.equals(MediaTypes.DOCKER_SCHEMA1_SIGNED)) {
+      throw new ImageException.InvalidContent("image " + ref + " uses a Docker schema 1 manifest, which berth does not support");
+    }
+    Manifest manifest;
+    try {
+      manifest = JSON.readValue(fetched.content(), Manifest.class);
+    } catch (RuntimeException e) {
+      throw new ImageException.InvalidContent("manifest " + fetched.digest() + " of " + ref + " is not valid JSON: " + e.getMessage(), e);
+    }
+    if (manifest.schemaVersion() != 2) {
+      throw new ImageException.InvalidContent("manifest of " + ref + " has schemaVersion " + manifest.schemaVersion()
+          + "; only schema 2 (OCI and Docker) is supported");
+    }
+    String type = mediaType(fetched, manifest);
+    if (!MediaTypes.MANIFESTS.contains(type) && !MediaTypes.INDEXES.contains(type)) {
+      throw new ImageException.InvalidContent("manifest of " + ref + " has unsupported media type " + type);
+    }
+    return manifest;
+  }
+
+  private Descriptor selectPlatform(ImageReference ref, Manifest index) {
+    List<Descriptor> candidates = index.manifests().stream()
+        .filter(d -> platform.accepts(d.platform()))
+        .filter(d -> d.mediaType() == null || MediaTypes.MANIFESTS.contains(d.mediaType()))
+        .toList();
+    if (candidates.isEmpty()) {
+      List<String> offered = index.manifests().stream()
+          .map(d -> d.platform() == null ? "unknown" : d.platform().toString()).toList();
+      throw new ImageException.NotFound("image " + ref + " has no manifest for platform " + platform + " (it offers " + offered + ")");
+    }
+    return candidates.stream()
+        .filter(d -> platform.variant() != null && platform.variant().equals(d.platform().variant()))
+        .findFirst()
+        .orElse(candidates.getFirst());
+  }
+
+  private static void validate(ImageReference ref, Manifest manifest) {
+    if (manifest.config() == null || !MediaTypes.CONFIGS.contains(manifest.config().mediaType())) {
+      throw new ImageException.InvalidContent("manifest of " + ref + " has no image config (config media type "
+          + (manifest.config() == null ? "missing" : manifest.config().mediaType()) + ")");
+    }
+    Digest.parse(manifest.config().digest());
+    for (Descriptor layer : manifest.layers()) {
+      if (!MediaTypes.LAYERS.contains(layer.mediaType())) {
+        throw new ImageException.InvalidContent("image " + ref + " has layer " + layer.digest()
+            + " of unsupported media type " + layer.mediaType());
+      }
+      Digest.parse(layer.digest());
+      if (layer.size() < 0) {
+        throw new ImageException.InvalidContent("layer " + layer.digest() + " of " + ref + " has a negative size");
+      }
+    }
+  }
+
+  private static ImageConfig parseConfig(ImageReference ref, byte[] bytes) {
+    try {
+      return JSON.readValue(bytes, ImageConfig.class);
+    } catch (RuntimeException e) {
+      throw new ImageException.InvalidContent("config of " + ref + " is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private void storeSmall(ImageReference ref, FetchedManifest chosen, FetchedManifest top, PullUndo undo) {
+    for (FetchedManifest m : List.of(top, chosen)) {
+      if (!content.contains(m.digest())) {
+        content.put(m.digest(), m.content());
+        undo.createdBlobs.add(m.digest());
+      }
+    }
+  }
+
+  private byte[] fetchSmallBlob(ImageReference ref, Endpoint endpoint, Descriptor descriptor, Credentials credentials,
+      PullUndo undo) {
+    Digest digest = Digest.parse(descriptor.digest());
+    if (descriptor.size() > RegistryClient.MAX_MANIFEST_BYTES) {
+      throw new ImageException.InvalidContent("config " + digest + " of " + ref + " is " + descriptor.size()
+          + " bytes, over the " + RegistryClient.MAX_MANIFEST_BYTES + "-byte limit");
+    }
+    if (!content.contains(digest)) {
+      download(ref, endpoint, descriptor, credentials, undo);
+    }
+    return content.read(digest);
+  }
+
+  /** Downloads missing layers in parallel, unpacking each in order as soon as it is there. */
+  private void unpackLayers(ImageReference ref, Endpoint endpoint, List<Descriptor> layers, List<String> diffIds,
+      List<String> chainIds, Credentials credentials, PullUndo undo) {
+    int firstMissing = layers.size();
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      if (!snapshotExists(chainIds.get(i))) {
+        firstMissing = i;
+      } else {
+        break; // this chain exists, so every chain below it does too
+      }
+    }
+    if (firstMissing == layers.size()) {
+      return;
+    }
+    long total = layers.subList(firstMissing, layers.size()).stream().mapToLong(Descriptor::size).sum();
+    AtomicLong done = new AtomicLong();
+    List<Future<?>> downloads = new ArrayList<>();
+    for (int i = firstMissing; i < layers.size(); i++) {
+      Descriptor layer = layers.get(i);
+      downloads.add(executor.submit(() -> {
+        if (!content.contains(Digest.parse(layer.digest()))) {
+          download(ref, endpoint, layer, credentials, undo);
+        }
+        return null;
+      }));
+    }
+    undo.downloads.addAll(downloads);
+    for (int i = firstMissing; i < layers.size(); i++) {
+      awaitDownload(downloads.get(i - firstMissing));
+      Descriptor layer = layers.get(i);
+      String parent = i == 0 ? null : chainIds.get(i - 1);
+      String chainId = chainIds.get(i);
+      String diffId = diffIds.get(i);
+      boolean created = unpacks.run(chainId, () -> unpack(layer, parent, chainId, diffId));
+      if (created) {
+        undo.createdSnapshots.add(chainId);
+      }
+      long bytes = done.addAndGet(layer.size());
+      log.info("pull progress image={} layers={}/{} bytes={}/{}", ref, i - firstMissing + 1, layers.size() - firstMissing,
+          bytes, total);
+    }
+  }
+
+  private boolean snapshotExists(String chainId) {
+    try {
+      snapshots.stat(chainId);
+      return true;
+    } catch (SnapshotException.NotFound e) {
+      return false;
+    }
+  }
+
+  /** Unpacks one layer into a new committed snapshot; returns false if another pull made it first. */
+  private boolean unpack(Descriptor layer, String parent, String chainId, String diffId) {
+    if (snapshotExists(chainId)) {
+      return false;
+    }
+    String key = OverlaySnapshotter.EXTRACT_PREFIX + UUID.randomUUID();
+    snapshots.prepare(key, parent);
+    try (InputStream blob = content.open(Digest.parse(layer.digest()))) {
+      applier.apply(blob, layer.mediaType(), snapshots.layerDirs(key), diffId);
+      snapshots.commit(chainId, key);
+      return true;
+    } catch (IOException e) {
+      throw new ImageException.StorageFailure("cannot read layer " + layer.digest() + ": " + e.getMessage(), e);
+    } finally {
+      try {
+        snapshots.remove(key); // gone already after a commit
+      } catch (SnapshotException.NotFound committed) {
+        // the key was committed under the chain ID
+      }
+    }
+  }
+
+  private void download(ImageReference ref, Endpoint endpoint, Descriptor descriptor, Credentials credentials,
+      PullUndo undo) {
+    Digest digest = Digest.parse(descriptor.digest());
+    boolean created = blobTransfers.run(digest.toString(), () -> {
+      if (content.contains(digest)) {
+        return false;
+      }
+      downloadSlots.acquireUninterruptibly();
+      try (Ingest ingest = content.ingest(digest, descriptor.size())) {
+        for (int attempt = 1; ; attempt++) {
+          try {
+            registry.blob(ref, endpoint, descriptor, ingest.offset(), credentials, (body, start) -> {
+              if (start == 0 && ingest.offset() > 0) {
+                ingest.reset(); // the server ignored our Range: start over
+              }
+              ingest.write(body);
+            });
+            break;
+          } catch (ImageException.Unavailable e) {
+            if (attempt >= BLOB_ATTEMPTS) {
+              throw e;
+            }
+            log.info("blob transfer interrupted, resuming blob={} image={} offset={} attempt={} error={}", digest, ref,
+                ingest.offset(), attempt + 1, e.getMessage());
+          }
+        }
+        ingest.commit();
+        return true;
+      } finally {
+        downloadSlots.release();
+      }
+    });
+    if (created) {
+      undo.createdBlobs.add(digest);
+    }
+  }
+
+  private static void awaitDownload(Future<?> download) {
+    try {
+      download.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ImageException.Unavailable("pull interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new ImageException.Unavailable("layer download failed: " + e.getCause(), e.getCause());
+    } catch (CancellationException e) {
+      throw new ImageException.Unavailable("layer download cancelled", e);
+    }
+  }
+
+  /**
+   * What a pull created, undone when it fails: downloads are cancelled and awaited, snapshots
+   * (newest first) and blobs removed. Snapshots and blobs that another image meanwhile
+   * references are not this pull's alone; the collector decides about those.
+   */
+  private final class PullUndo implements AutoCloseable {
+    final List<Future<?>> downloads = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<String> createdSnapshots = new ArrayList<>();
+    final List<Digest> createdBlobs = java.util.Collections.synchronizedList(new ArrayList<>());
+    private boolean committed;
+
+    void commit() {
+      committed = true;
+    }
+
+    @Override
+    public void close() {
+      if (committed) {
+        return;
+      }
+      for (Future<?> download : downloads) {
+        download.cancel(true);
+      }
+      for (Future<?> download : downloads) {
+        try {
+          download.get();
+        } catch (Exception ignored) {
+          // failed or cancelled: either way it is over
+        }
+      }
+      List<String> referencedChains = images.list().stream().flatMap(i -> i.chainIds().stream()).toList();
+      for (String chainId : createdSnapshots.reversed()) {
+        if (!referencedChains.contains(chainId)) {
+          try {
+            snapshots.remove(chainId);
+          } catch (SnapshotException e) {
+            log.warn("cannot undo snapshot of failed pull chain={} error={}", chainId, e.getMessage());
+          }
+        }
+      }
+      List<String> referencedBlobs = images.list().stream()
+          .flatMap(i -> java.util.stream.Stream.concat(java.util.stream.Stream.of(i.id()),
+              java.util.stream.Stream.concat(i.layers().stream(), i.manifests().stream())))
+          .toList();
+      for (Digest blob : List.copyOf(createdBlobs)) {
+        if (!referencedBlobs.contains(blob.toString())) {
+          content.delete(blob);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}
