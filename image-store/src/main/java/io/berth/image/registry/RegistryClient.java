@@ -91,7 +91,7 @@ public final class RegistryClient implements AutoCloseable {
 
   /** GETs a manifest or index by tag or digest, trying mirrors first. */
   public FetchedManifest manifest(ImageReference ref, String reference, Credentials credentials) {
-    ImageException last = null;
+    ImageException reported = null;
     for (Endpoint endpoint : hosts.endpointsFor(ref.domain())) {
       try {
         return manifestFrom(endpoint, ref, reference, credentials);
@@ -99,10 +99,21 @@ public final class RegistryClient implements AutoCloseable {
         if (endpoint.mirror()) {
           log.info("registry mirror failed, trying next mirror={} image={} error={}", endpoint.base(), ref, e.getMessage());
         }
-        last = e;
+        reported = moreTelling(reported, e);
       }
     }
-    throw last;
+    throw reported;
+  }
+
+  /**
+   * Of two failures from different endpoints, the one to report: a definite answer (not found,
+   * access denied) says more than an unreachable host, and the earlier endpoint wins a tie.
+   */
+  private static ImageException moreTelling(ImageException earlier, ImageException later) {
+    if (earlier == null) {
+      return later;
+    }
+    return earlier instanceof ImageException.Unavailable && !(later instanceof ImageException.Unavailable) ? later : earlier;
   }
 
   private FetchedManifest manifestFrom(Endpoint endpoint, ImageReference ref, String reference, Credentials credentials) {
@@ -145,16 +156,26 @@ public final class RegistryClient implements AutoCloseable {
     List<Endpoint> order = new ArrayList<>();
     order.add(preferred);
     hosts.endpointsFor(ref.domain()).stream().filter(e -> !e.equals(preferred)).forEach(order::add);
-    ImageException last = null;
+    ImageException reported = null;
+    boolean[] started = {false};
+    BlobSink tracked = (body, start) -> {
+      started[0] = true;
+      sink.accept(body, start);
+    };
     for (Endpoint endpoint : order) {
       try {
-        blobFrom(endpoint, ref, descriptor, offset, credentials, sink);
+        blobFrom(endpoint, ref, descriptor, offset, credentials, tracked);
         return;
       } catch (ImageException.NotFound | ImageException.Unauthenticated e) {
-        last = e; // another endpoint may have it
+        reported = moreTelling(reported, e); // another endpoint may have it
+      } catch (ImageException.Unavailable e) {
+        if (started[0]) {
+          throw e; // bytes were written: the caller resumes from where they stopped
+        }
+        reported = moreTelling(reported, e);
       }
     }
-    throw last;
+    throw reported;
   }
 
   private void blobFrom(Endpoint endpoint, ImageReference ref, Descriptor descriptor, long offset, Credentials credentials,
@@ -388,11 +409,10 @@ public final class RegistryClient implements AutoCloseable {
 
   private static ImageException unavailable(Endpoint endpoint, String what, Throwable e) {
     String reason;
-    if (e instanceof ConnectException || e.getCause() instanceof ConnectException) {
-      reason = "connection refused";
-    } else if (e instanceof UnresolvedAddressException || e.getCause() instanceof UnresolvedAddressException
-        || e instanceof java.net.UnknownHostException) {
+    if (causedBy(e, UnresolvedAddressException.class) || causedBy(e, java.net.UnknownHostException.class)) {
       reason = "unknown host";
+    } else if (causedBy(e, ConnectException.class)) {
+      reason = "connection refused";
     } else if (e instanceof HttpConnectTimeoutException) {
       reason = "connection timed out";
     } else if (e instanceof HttpTimeoutException) {
@@ -401,6 +421,15 @@ public final class RegistryClient implements AutoCloseable {
       reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
     return new ImageException.Unavailable("cannot reach registry " + endpoint.base() + " (" + what + "): " + reason, e);
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private HttpClient client(Endpoint endpoint) {
