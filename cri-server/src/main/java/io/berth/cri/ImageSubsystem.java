@@ -57,7 +57,8 @@ final class ImageSubsystem implements AutoCloseable {
     var registry = new RegistryClient(RegistryHosts.load(Path.of(registryConfig.configPath()), auths),
         Duration.ofSeconds(registryConfig.connectTimeoutSeconds()), Duration.ofSeconds(registryConfig.stallTimeoutSeconds()));
     var gcLock = new ReentrantReadWriteLock();
-    var puller = new ImagePuller(registry, content, snapshots, new LayerApplier(sys), images,
+    var applier = new LayerApplier(sys);
+    var puller = new ImagePuller(registry, content, snapshots, applier, images,
         Platform.parse(registryConfig.platform()), registryConfig.maxConcurrentDownloads(), gcLock);
     var collector = new ImageGarbageCollector(images, content, snapshots, gcLock);
     var service = new ImageServiceAdapter(
@@ -66,6 +67,7 @@ final class ImageSubsystem implements AutoCloseable {
         new ListImagesHandler(images),
         new RemoveImageHandler(images, collector),
         new ImageFsInfoHandler(content, snapshots, root));
+    JitPrewarm.startInBackground(config.stateDir(), applier, registry::prepareClients);
     return new ImageSubsystem(snapshots, registry, puller, service);
   }
 

@@ -56,6 +56,14 @@ public final class RegistryClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
+  static {
+    // java.net.http reads bodies in 16 KiB buffers by default; 256 KiB measured a third faster
+    // on large layers (make bench). Read once, when the HTTP client classes first load.
+    if (System.getProperty("jdk.httpclient.bufsize") == null) {
+      System.setProperty("jdk.httpclient.bufsize", Integer.toString(256 * 1024));
+    }
+  }
+
   private final RegistryHosts hosts;
   private final Duration connectTimeout;
   private final Duration stallTimeout;
@@ -87,6 +95,11 @@ public final class RegistryClient implements AutoCloseable {
 
   public RegistryHosts hosts() {
     return hosts;
+  }
+
+  /** Builds the default HTTP client now (TLS set-up takes a while) rather than on the first pull. */
+  public void prepareClients() {
+    client(new Endpoint(java.net.URI.create("https://localhost"), false, false, null));
   }
 
   /** GETs a manifest or index by tag or digest, trying mirrors first. */

@@ -20,7 +20,15 @@ public final class BenchReport {
     }
   }
 
+  /** A berth-only measurement, with no containerd counterpart (e.g. a throughput). */
+  public record Note(String name, String value) {}
+
   private final List<Row> rows = new ArrayList<>();
+  private final List<Note> notes = new ArrayList<>();
+
+  public void note(String name, String value) {
+    notes.add(new Note(name, value));
+  }
 
   public void add(String name, Samples berth, Samples containerd) {
     rows.add(new Row(name, berth, containerd));
@@ -42,6 +50,9 @@ public final class BenchReport {
           row.ratio()));
     }
     out.append("ratio = berth median / containerd median (below 1.0: berth is faster)\n");
+    for (Note note : notes) {
+      out.append(String.format("%-34s %s%n", note.name(), note.value()));
+    }
     return out.toString();
   }
 
@@ -58,6 +69,9 @@ public final class BenchReport {
       node.put("ratio", row.ratio());
       node.set("berth", stats(json, row.berth()));
       node.set("containerd", stats(json, row.containerd()));
+    }
+    for (Note note : notes) {
+      array.addObject().put("benchmark", note.name()).put("berth_only", note.value());
     }
     try {
       Files.createDirectories(file.getParent());

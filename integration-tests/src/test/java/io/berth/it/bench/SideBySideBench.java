@@ -40,6 +40,8 @@ public final class SideBySideBench {
           c -> c.runtime(5000).status(StatusRequest.getDefaultInstance()), berth, ctrd);
     }
 
+    PullBench.run(work, report);
+
     System.out.println();
     System.out.print(report.table());
     Path json = Path.of("target/bench/results.json").toAbsolutePath();

@@ -28,8 +28,18 @@ public final class ContainerdProcess implements AutoCloseable {
   }
 
   public static ContainerdProcess start(Path dir) {
+    return start(dir, java.util.List.of());
+  }
+
+  /** Starts containerd; {@code plainHttpRegistries} (host:port) get a hosts.toml saying "http". */
+  public static ContainerdProcess start(Path dir, java.util.List<String> plainHttpRegistries) {
     try {
       Files.createDirectories(dir.resolve("cni"));
+      for (String registry : plainHttpRegistries) {
+        Path hosts = Files.createDirectories(dir.resolve("certs.d").resolve(registry));
+        Files.writeString(hosts.resolve("hosts.toml"), "server = \"http://" + registry + "\"\n[host.\"http://" + registry
+            + "\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
+      }
       Path socket = dir.resolve("containerd.sock");
       String config = """
           version = 2
