@@ -61,6 +61,8 @@ final class ImageSubsystem implements AutoCloseable {
     var puller = new ImagePuller(registry, content, snapshots, applier, images,
         Platform.parse(registryConfig.platform()), registryConfig.maxConcurrentDownloads(), gcLock);
     var collector = new ImageGarbageCollector(images, content, snapshots, gcLock);
+    // Blobs and layers of pulls a crash interrupted belong to no image: free them now.
+    collector.collect();
     var service = new ImageServiceAdapter(
         new PullImageHandler(puller),
         new ImageStatusHandler(images),

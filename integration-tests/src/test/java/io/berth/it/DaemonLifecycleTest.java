@@ -9,7 +9,7 @@ import io.berth.it.harness.Commands;
 import io.berth.it.harness.FreePort;
 import io.berth.proto.runtime.v1.CgroupDriver;
 import io.berth.proto.runtime.v1.NetworkConfig;
-import io.berth.proto.runtime.v1.PullImageRequest;
+import io.berth.proto.runtime.v1.ListContainersRequest;
 import io.berth.proto.runtime.v1.RunPodSandboxRequest;
 import io.berth.proto.runtime.v1.RuntimeCondition;
 import io.berth.proto.runtime.v1.RuntimeConfig;
@@ -98,10 +98,10 @@ class DaemonLifecycleTest {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
             assertThat(e.getStatus().getDescription()).contains("RunPodSandbox");
           });
-      assertThatThrownBy(() -> berthd.client().images(5000).pullImage(PullImageRequest.getDefaultInstance()))
+      assertThatThrownBy(() -> berthd.client().runtime(5000).listContainers(ListContainersRequest.getDefaultInstance()))
           .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-            assertThat(e.getStatus().getDescription()).contains("PullImage");
+            assertThat(e.getStatus().getDescription()).contains("ListContainers");
           });
     }
   }

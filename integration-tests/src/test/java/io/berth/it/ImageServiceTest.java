@@ -183,6 +183,29 @@ class ImageServiceTest {
     }
   }
 
+  @Test
+  void berthctlImageCommands() {
+    try (BerthdProcess berthd = BerthdProcess.start(work, "")) {
+      String endpoint = "unix://" + berthd.socket();
+      String ctl = io.berth.it.harness.BerthHome.berthctl().toString();
+      String image = ref(FixtureImages.BUSYBOX_REPO);
+      String pulled = io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "pull", image).stdout();
+      assertThat(pulled).contains("sha256:");
+      String images = io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "images").stdout();
+      assertThat(images).contains("IMAGE").contains(registry.host() + "/" + FixtureImages.BUSYBOX_REPO).contains(FixtureImages.TAG);
+      String inspect = io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "inspecti", image).stdout();
+      assertThat(inspect).contains("\"repoTags\"").contains("\"imageSpec\"").contains("/bin/sh");
+      String fs = io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "imagefsinfo").stdout();
+      assertThat(fs).contains("imageFilesystems").contains(berthd.rootDir().toString());
+      io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "rmi", image);
+      assertThat(CriCalls.list(berthd.client())).isEmpty();
+      var denied = io.berth.it.harness.Commands.run(List.of(ctl, "-r", endpoint, "pull", "--creds", "a:b",
+          registry.host() + "/no/such:1"));
+      assertThat(denied.exitCode()).isNotZero();
+      assertThat(denied.stderr()).contains("NOT_FOUND");
+    }
+  }
+
   private static long snapshotCount(BerthdProcess berthd) {
     return DiskState.of(berthd.rootDir()).stream().filter(p -> p.startsWith("snapshots/")).count();
   }
