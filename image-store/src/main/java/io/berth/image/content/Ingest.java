@@ -20,6 +20,14 @@ public interface Ingest extends AutoCloseable {
   /** Forgets what was written so far (the next write starts at 0). */
   void reset();
 
+  /**
+   * A reader of the blob while it is being written, for unpacking a layer as it downloads. It
+   * blocks at the end of the bytes written so far, ends only once the blob has been committed
+   * (so everything it returned was verified), and fails if the ingest is closed without a
+   * commit. One reader per ingest; call before {@link #commit}.
+   */
+  InputStream follow() throws IOException;
+
   @Override
   void close();
 }

@@ -148,6 +148,11 @@ public final class LocalContentStore implements ContentStore {
     private MessageDigest sha256 = Digest.sha256();
     private long written;
     private boolean committed;
+    /** Guards {@link #readable}, {@link #finished} and {@link #abandoned} for a follower. */
+    private final Object progress = new Object();
+    private long readable;
+    private boolean finished;
+    private boolean abandoned;
 
     FileIngest(Digest digest, long size) {
       this.digest = digest;
@@ -185,6 +190,10 @@ public final class LocalContentStore implements ContentStore {
           throw new ImageException.StorageFailure("cannot write blob " + digest + ": " + e.getMessage(), e);
         }
         written += n;
+        synchronized (progress) {
+          readable = written;
+          progress.notifyAll();
+        }
       }
     }
 
@@ -198,6 +207,56 @@ public final class LocalContentStore implements ContentStore {
       }
       sha256 = Digest.sha256();
       written = 0;
+      synchronized (progress) {
+        // The same digest means the same bytes: a follower keeps its position and waits.
+        readable = 0;
+      }
+    }
+
+    @Override
+    public InputStream follow() throws IOException {
+      FileChannel reader = FileChannel.open(partial, StandardOpenOption.READ);
+      return new InputStream() {
+        private long position;
+
+        @Override
+        public int read() throws IOException {
+          byte[] one = new byte[1];
+          return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          long available;
+          synchronized (progress) {
+            while (position >= readable && !finished && !abandoned) {
+              try {
+                progress.wait();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted following blob " + digest);
+              }
+            }
+            if (abandoned) {
+              throw new IOException("transfer of blob " + digest + " was abandoned");
+            }
+            if (position >= readable) {
+              return -1; // finished: every byte was written and verified
+            }
+            available = readable - position;
+          }
+          int n = reader.read(java.nio.ByteBuffer.wrap(b, off, (int) Math.min(len, available)), position);
+          if (n > 0) {
+            position += n;
+          }
+          return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+          reader.close();
+        }
+      };
     }
 
     @Override
@@ -220,6 +279,10 @@ public final class LocalContentStore implements ContentStore {
           blobCount.incrementAndGet();
         }
         committed = true;
+        synchronized (progress) {
+          finished = true;
+          progress.notifyAll();
+        }
       } catch (AtomicMoveNotSupportedException e) {
         throw new IllegalStateException(e);
       } catch (IOException e) {
@@ -230,6 +293,10 @@ public final class LocalContentStore implements ContentStore {
     @Override
     public void close() {
       if (!committed) {
+        synchronized (progress) {
+          abandoned = true;
+          progress.notifyAll();
+        }
         try {
           channel.close();
           Files.deleteIfExists(partial);

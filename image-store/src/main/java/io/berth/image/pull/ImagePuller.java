@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -276,23 +277,31 @@ public final class ImagePuller implements AutoCloseable {
     long total = layers.subList(firstMissing, layers.size()).stream().mapToLong(Descriptor::size).sum();
     AtomicLong done = new AtomicLong();
     List<Future<?>> downloads = new ArrayList<>();
+    List<CompletableFuture<Ingest>> started = new ArrayList<>();
     for (int i = firstMissing; i < layers.size(); i++) {
       Descriptor layer = layers.get(i);
+      CompletableFuture<Ingest> transfer = new CompletableFuture<>();
+      started.add(transfer);
       downloads.add(executor.submit(() -> {
-        if (!content.contains(Digest.parse(layer.digest()))) {
-          download(ref, endpoint, layer, credentials, undo);
+        try {
+          if (!content.contains(Digest.parse(layer.digest()))) {
+            download(ref, endpoint, layer, credentials, undo, transfer);
+          }
+        } finally {
+          transfer.complete(null); // no transfer of our own to follow
         }
         return null;
       }));
     }
     undo.downloads.addAll(downloads);
     for (int i = firstMissing; i < layers.size(); i++) {
-      awaitDownload(downloads.get(i - firstMissing));
       Descriptor layer = layers.get(i);
       String parent = i == 0 ? null : chainIds.get(i - 1);
       String chainId = chainIds.get(i);
       String diffId = diffIds.get(i);
-      boolean created = unpacks.run(chainId, () -> unpack(layer, parent, chainId, diffId));
+      Future<?> download = downloads.get(i - firstMissing);
+      CompletableFuture<Ingest> transfer = started.get(i - firstMissing);
+      boolean created = unpacks.run(chainId, () -> unpack(layer, parent, chainId, diffId, download, transfer));
       if (created) {
         undo.createdSnapshots.add(chainId);
       }
@@ -311,16 +320,30 @@ public final class ImagePuller implements AutoCloseable {
     }
   }
 
-  /** Unpacks one layer into a new committed snapshot; returns false if another pull made it first. */
-  private boolean unpack(Descriptor layer, String parent, String chainId, String diffId) {
+  /**
+   * Unpacks one layer into a new committed snapshot, reading it while it still downloads when
+   * this pull is the one downloading it; returns false if another pull made it first. The
+   * snapshot is committed only after the download verified the blob.
+   */
+  private boolean unpack(Descriptor layer, String parent, String chainId, String diffId, Future<?> download,
+      CompletableFuture<Ingest> transfer) {
     if (snapshotExists(chainId)) {
+      awaitDownload(download);
       return false;
     }
     String key = OverlaySnapshotter.EXTRACT_PREFIX + UUID.randomUUID();
     snapshots.prepare(key, parent);
-    try (InputStream blob = content.open(Digest.parse(layer.digest()))) {
-      applier.apply(blob, layer.mediaType(), snapshots.layerDirs(key), diffId);
+    log.debug("unpack started layer={} chain={}", layer.digest(), chainId);
+    try (InputStream blob = layerSource(layer, download, transfer)) {
+      try {
+        applier.apply(blob, layer.mediaType(), snapshots.layerDirs(key), diffId);
+      } catch (SnapshotException e) {
+        awaitDownload(download); // a failed transfer explains a failed unpack better
+        throw e;
+      }
+      awaitDownload(download);
       snapshots.commit(chainId, key);
+      log.debug("unpack committed layer={} chain={}", layer.digest(), chainId);
       return true;
     } catch (IOException e) {
       throw new ImageException.StorageFailure("cannot read layer " + layer.digest() + ": " + e.getMessage(), e);
@@ -333,8 +356,27 @@ public final class ImagePuller implements AutoCloseable {
     }
   }
 
+  /** The layer's bytes: following its transfer while it runs, or from the content store. */
+  private InputStream layerSource(Descriptor layer, Future<?> download, CompletableFuture<Ingest> transfer) {
+    Ingest running = transfer.join();
+    if (running != null) {
+      try {
+        return running.follow();
+      } catch (IOException finishedMeanwhile) {
+        // the partial file was already renamed into the store
+      }
+    }
+    awaitDownload(download);
+    return content.open(Digest.parse(layer.digest()));
+  }
+
   private void download(ImageReference ref, Endpoint endpoint, Descriptor descriptor, Credentials credentials,
       PullUndo undo) {
+    download(ref, endpoint, descriptor, credentials, undo, new CompletableFuture<>());
+  }
+
+  private void download(ImageReference ref, Endpoint endpoint, Descriptor descriptor, Credentials credentials,
+      PullUndo undo, CompletableFuture<Ingest> started) {
     Digest digest = Digest.parse(descriptor.digest());
     boolean created = blobTransfers.run(digest.toString(), () -> {
       if (content.contains(digest)) {
@@ -342,6 +384,7 @@ public final class ImagePuller implements AutoCloseable {
       }
       downloadSlots.acquireUninterruptibly();
       try (Ingest ingest = content.ingest(digest, descriptor.size())) {
+        started.complete(ingest);
         for (int attempt = 1; ; attempt++) {
           try {
             registry.blob(ref, endpoint, descriptor, ingest.offset(), credentials, (body, start) -> {
@@ -360,6 +403,7 @@ public final class ImagePuller implements AutoCloseable {
           }
         }
         ingest.commit();
+        log.debug("blob downloaded blob={} bytes={}", digest, descriptor.size());
         return true;
       } finally {
         downloadSlots.release();

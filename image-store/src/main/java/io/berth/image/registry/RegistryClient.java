@@ -6,44 +6,29 @@ import io.berth.image.oci.MediaTypes;
 import io.berth.image.ref.Digest;
 import io.berth.image.ref.ImageReference;
 import io.berth.image.registry.RegistryHosts.Endpoint;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * A client of the OCI distribution API on {@code java.net.http}: manifests (GET, HEAD) and blobs
+ * A client of the OCI distribution API over {@link HttpTransport}: manifests and blobs
  * (streamed, resumable with Range), mirrors tried in order before the upstream, bearer-token and
  * basic auth with a token cache per registry and scope, redirects followed by hand (dropping
  * the Authorization header when the host changes), and registry error bodies turned into
@@ -56,22 +41,11 @@ public final class RegistryClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
-  static {
-    // java.net.http reads bodies in 16 KiB buffers by default; 256 KiB measured a third faster
-    // on large layers (make bench). Read once, when the HTTP client classes first load.
-    if (System.getProperty("jdk.httpclient.bufsize") == null) {
-      System.setProperty("jdk.httpclient.bufsize", Integer.toString(256 * 1024));
-    }
-  }
-
   private final RegistryHosts hosts;
-  private final Duration connectTimeout;
   private final Duration stallTimeout;
-  private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+  private final HttpTransport http;
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
   private final Map<String, Boolean> basicHosts = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService watchdog =
-      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("registry-stall-watchdog").factory());
 
   /** A manifest or index as served, with the digest of its exact bytes. */
   public record FetchedManifest(byte[] content, String mediaType, Digest digest, Endpoint endpoint) {}
@@ -89,8 +63,8 @@ public final class RegistryClient implements AutoCloseable {
 
   public RegistryClient(RegistryHosts hosts, Duration connectTimeout, Duration stallTimeout) {
     this.hosts = hosts;
-    this.connectTimeout = connectTimeout;
     this.stallTimeout = stallTimeout;
+    this.http = new HttpTransport(connectTimeout, stallTimeout);
   }
 
   public RegistryHosts hosts() {
@@ -99,7 +73,7 @@ public final class RegistryClient implements AutoCloseable {
 
   /** Builds the default HTTP client now (TLS set-up takes a while) rather than on the first pull. */
   public void prepareClients() {
-    client(new Endpoint(java.net.URI.create("https://localhost"), false, false, null));
+    HttpTransport.prepare();
   }
 
   /** GETs a manifest or index by tag or digest, trying mirrors first. */
@@ -131,10 +105,10 @@ public final class RegistryClient implements AutoCloseable {
 
   private FetchedManifest manifestFrom(Endpoint endpoint, ImageReference ref, String reference, Credentials credentials) {
     String path = "/v2/" + ref.path() + "/manifests/" + reference;
-    try (Exchange exchange = send(endpoint, "GET", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref, credentials)) {
-      HttpResponse<InputStream> response = exchange.response;
+    try (HttpTransport.Response response = send(endpoint, "GET", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,
+        credentials)) {
       requireOk(response, endpoint, "manifest " + ref.repository() + ":" + reference);
-      long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+      long declared = response.contentLength();
       if (declared > MAX_MANIFEST_BYTES) {
         throw tooBig(ref, reference, declared);
       }
@@ -142,7 +116,7 @@ public final class RegistryClient implements AutoCloseable {
       if (content.length > MAX_MANIFEST_BYTES) {
         throw tooBig(ref, reference, content.length);
       }
-      String mediaType = response.headers().firstValue("Content-Type").map(t -> t.split(";")[0].strip()).orElse("");
+      String mediaType = response.header("Content-Type").map(t -> t.split(";")[0].strip()).orElse("");
       Digest digest = Digest.of(content);
       if (Digest.looksLikeDigest(reference) && !digest.toString().equals(reference)) {
         throw new ImageException.InvalidContent(
@@ -195,57 +169,29 @@ public final class RegistryClient implements AutoCloseable {
       BlobSink sink) {
     String what = "blob " + descriptor.digest() + " of " + ref.repository();
     Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
-    try (Exchange exchange = send(endpoint, "GET", "/v2/" + ref.path() + "/blobs/" + descriptor.digest(), headers, ref,
-        credentials)) {
-      HttpResponse<InputStream> response = exchange.response;
+    try (HttpTransport.Response response = send(endpoint, "GET", "/v2/" + ref.path() + "/blobs/" + descriptor.digest(),
+        headers, ref, credentials)) {
       requireOk(response, endpoint, what);
-      long start = offset > 0 && response.statusCode() == 206 ? offset : 0;
-      StallGuard guarded = new StallGuard(response.body());
-      var check = watchdog.scheduleWithFixedDelay(guarded::checkStall, 1, 1, TimeUnit.SECONDS);
-      try {
-        sink.accept(guarded, start);
-      } catch (IOException e) {
-        if (guarded.stalled) {
-          throw new ImageException.Unavailable(what + ": no data from " + endpoint.host() + " for "
-              + stallTimeout.toSeconds() + " s, transfer abandoned", e);
-        }
-        throw e;
-      } finally {
-        check.cancel(false);
-      }
+      long start = offset > 0 && response.status() == 206 ? offset : 0;
+      sink.accept(response.body(), start);
+    } catch (java.net.SocketTimeoutException e) {
+      throw new ImageException.Unavailable(what + ": no data from " + endpoint.host() + " for "
+          + stallTimeout.toSeconds() + " s, transfer abandoned", e);
     } catch (IOException e) {
       throw unavailable(endpoint, what, e);
     }
   }
 
-  /** An HTTP exchange whose body must be closed. */
-  private static final class Exchange implements AutoCloseable {
-    final HttpResponse<InputStream> response;
-
-    Exchange(HttpResponse<InputStream> response) {
-      this.response = response;
-    }
-
-    @Override
-    public void close() {
-      try {
-        response.body().close();
-      } catch (IOException ignored) {
-        // closing an aborted stream
-      }
-    }
-  }
-
-  private Exchange send(Endpoint endpoint, String method, String path, Map<String, String> headers, ImageReference ref,
-      Credentials requestCredentials) throws IOException {
+  private HttpTransport.Response send(Endpoint endpoint, String method, String path, Map<String, String> headers,
+      ImageReference ref, Credentials requestCredentials) throws IOException {
     Credentials credentials = requestCredentials.isEmpty() ? hosts.credentialsFor(endpoint.host()) : requestCredentials;
     String scope = "repository:" + ref.path() + ":pull";
     String authorization = cachedAuthorization(endpoint, scope, credentials);
-    HttpResponse<InputStream> response = exchange(endpoint, method, path, headers, authorization);
-    if (response.statusCode() != 401) {
-      return new Exchange(response);
+    HttpTransport.Response response = exchange(endpoint, method, path, headers, authorization);
+    if (response.status() != 401) {
+      return response;
     }
-    String challenge = response.headers().firstValue("WWW-Authenticate").orElse("");
+    String challenge = response.header("WWW-Authenticate").orElse("");
     String refused = errorText(response);
     if (challenge.regionMatches(true, 0, "Bearer", 0, 6)) {
       authorization = "Bearer " + fetchToken(endpoint, challenge, scope, credentials);
@@ -262,14 +208,14 @@ public final class RegistryClient implements AutoCloseable {
           + (refused.isEmpty() ? "" : ": " + refused));
     }
     response = exchange(endpoint, method, path, headers, authorization);
-    if (response.statusCode() == 401 || response.statusCode() == 403) {
+    if (response.status() == 401 || response.status() == 403) {
       String text = errorText(response);
       tokens.remove(tokenKey(endpoint, scope, credentials));
       throw new ImageException.Unauthenticated("registry " + endpoint.host() + " refused "
           + (credentials.isEmpty() ? "anonymous access" : "the credentials of " + credentials) + " for "
           + ref.repository() + (text.isEmpty() ? "" : ": " + text));
     }
-    return new Exchange(response);
+    return response;
   }
 
   private String cachedAuthorization(Endpoint endpoint, String scope, Credentials credentials) {
@@ -306,34 +252,35 @@ public final class RegistryClient implements AutoCloseable {
       query.append("service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8));
     }
     query.append(query.isEmpty() ? "" : "&").append("scope=").append(URLEncoder.encode(tokenScope, StandardCharsets.UTF_8));
-    HttpRequest.Builder request;
-    if (credentials.identityToken() != null) {
-      String form = query + "&grant_type=refresh_token&client_id=berth&refresh_token="
-          + URLEncoder.encode(credentials.identityToken(), StandardCharsets.UTF_8);
-      request = HttpRequest.newBuilder(URI.create(realm)).header("Content-Type", "application/x-www-form-urlencoded")
-          .POST(HttpRequest.BodyPublishers.ofString(form));
-    } else {
-      request = HttpRequest.newBuilder(URI.create(realm + (realm.contains("?") ? "&" : "?") + query)).GET();
-      if (credentials.hasBasic()) {
-        request.header("Authorization", credentials.basicHeader());
-      }
-    }
-    HttpResponse<byte[]> response;
+    int status;
+    byte[] responseBody;
+    Endpoint tokenService = new Endpoint(URI.create(realm), false, endpoint.skipVerify(), endpoint.ca());
     try {
-      response = client(endpoint).send(request.timeout(connectTimeout.plusSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ImageException.Unavailable("interrupted fetching a token from " + realm, e);
+      HttpTransport.Response response;
+      if (credentials.identityToken() != null) {
+        String form = query + "&grant_type=refresh_token&client_id=berth&refresh_token="
+            + URLEncoder.encode(credentials.identityToken(), StandardCharsets.UTF_8);
+        response = http.send(tokenService, URI.create(realm), "POST",
+            Map.of("Content-Type", "application/x-www-form-urlencoded"), form.getBytes(StandardCharsets.UTF_8));
+      } else {
+        response = http.send(tokenService, URI.create(realm + (realm.contains("?") ? "&" : "?") + query), "GET",
+            credentials.hasBasic() ? Map.of("Authorization", credentials.basicHeader()) : Map.of(), null);
+      }
+      try (response) {
+        status = response.status();
+        responseBody = response.body().readNBytes(1 << 20);
+      }
+    } catch (IOException e) {
+      throw unavailable(tokenService, "fetching a token", e);
     }
-    if (response.statusCode() == 401 || response.statusCode() == 403) {
+    if (status == 401 || status == 403) {
       throw new ImageException.Unauthenticated("token service " + realm + " refused " + credentials
-          + " for " + tokenScope + ": HTTP " + response.statusCode());
+          + " for " + tokenScope + ": HTTP " + status);
     }
-    if (response.statusCode() != 200) {
-      throw new ImageException.Unavailable("token service " + realm + " answered HTTP " + response.statusCode(), null);
+    if (status != 200) {
+      throw new ImageException.Unavailable("token service " + realm + " answered HTTP " + status, null);
     }
-    JsonNode body = JSON.readTree(response.body());
+    JsonNode body = JSON.readTree(responseBody);
     String token = body.has("token") ? body.get("token").asString()
         : body.has("access_token") ? body.get("access_token").asString() : null;
     if (token == null || token.isEmpty()) {
@@ -347,29 +294,25 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /** One request, following redirects by hand; Authorization goes only to the original host. */
-  private HttpResponse<InputStream> exchange(Endpoint endpoint, String method, String path, Map<String, String> headers,
+  private HttpTransport.Response exchange(Endpoint endpoint, String method, String path, Map<String, String> headers,
       String authorization) throws IOException {
     URI uri = URI.create(endpoint.base() + path);
     String originalHost = uri.getAuthority();
     for (int hop = 0; hop < 6; hop++) {
-      HttpRequest.Builder request = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody());
-      headers.forEach(request::header);
+      Map<String, String> request = new java.util.HashMap<>(headers);
       if (authorization != null && originalHost.equals(uri.getAuthority())) {
-        request.header("Authorization", authorization);
+        request.put("Authorization", authorization);
       }
-      HttpResponse<InputStream> response;
+      HttpTransport.Response response;
       try {
-        response = client(endpoint).send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ImageException.Unavailable("interrupted talking to " + endpoint.host(), e);
-      } catch (IOException | UnresolvedAddressException e) {
+        response = http.send(endpoint, uri, method, request, null);
+      } catch (IOException e) {
         throw unavailable(endpoint, method + " " + path, e);
       }
-      int status = response.statusCode();
+      int status = response.status();
       if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-        String location = response.headers().firstValue("Location").orElse(null);
-        response.body().close();
+        String location = response.header("Location").orElse(null);
+        response.close();
         if (location == null) {
           throw new ImageException.Unavailable(endpoint.host() + " redirected " + path + " without a Location", null);
         }
@@ -381,8 +324,8 @@ public final class RegistryClient implements AutoCloseable {
     throw new ImageException.Unavailable(endpoint.host() + " redirected " + path + " too many times", null);
   }
 
-  private void requireOk(HttpResponse<InputStream> response, Endpoint endpoint, String what) {
-    int status = response.statusCode();
+  private void requireOk(HttpTransport.Response response, Endpoint endpoint, String what) {
+    int status = response.status();
     if (status == 200 || status == 206) {
       return;
     }
@@ -397,7 +340,7 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /** The registry's error body ({@code {"errors":[{"code","message"}]}}) as one line. */
-  private static String errorText(HttpResponse<InputStream> response) {
+  private static String errorText(HttpTransport.Response response) {
     try (InputStream body = response.body()) {
       byte[] bytes = body.readNBytes(64 * 1024);
       if (bytes.length == 0) {
@@ -426,10 +369,8 @@ public final class RegistryClient implements AutoCloseable {
       reason = "unknown host";
     } else if (causedBy(e, ConnectException.class)) {
       reason = "connection refused";
-    } else if (e instanceof HttpConnectTimeoutException) {
-      reason = "connection timed out";
-    } else if (e instanceof HttpTimeoutException) {
-      reason = "request timed out";
+    } else if (causedBy(e, java.net.SocketTimeoutException.class)) {
+      reason = "timed out";
     } else {
       reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
@@ -445,96 +386,8 @@ public final class RegistryClient implements AutoCloseable {
     return false;
   }
 
-  private HttpClient client(Endpoint endpoint) {
-    String key = endpoint.skipVerify() + "|" + endpoint.ca();
-    return clients.computeIfAbsent(key, k -> {
-      HttpClient.Builder builder = HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .followRedirects(HttpClient.Redirect.NEVER)
-          .connectTimeout(connectTimeout)
-          .executor(Executors.newVirtualThreadPerTaskExecutor());
-      if (endpoint.skipVerify() || endpoint.ca() != null) {
-        builder.sslContext(sslContext(endpoint));
-      }
-      return builder.build();
-    });
-  }
-
-  private static SSLContext sslContext(Endpoint endpoint) {
-    try {
-      TrustManager[] trust;
-      if (endpoint.skipVerify()) {
-        trust = new TrustManager[] {new X509TrustManager() {
-          @Override
-          public void checkClientTrusted(X509Certificate[] chain, String type) {}
-
-          @Override
-          public void checkServerTrusted(X509Certificate[] chain, String type) {}
-
-          @Override
-          public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-          }
-        }};
-      } else {
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        try (InputStream in = java.nio.file.Files.newInputStream(endpoint.ca())) {
-          int i = 0;
-          for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-            store.setCertificateEntry("ca-" + i++, cert);
-          }
-        }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(store);
-        trust = factory.getTrustManagers();
-      }
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, trust, null);
-      return context;
-    } catch (Exception e) {
-      throw new ImageException.InvalidReference("registry " + endpoint.base() + ": cannot use CA " + endpoint.ca() + ": " + e.getMessage());
-    }
-  }
-
-  /** Tracks progress of a body so that the watchdog can abort a stalled transfer. */
-  private final class StallGuard extends FilterInputStream {
-    private volatile long lastProgress = System.nanoTime();
-    volatile boolean stalled;
-
-    StallGuard(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      lastProgress = System.nanoTime();
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      lastProgress = System.nanoTime();
-      return n;
-    }
-
-    void checkStall() {
-      if (!stalled && System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
-        stalled = true;
-        try {
-          in.close();
-        } catch (IOException ignored) {
-          // the reader sees the failure
-        }
-      }
-    }
-  }
-
   @Override
   public void close() {
-    watchdog.shutdownNow();
-    clients.values().forEach(HttpClient::close);
+    // Nothing to release: connections idle out of the JDK's keep-alive cache.
   }
 }
