@@ -1,6 +1,7 @@
 package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.it.fixtures.FixtureImages;
 import io.berth.it.harness.BerthdProcess;
@@ -203,6 +204,31 @@ class ImageServiceTest {
           registry.host() + "/no/such:1"));
       assertThat(denied.exitCode()).isNotZero();
       assertThat(denied.stderr()).contains("NOT_FOUND");
+    }
+  }
+
+  @Test
+  void bearerTokenAuthIsFetchedOncePerScopeAndRedirectsDropTheAuthorization() throws Exception {
+    try (RegistryProxy auth = new RegistryProxy(registry); RegistryProxy blobHost = new RegistryProxy(registry)) {
+      auth.requireBearer("secret-token", "tester", "s3cret");
+      auth.redirectBlobsTo("http://" + blobHost.host());
+      try (BerthdProcess berthd = BerthdProcess.start(work, "")) {
+        String image = auth.host() + "/" + FixtureImages.MULTILAYER_REPO + ":" + FixtureImages.TAG;
+        assertThatThrownBy(() -> CriCalls.pull(berthd.client(), image))
+            .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED));
+        var creds = io.berth.proto.runtime.v1.AuthConfig.newBuilder().setUsername("tester").setPassword("s3cret").build();
+        String id = CriCalls.pull(berthd.client(), image, creds);
+        assertThat(id).startsWith("sha256:");
+
+        long tokenFetches = auth.requests().stream().filter(r -> r.path().startsWith("/token")).count();
+        assertThat(tokenFetches).as("anonymous attempt + one token for the scope, then cached").isEqualTo(2);
+        assertThat(auth.requests()).filteredOn(r -> r.path().contains("/blobs/"))
+            .isNotEmpty()
+            .allMatch(r -> "Bearer secret-token".equals(r.authorization()));
+        // Blobs were served by the redirect target, which never saw the token.
+        assertThat(blobHost.requests()).isNotEmpty().allMatch(r -> r.authorization() == null);
+      }
     }
   }
 

@@ -78,18 +78,27 @@ final class PullBench {
     for (int run = 0; run < COLD_RUNS; run++) {
       Path berthDir = work.resolve("cold-berth-" + run);
       try (BerthdProcess berthd = BerthdProcess.start(berthDir, "")) {
-        Thread.sleep(settleMillis);
+        settle(settleMillis);
         berth.add(time(() -> CriCalls.pull(berthd.client(), image)));
       }
       deleteTree(berthDir);
       Path ctrdDir = work.resolve("cold-ctrd-" + run);
       try (ContainerdProcess containerd = ContainerdProcess.start(ctrdDir, List.of(registry.host()))) {
-        Thread.sleep(settleMillis);
+        settle(settleMillis);
         ctrd.add(time(() -> CriCalls.pull(containerd.client(), image)));
       }
       deleteTree(ctrdDir);
     }
     report.add(name, new Samples(berth), new Samples(ctrd));
+  }
+
+  /**
+   * Flushes the previous run's dirty pages (so neither runtime pays for the other's writeback),
+   * then waits as configured.
+   */
+  private static void settle(long millis) throws InterruptedException {
+    io.berth.it.harness.Commands.runOrFail("sync");
+    Thread.sleep(millis);
   }
 
   /** Pushes {@code count} small images (busybox's layer, distinct configs) as bench/many:tN. */

@@ -38,9 +38,14 @@ public final class RegistryProxy implements AutoCloseable {
   private record Rule(String pathPart, Fault fault, int[] remaining) {}
 
   /** One request as seen by the proxy. */
-  public record Seen(String method, String path, String range) {}
+  public record Seen(String method, String path, String range, String authorization) {}
+
+  /** Token auth the proxy demands, as a registry behind a token service would. */
+  private record Bearer(String token, String basicUser, String basicPassword) {}
 
   private final Registry target;
+  private volatile Bearer bearer;
+  private volatile String redirectBlobsTo;
   private final HttpServer server;
   private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
   private final List<Rule> rules = new CopyOnWriteArrayList<>();
@@ -71,6 +76,45 @@ public final class RegistryProxy implements AutoCloseable {
     rules.clear();
   }
 
+  /**
+   * Demands {@code Authorization: Bearer TOKEN} on /v2/ requests, answering 401 with a Bearer
+   * challenge whose realm is this proxy's {@code /token}; the token service gives the token to
+   * requests carrying the given basic credentials (or to anyone when they are null).
+   */
+  public void requireBearer(String token, String user, String password) {
+    bearer = new Bearer(token, user, password);
+  }
+
+  /** Answers every blob request with a 307 to {@code baseUrl} + the same path. */
+  public void redirectBlobsTo(String baseUrl) {
+    redirectBlobsTo = baseUrl;
+  }
+
+  private boolean handleBearer(HttpExchange exchange, String path, String authorization) throws IOException {
+    Bearer b = bearer;
+    if (path.startsWith("/token")) {
+      String expected = b.basicUser() == null ? null
+          : "Basic " + java.util.Base64.getEncoder().encodeToString((b.basicUser() + ":" + b.basicPassword()).getBytes());
+      boolean allowed = expected == null || expected.equals(authorization);
+      byte[] body = allowed ? ("{\"token\":\"" + b.token() + "\",\"expires_in\":300}").getBytes()
+          : "{\"details\":\"bad credentials\"}".getBytes();
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(allowed ? 200 : 401, body.length);
+      exchange.getResponseBody().write(body);
+      return true;
+    }
+    if (("Bearer " + b.token()).equals(authorization)) {
+      return false; // authorised: forward
+    }
+    String repository = path.replaceFirst("^/v2/", "").replaceFirst("/(manifests|blobs)/.*$", "");
+    exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + host() + "/token\",service=\"berth-test\""
+        + ",scope=\"repository:" + repository + ":pull\"");
+    byte[] body = "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}".getBytes();
+    exchange.sendResponseHeaders(401, body.length);
+    exchange.getResponseBody().write(body);
+    return true;
+  }
+
   public List<Seen> requests() {
     return List.copyOf(seen);
   }
@@ -94,9 +138,18 @@ public final class RegistryProxy implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     String path = exchange.getRequestURI().toString();
     String range = exchange.getRequestHeaders().getFirst("Range");
-    seen.add(new Seen(exchange.getRequestMethod(), path, range));
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    seen.add(new Seen(exchange.getRequestMethod(), path, range, authorization));
     Fault fault = faultFor(path);
     try (exchange) {
+      if (bearer != null && handleBearer(exchange, path, authorization)) {
+        return;
+      }
+      if (redirectBlobsTo != null && path.contains("/blobs/")) {
+        exchange.getResponseHeaders().add("Location", redirectBlobsTo + path);
+        exchange.sendResponseHeaders(307, -1);
+        return;
+      }
       if (fault instanceof Fault.Replace replace) {
         exchange.getResponseHeaders().add("Content-Type", replace.contentType());
         exchange.sendResponseHeaders(replace.status(), replace.body().length == 0 ? -1 : replace.body().length);
@@ -107,7 +160,7 @@ public final class RegistryProxy implements AutoCloseable {
       }
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.baseUrl() + path))
           .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.noBody());
-      for (String header : List.of("Accept", "Authorization", "Range")) {
+      for (String header : bearer != null ? List.of("Accept", "Range") : List.of("Accept", "Authorization", "Range")) {
         String value = exchange.getRequestHeaders().getFirst(header);
         if (value != null) {
           request.header(header, value);
