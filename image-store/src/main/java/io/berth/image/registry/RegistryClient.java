@@ -107,7 +107,7 @@ public final class RegistryClient implements AutoCloseable {
     String path = "/v2/" + ref.path() + "/manifests/" + reference;
     try (HttpTransport.Response response = send(endpoint, "GET", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,
         credentials)) {
-      requireOk(response, endpoint, "manifest " + ref.repository() + ":" + reference);
+      requireOk(response, endpoint, "manifest " + ref.repository() + (Digest.looksLikeDigest(reference) ? "@" : ":") + reference);
       long declared = response.contentLength();
       if (declared > MAX_MANIFEST_BYTES) {
         throw tooBig(ref, reference, declared);
