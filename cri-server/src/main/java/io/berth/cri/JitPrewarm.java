@@ -1,15 +1,13 @@
 package io.berth.cri;
 
+import io.berth.snapshot.FileTrees;
 import io.berth.snapshot.LayerDirs;
 import io.berth.snapshot.apply.LayerApplier;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
@@ -42,14 +40,14 @@ final class JitPrewarm {
           Path upper = Files.createDirectories(scratch.resolve("r" + round));
           applier.apply(new ByteArrayInputStream(layer), "application/vnd.oci.image.layer.v1.tar+gzip",
               new LayerDirs(upper, List.of()), null);
-          deleteTree(upper);
+          FileTrees.deleteTree(upper);
         }
         log.debug("jit prewarm done duration_ms={}", (System.nanoTime() - start) / 1_000_000);
       } catch (Exception | Error e) {
         log.debug("jit prewarm skipped error={}", e.toString());
       } finally {
         try {
-          deleteTree(scratch);
+          FileTrees.deleteTree(scratch);
         } catch (IOException e) {
           log.warn("cannot remove prewarm scratch dir={} error={}", scratch, e.getMessage());
         }
@@ -86,22 +84,4 @@ final class JitPrewarm {
     return bytes.toByteArray();
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
 }

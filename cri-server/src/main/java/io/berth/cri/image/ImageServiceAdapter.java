@@ -11,6 +11,7 @@ import io.berth.proto.runtime.v1.PullImageRequest;
 import io.berth.proto.runtime.v1.PullImageResponse;
 import io.berth.proto.runtime.v1.RemoveImageRequest;
 import io.berth.proto.runtime.v1.RemoveImageResponse;
+import io.berth.cri.server.Replies;
 import io.grpc.stub.StreamObserver;
 
 /** The gRPC face of the ImageService: hands each RPC to its handler (StreamImages stays unimplemented). */
@@ -32,31 +33,26 @@ public final class ImageServiceAdapter extends ImageServiceGrpc.ImageServiceImpl
 
   @Override
   public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> response) {
-    reply(response, pull.handle(request));
+    Replies.unary(response, pull.handle(request));
   }
 
   @Override
   public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> response) {
-    reply(response, status.handle(request));
+    Replies.unary(response, status.handle(request));
   }
 
   @Override
   public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> response) {
-    reply(response, list.handle(request));
+    Replies.unary(response, list.handle(request));
   }
 
   @Override
   public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> response) {
-    reply(response, remove.handle(request));
+    Replies.unary(response, remove.handle(request));
   }
 
   @Override
   public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> response) {
-    reply(response, fsInfo.handle(request));
-  }
-
-  private static <T> void reply(StreamObserver<T> response, T message) {
-    response.onNext(message);
-    response.onCompleted();
+    Replies.unary(response, fsInfo.handle(request));
   }
 }

@@ -9,6 +9,7 @@ import io.berth.proto.runtime.v1.UpdateRuntimeConfigRequest;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigResponse;
 import io.berth.proto.runtime.v1.VersionRequest;
 import io.berth.proto.runtime.v1.VersionResponse;
+import io.berth.cri.server.Replies;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -35,27 +36,22 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
 
   @Override
   public void version(VersionRequest request, StreamObserver<VersionResponse> response) {
-    reply(response, version.handle(request));
+    Replies.unary(response, version.handle(request));
   }
 
   @Override
   public void status(StatusRequest request, StreamObserver<StatusResponse> response) {
-    reply(response, status.handle(request));
+    Replies.unary(response, status.handle(request));
   }
 
   @Override
   public void runtimeConfig(RuntimeConfigRequest request, StreamObserver<RuntimeConfigResponse> response) {
-    reply(response, runtimeConfig.handle(request));
+    Replies.unary(response, runtimeConfig.handle(request));
   }
 
   @Override
   public void updateRuntimeConfig(
       UpdateRuntimeConfigRequest request, StreamObserver<UpdateRuntimeConfigResponse> response) {
-    reply(response, updateRuntimeConfig.handle(request));
-  }
-
-  private static <T> void reply(StreamObserver<T> response, T message) {
-    response.onNext(message);
-    response.onCompleted();
+    Replies.unary(response, updateRuntimeConfig.handle(request));
   }
 }

@@ -1,5 +1,6 @@
 package io.berth.snapshot.apply;
 
+import io.berth.snapshot.FileTrees;
 import io.berth.snapshot.LayerDirs;
 import io.berth.snapshot.SnapshotException;
 import io.berth.snapshot.sys.Errno;
@@ -12,12 +13,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -443,7 +441,7 @@ public final class LayerApplier {
         if (e.errno() != Errno.EISDIR && e.errno() != Errno.EPERM) {
           throw e;
         }
-        removeTree(procPath(dir.fd(), name));
+        FileTrees.deleteTree(procPath(dir.fd(), name));
         forgetDirectoriesUnder(dir.child(name));
       }
     }
@@ -463,25 +461,6 @@ public final class LayerApplier {
 
     private static Path procPath(int dirFd, String name) {
       return Path.of("/proc/self/fd/" + dirFd, name);
-    }
-
-    private static void removeTree(Path dir) throws IOException {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-          if (e != null) {
-            throw e;
-          }
-          Files.delete(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
     }
 
     private void setXattr(int fd, String name, byte[] value) throws SyscallException {

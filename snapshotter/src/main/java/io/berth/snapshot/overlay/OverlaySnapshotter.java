@@ -1,5 +1,6 @@
 package io.berth.snapshot.overlay;
 
+import io.berth.snapshot.FileTrees;
 import io.berth.snapshot.LayerDirs;
 import io.berth.snapshot.Mount;
 import io.berth.snapshot.SnapshotException;
@@ -12,14 +13,11 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -375,28 +373,9 @@ public final class OverlaySnapshotter implements Snapshotter {
     }
   }
 
-  /** Deletes a tree without following symlinks (a layer may hold links to anywhere). */
-  static void deleteTree(Path dir) {
-    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
+  private static void deleteTree(Path dir) {
     try {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-          if (e != null) {
-            throw e;
-          }
-          Files.delete(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      FileTrees.deleteTree(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
     }
