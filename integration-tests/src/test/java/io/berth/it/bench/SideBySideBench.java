@@ -23,7 +23,9 @@ public final class SideBySideBench {
   private static final int STARTS = 5;
 
   public static void main(String[] args) throws Exception {
-    Path work = Files.createTempDirectory("berth-bench");
+    // Not /tmp: on these machines creating files there is several times slower than elsewhere
+    // on the same disk (measured with plain python), which would drown what is compared.
+    Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target/bench-work").toAbsolutePath()), "run-");
     BenchReport report = new BenchReport();
 
     report.add("daemon start to serving socket",
