@@ -92,6 +92,21 @@ public final class ImagePuller implements AutoCloseable {
 
   private ImageRecord pullLocked(ImageReference ref, Credentials credentials) {
     long started = System.nanoTime();
+    if (ref.digest() == null) {
+      // A tag may have moved: ask for its digest only; an image we already have ends the pull.
+      var current = registry.manifestDigest(ref, ref.tag(), credentials);
+      if (current.isPresent()) {
+        ImageRecord unchanged = knownImage(ref, current.get(), List.of(current.get()));
+        if (unchanged != null) {
+          return unchanged;
+        }
+      }
+    } else {
+      ImageRecord unchanged = knownImage(ref, ref.digest(), List.of(ref.digest()));
+      if (unchanged != null) {
+        return unchanged;
+      }
+    }
     FetchedManifest top = registry.manifest(ref, ref.manifestReference(), credentials);
     ImageRecord unchanged = knownImage(ref, top.digest(), List.of(top.digest()));
     if (unchanged != null) {

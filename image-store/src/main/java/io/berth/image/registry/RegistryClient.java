@@ -103,6 +103,29 @@ public final class RegistryClient implements AutoCloseable {
     return earlier instanceof ImageException.Unavailable && !(later instanceof ImageException.Unavailable) ? later : earlier;
   }
 
+  /**
+   * HEADs a manifest: its digest from {@code Docker-Content-Digest}, without the body, from the
+   * first endpoint that answers. Empty when no endpoint says (the caller then GETs). Registries
+   * count GETs against pull rate limits, not HEADs, so an unchanged image costs nothing.
+   */
+  public java.util.Optional<Digest> manifestDigest(ImageReference ref, String reference, Credentials credentials) {
+    for (Endpoint endpoint : hosts.endpointsFor(ref.domain())) {
+      String path = "/v2/" + ref.path() + "/manifests/" + reference;
+      try (HttpTransport.Response response = send(endpoint, "HEAD", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,
+          credentials)) {
+        if (response.status() == 200) {
+          var digest = response.header("Docker-Content-Digest").filter(Digest::looksLikeDigest).map(Digest::parse);
+          if (digest.isPresent()) {
+            return digest;
+          }
+        }
+      } catch (IOException | ImageException e) {
+        log.debug("manifest HEAD failed endpoint={} image={} error={}", endpoint.base(), ref, e.getMessage());
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   private FetchedManifest manifestFrom(Endpoint endpoint, ImageReference ref, String reference, Credentials credentials) {
     String path = "/v2/" + ref.path() + "/manifests/" + reference;
     try (HttpTransport.Response response = send(endpoint, "GET", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,

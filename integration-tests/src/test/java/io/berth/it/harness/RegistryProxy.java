@@ -140,7 +140,8 @@ public final class RegistryProxy implements AutoCloseable {
     String range = exchange.getRequestHeaders().getFirst("Range");
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     seen.add(new Seen(exchange.getRequestMethod(), path, range, authorization));
-    Fault fault = faultFor(path);
+    // Faults are about bodies: a HEAD passes through untouched.
+    Fault fault = exchange.getRequestMethod().equals("HEAD") ? null : faultFor(path);
     try (exchange) {
       if (bearer != null && handleBearer(exchange, path, authorization)) {
         return;
