@@ -1,0 +1,88 @@
+package io.berth.oci.spec;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The OCI runtime specification (config.json) as far as berth writes it: records named and
+ * shaped as the spec's JSON, absent fields omitted. Built by {@link SpecBuilder}, read by runc
+ * and crun.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RuntimeSpec(
+    String ociVersion,
+    Process process,
+    Root root,
+    String hostname,
+    List<Mount> mounts,
+    Linux linux,
+    Map<String, String> annotations) {
+
+  public static final String OCI_VERSION = "1.1.0";
+
+  /** The container's first process. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Process(
+      boolean terminal,
+      User user,
+      List<String> args,
+      List<String> env,
+      String cwd,
+      Capabilities capabilities,
+      List<Rlimit> rlimits,
+      boolean noNewPrivileges,
+      Integer oomScoreAdj) {}
+
+  /** Numeric identity of the process. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record User(long uid, long gid, List<Long> additionalGids) {}
+
+  /** The five capability sets. */
+  public record Capabilities(List<String> bounding, List<String> effective, List<String> inheritable,
+      List<String> permitted, List<String> ambient) {}
+
+  /** One resource limit. */
+  public record Rlimit(String type, long hard, long soft) {}
+
+  /** The root filesystem. */
+  public record Root(String path, boolean readonly) {}
+
+  /** One mount in the container. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Mount(String destination, String type, String source, List<String> options) {}
+
+  /** Linux-specific settings. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record Linux(
+      List<Namespace> namespaces,
+      String cgroupsPath,
+      Resources resources,
+      Map<String, String> sysctl,
+      List<String> maskedPaths,
+      List<String> readonlyPaths,
+      String rootfsPropagation) {}
+
+  /** A namespace to create ({@code path} null) or to join. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Namespace(String type, String path) {}
+
+  /** Cgroup resource settings. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Resources(Memory memory, Cpu cpu, Pids pids, List<HugepageLimit> hugepageLimits,
+      Map<String, String> unified) {}
+
+  /** Memory limits in bytes. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Memory(Long limit, Long swap) {}
+
+  /** CPU shares, CFS quota and period, and cpuset. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Cpu(Long shares, Long quota, Long period, String cpus, String mems) {}
+
+  /** Process count limit. */
+  public record Pids(long limit) {}
+
+  /** Limit for one huge page size. */
+  public record HugepageLimit(String pageSize, long limit) {}
+}

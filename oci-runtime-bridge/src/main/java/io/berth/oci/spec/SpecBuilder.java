@@ -1,0 +1,53 @@
+package io.berth.oci.spec;
+
+import java.util.List;
+
+/**
+ * Builds a container's runtime spec from a {@link ContainerSpecInput}. Pure: no file is read and
+ * nothing on the host changes, so every concern is tested on its own (golden files).
+ */
+public final class SpecBuilder {
+  private SpecBuilder() {}
+
+  public static RuntimeSpec build(ContainerSpecInput in) {
+    var process = in.process();
+    var security = in.security();
+    RuntimeSpec.User user = new UserResolver(process.passwdFile(), process.groupFile())
+        .resolve(process.user(), in.image().user());
+    String cwd = !process.workingDir().isEmpty() ? process.workingDir()
+        : !in.image().workingDir().isEmpty() ? in.image().workingDir() : "/";
+    RuntimeSpec.Process proc = new RuntimeSpec.Process(
+        process.tty(),
+        user,
+        ProcessArgs.of(process.command(), process.args(), in.image()),
+        Environment.merge(in.image().env(), process.env(), in.namespaces().hostname()),
+        cwd,
+        CapabilitySets.of(security.privileged(), security.capAdd(), security.capDrop(), user.uid() == 0),
+        List.of(new RuntimeSpec.Rlimit("RLIMIT_NOFILE", 1048576, 1048576)),
+        security.noNewPrivileges(),
+        OomScoreAdj.of(process.oomScoreAdj(), in.host().daemonOomScoreAdj(), in.host().canLowerOomScoreAdj()));
+    List<String> masked = security.privileged() ? List.of()
+        : security.maskedPaths() != null ? security.maskedPaths() : Mounts.MASKED_PATHS;
+    List<String> readonly = security.privileged() ? List.of()
+        : security.readonlyPaths() != null ? security.readonlyPaths() : Mounts.READONLY_PATHS;
+    var ns = in.namespaces();
+    RuntimeSpec.Linux linux = new RuntimeSpec.Linux(
+        Namespaces.of(ns.network(), ns.ipc(), ns.pid(), ns.paths()),
+        CgroupPaths.of(in.cgroup().driver(), in.cgroup().parent(), in.containerId()),
+        in.cgroup().resources(),
+        security.sysctls(),
+        masked,
+        readonly,
+        "rprivate");
+    var mounts = in.mounts();
+    return new RuntimeSpec(
+        RuntimeSpec.OCI_VERSION,
+        proc,
+        new RuntimeSpec.Root(in.rootfs(), security.readOnlyRootfs()),
+        ns.network() == Namespaces.Mode.NODE ? null : ns.hostname(),
+        Mounts.of(security.privileged(), mounts.sandbox(), mounts.terminationMessageHost(),
+            mounts.terminationMessagePath(), mounts.binds()),
+        linux,
+        in.annotations());
+  }
+}

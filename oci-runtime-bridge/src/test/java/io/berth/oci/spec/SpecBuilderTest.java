@@ -1,0 +1,49 @@
+package io.berth.oci.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A whole spec, as the lifecycle issue will build one for a pod's container. */
+class SpecBuilderTest {
+  static ContainerSpecInput input(boolean privileged, int oomScoreAdj) {
+    return new ContainerSpecInput(
+        "c0ffee",
+        "/var/lib/berth/containers/c0ffee/rootfs",
+        new ImageRuntimeDefaults("berth", List.of("PATH=/usr/bin:/bin"), List.of("/bin/sh"), List.of(), "/home/berth"),
+        new ContainerSpecInput.ProcessInput(List.of(), List.of("-c", "id"), List.of(Map.entry("MODE", "test")), "",
+            false, new UserResolver.Request(null, null, null, List.of(), null),
+            "root:x:0:0::/root:/bin/sh\nberth:x:1000:1000::/home/berth:/bin/sh\n", "wheel:x:10:berth\n", oomScoreAdj),
+        new ContainerSpecInput.SecurityInput(privileged, List.of(), List.of(), true, true, null, null,
+            Map.of("net.ipv4.ip_unprivileged_port_start", "0")),
+        new ContainerSpecInput.NamespaceInput(Namespaces.Mode.POD, Namespaces.Mode.POD, Namespaces.Mode.CONTAINER,
+            new Namespaces.SandboxPaths("/run/berth/netns/pod1", "/proc/100/ns/ipc", "/proc/100/ns/uts", null, null),
+            "pod-1"),
+        new ContainerSpecInput.CgroupInput(CgroupPaths.Driver.CGROUPFS, "/kubepods/pod1",
+            new RuntimeSpec.Resources(new RuntimeSpec.Memory(64L << 20, 64L << 20),
+                new RuntimeSpec.Cpu(512L, 50000L, 100000L, null, null), new RuntimeSpec.Pids(100), null, null)),
+        new ContainerSpecInput.MountInput(new Mounts.SandboxFiles("/run/berth/pod1/hosts", null, null, null), null, null,
+            List.of()),
+        new ContainerSpecInput.HostFacts(0, false),
+        Map.of("io.kubernetes.cri.container-type", "container"));
+  }
+
+  @Test
+  void fullSpecOfAnUnprivilegedContainer() {
+    RuntimeSpec spec = SpecBuilder.build(input(false, -999));
+    assertThat(spec.process().oomScoreAdj()).as("clamped: no CAP_SYS_RESOURCE here").isZero();
+    assertThat(spec.process().user().uid()).isEqualTo(1000);
+    assertThat(spec.process().cwd()).isEqualTo("/home/berth");
+    Golden.assertMatches("spec-unprivileged", spec);
+  }
+
+  @Test
+  void privilegedContainersAreNotMasked() {
+    RuntimeSpec spec = SpecBuilder.build(input(true, 0));
+    assertThat(spec.linux().maskedPaths()).isEmpty();
+    assertThat(spec.linux().readonlyPaths()).isEmpty();
+    assertThat(spec.process().capabilities().bounding()).hasSize(CapabilitySets.ALL.size());
+  }
+}
