@@ -28,8 +28,8 @@ public final class Namespaces {
     namespaces.add(new RuntimeSpec.Namespace("mount", null));
     add(namespaces, "network", network, paths.network(), null);
     add(namespaces, "ipc", ipc, paths.ipc(), null);
-    // The hostname belongs to the pod: a pod on the host network keeps the host's UTS namespace.
-    add(namespaces, "uts", network == Mode.NODE ? Mode.NODE : Mode.POD, paths.uts(), null);
+    // The hostname goes with the network: the host's for host-network pods, else the pod's own.
+    add(namespaces, "uts", network == Mode.TARGET ? Mode.POD : network, paths.uts(), null);
     add(namespaces, "pid", pid, paths.pid(), paths.targetPid());
     return namespaces;
   }

@@ -23,7 +23,9 @@ public final class SpecBuilder {
         Environment.merge(in.image().env(), process.env(), in.namespaces().hostname()),
         cwd,
         CapabilitySets.of(security.privileged(), security.capAdd(), security.capDrop(), user.uid() == 0),
-        List.of(new RuntimeSpec.Rlimit("RLIMIT_NOFILE", 1048576, 1048576)),
+        // No rlimits: the container inherits the daemon's. Raising RLIMIT_NOFILE beyond them needs
+        // CAP_SYS_RESOURCE, which these machines do not grant, and runc then fails the container.
+        null,
         security.noNewPrivileges(),
         OomScoreAdj.of(process.oomScoreAdj(), in.host().daemonOomScoreAdj(), in.host().canLowerOomScoreAdj()));
     List<String> masked = security.privileged() ? List.of()

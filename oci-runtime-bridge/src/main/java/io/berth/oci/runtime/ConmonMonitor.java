@@ -1,0 +1,195 @@
+package io.berth.oci.runtime;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * conmon as the per-container monitor, driven as CRI-O drives it: conmon runs the runtime's
+ * {@code create}, holds the container's stdio, writes the CRI log itself ({@code k8s-file}),
+ * offers an attach socket, and writes the exit code to {@code <exit dir>/<id>}. It double-forks,
+ * so containers outlive berthd. The result of {@code create} comes back over conmon's sync pipe
+ * ({@code _OCI_SYNCPIPE}): since Java cannot hand a child extra descriptors, a shell makes fd 3
+ * a copy of the pipe berth reads and then becomes conmon. Thread-safe.
+ */
+public final class ConmonMonitor {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Path conmon;
+  private final Path exitDir;
+  private final Path socketDir;
+
+  public ConmonMonitor(Path conmon, Path exitDir, Path socketDir) {
+    this.conmon = conmon;
+    this.exitDir = exitDir;
+    this.socketDir = socketDir;
+  }
+
+  /** A container created under conmon: its init process and its monitor. */
+  public record Created(long pid, long conmonPid) {}
+
+  /** How one container is run: where its bundle, CRI log and terminal/stdin settings are. */
+  public record Request(String id, String name, Path bundle, Path logPath, boolean terminal, boolean stdin) {}
+
+  /**
+   * Creates the container described by {@code request.bundle()/config.json} under a new conmon.
+   * On failure the runtime's own message is reported and nothing of the container remains.
+   */
+  public Created create(CommandLineRuntime runtime, Request request) {
+    try {
+      Files.createDirectories(exitDir);
+      Files.createDirectories(socketDir);
+      Files.createDirectories(request.logPath().getParent());
+      Files.deleteIfExists(exitDir.resolve(request.id()));
+    } catch (IOException e) {
+      throw new OciRuntimeException("cannot prepare monitor directories for " + request.id() + ": " + e.getMessage(), e);
+    }
+    Path bundle = request.bundle();
+    Path runtimeLog = bundle.resolve("runtime.log");
+    List<String> command = new ArrayList<>(List.of(
+        // fd 3 becomes the pipe berth reads; the shell then waits for berth to close its stdin,
+        // because the JDK empties and closes a child's stdout pipe as soon as the child exits,
+        // and conmon's first process exits (after forking) before the report is written.
+        "/bin/sh", "-c", "exec 3>&1 1>/dev/null 2>>\"$BERTH_CONMON_LOG\"; \"$0\" \"$@\" <&-; s=$?; read -r _; exit $s",
+        conmon.toString(),
+        "--api-version", "1",
+        "-c", request.id(), "-n", request.name(), "-u", request.id(),
+        "-r", runtime.binary().toString(),
+        "-b", bundle.toString(),
+        "-p", bundle.resolve("pidfile").toString(),
+        "-P", bundle.resolve("conmon.pid").toString(),
+        "-l", "k8s-file:" + request.logPath(),
+        "--exit-dir", exitDir.toString(),
+        "--socket-dir-path", socketDir.toString(),
+        "--persist-dir", bundle.toString(),
+        "--log-level", "error"));
+    for (String arg : runtime.globalArgs(runtimeLog)) {
+      command.add("--runtime-arg");
+      command.add(arg);
+    }
+    if (request.terminal()) {
+      command.add("-t");
+    }
+    if (request.stdin()) {
+      command.add("-i");
+    }
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().put("_OCI_SYNCPIPE", "3");
+    builder.environment().put("BERTH_CONMON_LOG", bundle.resolve("conmon.log").toString());
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new OciRuntimeException("cannot start conmon for " + request.id() + ": " + e.getMessage(), e);
+    }
+    JsonNode sync = readSync(process, request.id(), bundle.resolve("conmon.log"));
+    long pid = sync.path("data").asLong(-1);
+    if (pid <= 0) {
+      String message = sync.path("message").asString("").strip();
+      if (message.isEmpty()) {
+        message = RuntimeLog.lastError(runtimeLog).orElse("conmon reported no reason");
+      }
+      runtime.delete(request.id(), true);
+      throw new OciRuntimeException(message);
+    }
+    return new Created(pid, readPid(bundle.resolve("conmon.pid")));
+  }
+
+  private static JsonNode readSync(Process process, String id, Path conmonLog) {
+    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        return reader.readLine();
+      } catch (IOException e) {
+        return null;
+      }
+    }, Thread::startVirtualThread);
+    try {
+      String text = line.get(CREATE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      process.getOutputStream().close(); // lets the waiting shell exit
+      process.waitFor(CREATE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      if (text == null || text.isBlank()) {
+        throw new OciRuntimeException("conmon for " + id + " exited without reporting the container: "
+            + readQuietly(conmonLog));
+      }
+      return JSON.readTree(text);
+    } catch (IOException e) {
+      throw new OciRuntimeException("cannot release conmon's launcher for " + id + ": " + e.getMessage(), e);
+    } catch (TimeoutException e) {
+      process.destroyForcibly();
+      throw new OciRuntimeException("conmon for " + id + " did not report within " + CREATE_TIMEOUT.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OciRuntimeException("interrupted creating " + id, e);
+    } catch (ExecutionException e) {
+      throw new OciRuntimeException("cannot read conmon's report for " + id + ": " + e.getCause(), e.getCause());
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      return "(no conmon log)";
+    }
+  }
+
+  private static long readPid(Path file) {
+    try {
+      return Long.parseLong(Files.readString(file).strip());
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** An exit conmon recorded: the code and when the file was written. */
+  public record Exit(int code, Instant at) {}
+
+  /** The container's exit, once conmon has written it. */
+  public Optional<Exit> exit(String id) {
+    Path file = exitDir.resolve(id);
+    try {
+      String text = Files.readString(file).strip();
+      if (text.isEmpty()) {
+        return Optional.empty(); // being written
+      }
+      return Optional.of(new Exit(Integer.parseInt(text), Files.getLastModifiedTime(file).toInstant()));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | NumberFormatException e) {
+      throw new OciRuntimeException("cannot read exit file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Waits up to {@code timeout} for the container's exit. */
+  public Optional<Exit> awaitExit(String id, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Optional<Exit> exit = exit(id);
+      if (exit.isPresent() || System.nanoTime() > deadline) {
+        return exit;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+package io.berth.oci.runtime;
+
+/** The OCI runtime or the monitor refused or failed; the message carries the runtime's own words. */
+public final class OciRuntimeException extends RuntimeException {
+  public OciRuntimeException(String message) {
+    super(message);
+  }
+
+  public OciRuntimeException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,157 @@
+package io.berth.oci.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.oci.spec.CgroupPaths;
+import io.berth.oci.spec.ContainerSpecInput;
+import io.berth.oci.spec.ImageRuntimeDefaults;
+import io.berth.oci.spec.Mounts;
+import io.berth.oci.spec.Namespaces;
+import io.berth.oci.spec.SpecBuilder;
+import io.berth.oci.spec.SpecJson;
+import io.berth.oci.spec.UserResolver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Real runc and crun under real conmon, with specs from {@link SpecBuilder} (as root). */
+class ConmonRuntimeTest {
+  @TempDir Path work;
+  Path rootfs;
+  ConmonMonitor monitor;
+  String id;
+  CommandLineRuntime runtime;
+
+  /**
+   * runc only: crun 1.8.1 refuses these machines' hybrid cgroup layout ("cgroups in hybrid mode
+   * not supported"), whatever the spec says.
+   */
+  static Stream<String> handlers() {
+    return Stream.of("runc");
+  }
+
+  @BeforeEach
+  void rootfs() throws Exception {
+    rootfs = Files.createDirectories(work.resolve("rootfs"));
+    Files.createDirectories(rootfs.resolve("bin"));
+    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+    for (String applet : List.of("sh", "echo", "sleep", "id", "touch", "cat", "true")) {
+      Files.createSymbolicLink(rootfs.resolve("bin/" + applet), Path.of("busybox"));
+    }
+    for (String dir : List.of("proc", "dev", "sys", "etc", "tmp")) {
+      Files.createDirectories(rootfs.resolve(dir));
+    }
+    monitor = new ConmonMonitor(Path.of("/usr/bin/conmon"), work.resolve("exits"), work.resolve("sockets"));
+    id = "berth-test-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @AfterEach
+  void cleanUp() {
+    if (runtime != null) {
+      runtime.delete(id, true);
+    }
+  }
+
+  /** Removes the cgroup parent runc created for these tests, in every v1 hierarchy. */
+  @org.junit.jupiter.api.AfterAll
+  static void removeTestCgroupParent() throws Exception {
+    try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+      for (Path hierarchy : hierarchies.toList()) {
+        Files.deleteIfExists(hierarchy.resolve("berth-test")); // rmdir: only when empty
+      }
+    } catch (java.nio.file.FileSystemException busy) {
+      // a container cgroup is still there: leave it for the kernel to report
+    }
+  }
+
+  private CommandLineRuntime runtime(String handler) {
+    Path binary = handler.equals("runc") ? Path.of("/usr/sbin/runc") : Path.of("/usr/bin/crun");
+    runtime = new CommandLineRuntime(handler, binary, work.resolve("runtime-root/" + handler));
+    return runtime;
+  }
+
+  private Path bundle(List<String> args, boolean readOnlyRootfs, Long runAsUser) throws Exception {
+    ContainerSpecInput input = new ContainerSpecInput(id, rootfs.toString(),
+        new ImageRuntimeDefaults("", List.of(), List.of(), List.of(), "/"),
+        new ContainerSpecInput.ProcessInput(args, List.of(), List.of(), "", false,
+            new UserResolver.Request(runAsUser, null, null, List.of(), null), null, null, 0),
+        new ContainerSpecInput.SecurityInput(false, List.of(), List.of(), readOnlyRootfs, true, null, null, Map.of()),
+        new ContainerSpecInput.NamespaceInput(Namespaces.Mode.CONTAINER, Namespaces.Mode.CONTAINER,
+            Namespaces.Mode.CONTAINER, new Namespaces.SandboxPaths(null, null, null, null, null), "test"),
+        new ContainerSpecInput.CgroupInput(CgroupPaths.Driver.CGROUPFS, "/berth-test", null),
+        new ContainerSpecInput.MountInput(new Mounts.SandboxFiles(null, null, null, null), null, null, List.of()),
+        new ContainerSpecInput.HostFacts(0, false),
+        Map.of());
+    Path bundle = Files.createDirectories(work.resolve("bundle"));
+    Files.writeString(bundle.resolve("config.json"), SpecJson.write(SpecBuilder.build(input)));
+    return bundle;
+  }
+
+  private ConmonMonitor.Request request(Path bundle) {
+    return new ConmonMonitor.Request(id, id, bundle, work.resolve("logs/" + id + ".log"), false, false);
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void exitCodeAndCriFormatLog(String handler) throws Exception {
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 3"), true, null);
+    ConmonMonitor.Created created = monitor.create(rt, request(bundle));
+    assertThat(created.pid()).isPositive();
+    assertThat(rt.state(id)).hasValueSatisfying(s -> assertThat(s.status()).isEqualTo("created"));
+    rt.start(id);
+    ConmonMonitor.Exit exit = monitor.awaitExit(id, Duration.ofSeconds(20)).orElseThrow();
+    assertThat(exit.code()).isEqualTo(3);
+    List<String> log = Files.readAllLines(work.resolve("logs/" + id + ".log"));
+    assertThat(log).anyMatch(l -> l.matches("\\S+ stdout F out"));
+    assertThat(log).anyMatch(l -> l.matches("\\S+ stderr F err"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void failedCreateReportsTheRuntimesOwnWordsAndLeavesNothing(String handler) throws Exception {
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/no-such-binary"), true, null);
+    assertThatThrownBy(() -> monitor.create(rt, request(bundle)))
+        .isInstanceOf(OciRuntimeException.class)
+        .hasMessageContaining("no-such-binary");
+    assertThat(rt.state(id)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void termIgnoredThenKilled(String handler) throws Exception {
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"), true, null);
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+    rt.kill(id, "TERM");
+    assertThat(monitor.awaitExit(id, Duration.ofSeconds(1))).as("TERM is ignored").isEmpty();
+    rt.kill(id, "KILL");
+    assertThat(monitor.awaitExit(id, Duration.ofSeconds(20)).orElseThrow().code()).isEqualTo(137);
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void runsAsTheResolvedUserOnAReadOnlyRootfs(String handler) throws Exception {
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/sh", "-c", "id -u; touch /written || echo read-only"), true, 1000L);
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+    assertThat(monitor.awaitExit(id, Duration.ofSeconds(20))).isPresent();
+    List<String> log = Files.readAllLines(work.resolve("logs/" + id + ".log"));
+    assertThat(log).anyMatch(l -> l.endsWith("stdout F 1000"));
+    assertThat(log).anyMatch(l -> l.endsWith("stdout F read-only"));
+    assertThat(rootfs.resolve("written")).doesNotExist();
+  }
+}
