@@ -80,6 +80,90 @@ public final class CommandLineRuntime implements OciRuntime {
     }
   }
 
+  /** What a synchronous exec produced. {@code timedOut}: the process was killed at the deadline. */
+  public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {}
+
+  /**
+   * Runs {@code command} in the running container {@code id} as its own process spec says (user,
+   * environment, capabilities, cwd), waits up to {@code timeout} and returns its output; at the
+   * deadline the exec'd process is killed, as an exec probe requires.
+   */
+  public ExecResult execSync(String id, Path bundle, List<String> command, java.time.Duration timeout) {
+    if (command.isEmpty()) {
+      throw new OciRuntimeException("exec in " + id + ": no command");
+    }
+    Path processFile = null;
+    Path pidFile = null;
+    Path log = null;
+    try {
+      JsonNode process = JSON.readTree(Files.readString(bundle.resolve("config.json"))).get("process");
+      var spec = (tools.jackson.databind.node.ObjectNode) process.deepCopy();
+      spec.put("terminal", false);
+      var args = spec.putArray("args");
+      command.forEach(args::add);
+      processFile = Files.createTempFile(bundle, ".exec-", ".json");
+      Files.writeString(processFile, JSON.writeValueAsString(spec));
+      pidFile = bundle.resolve(processFile.getFileName() + ".pid");
+      log = Files.createTempFile(root, ".log-", ".json");
+      List<String> argv = new ArrayList<>();
+      argv.add(binary.toString());
+      argv.addAll(globalArgs(log));
+      argv.addAll(List.of("exec", "--process", processFile.toString(), "--pid-file", pidFile.toString(), id));
+      Process runtimeProcess = new ProcessBuilder(argv)
+          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+          .start();
+      var stdout = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(runtimeProcess.getInputStream()),
+          Thread::startVirtualThread);
+      var stderr = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(runtimeProcess.getErrorStream()),
+          Thread::startVirtualThread);
+      boolean finished = runtimeProcess.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+      if (!finished) {
+        killExecProcess(pidFile);
+        runtimeProcess.waitFor(10, TimeUnit.SECONDS);
+      }
+      int code = finished ? runtimeProcess.exitValue() : -1;
+      if (finished && code != 0 && !Files.exists(pidFile)) {
+        // runc never started the process: its own error, not the command's.
+        throw new OciRuntimeException(name + " exec in " + id + ": "
+            + RuntimeLog.lastError(log).orElse(new String(stderr.join(), StandardCharsets.UTF_8).strip()));
+      }
+      return new ExecResult(code, stdout.join(), stderr.join(), !finished);
+    } catch (IOException e) {
+      throw new OciRuntimeException("cannot exec in " + id + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OciRuntimeException("interrupted exec in " + id, e);
+    } finally {
+      for (Path p : new Path[] {processFile, pidFile, log}) {
+        if (p != null) {
+          try {
+            Files.deleteIfExists(p);
+          } catch (IOException ignored) {
+            // leftovers in the bundle go with the container
+          }
+        }
+      }
+    }
+  }
+
+  private static byte[] readAll(java.io.InputStream in) {
+    try (in) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      return new byte[0];
+    }
+  }
+
+  /** Kills the exec'd process by the PID runc recorded (it lives on if only runc dies). */
+  private static void killExecProcess(Path pidFile) {
+    try {
+      long pid = Long.parseLong(Files.readString(pidFile).strip());
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    } catch (IOException | NumberFormatException e) {
+      // not started yet, or gone already
+    }
+  }
+
   private void run(String command, String id) {
     Result result = exec(List.of(command, id));
     if (result.exitCode() != 0) {

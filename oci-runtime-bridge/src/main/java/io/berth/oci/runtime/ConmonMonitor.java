@@ -157,18 +157,27 @@ public final class ConmonMonitor {
     }
   }
 
-  /** An exit conmon recorded: the code and when the file was written. */
-  public record Exit(int code, Instant at) {}
+  /**
+   * An exit conmon recorded: the code, when the file was written, and whether the kernel's OOM
+   * killer ended it (conmon leaves an {@code oom} file in the persist directory then).
+   */
+  public record Exit(int code, Instant at, boolean oomKilled) {
+    /** The CRI reason: OOMKilled, Completed (0) or Error. */
+    public String reason() {
+      return oomKilled ? "OOMKilled" : code == 0 ? "Completed" : "Error";
+    }
+  }
 
-  /** The container's exit, once conmon has written it. */
-  public Optional<Exit> exit(String id) {
+  /** The container's exit, once conmon has written it; {@code bundle} is its persist directory. */
+  public Optional<Exit> exit(String id, Path bundle) {
     Path file = exitDir.resolve(id);
     try {
       String text = Files.readString(file).strip();
       if (text.isEmpty()) {
         return Optional.empty(); // being written
       }
-      return Optional.of(new Exit(Integer.parseInt(text), Files.getLastModifiedTime(file).toInstant()));
+      return Optional.of(new Exit(Integer.parseInt(text), Files.getLastModifiedTime(file).toInstant(),
+          Files.exists(bundle.resolve("oom"))));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | NumberFormatException e) {
@@ -177,10 +186,10 @@ public final class ConmonMonitor {
   }
 
   /** Waits up to {@code timeout} for the container's exit. */
-  public Optional<Exit> awaitExit(String id, Duration timeout) {
+  public Optional<Exit> awaitExit(String id, Path bundle, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      Optional<Exit> exit = exit(id);
+      Optional<Exit> exit = exit(id, bundle);
       if (exit.isPresent() || System.nanoTime() > deadline) {
         return exit;
       }

@@ -81,6 +81,11 @@ class ConmonRuntimeTest {
   }
 
   private Path bundle(List<String> args, boolean readOnlyRootfs, Long runAsUser) throws Exception {
+    return bundle(args, readOnlyRootfs, runAsUser, null);
+  }
+
+  private Path bundle(List<String> args, boolean readOnlyRootfs, Long runAsUser,
+      io.berth.oci.spec.RuntimeSpec.Resources resources) throws Exception {
     ContainerSpecInput input = new ContainerSpecInput(id, rootfs.toString(),
         new ImageRuntimeDefaults("", List.of(), List.of(), List.of(), "/"),
         new ContainerSpecInput.ProcessInput(args, List.of(), List.of(), "", false,
@@ -88,7 +93,7 @@ class ConmonRuntimeTest {
         new ContainerSpecInput.SecurityInput(false, List.of(), List.of(), readOnlyRootfs, true, null, null, Map.of()),
         new ContainerSpecInput.NamespaceInput(Namespaces.Mode.CONTAINER, Namespaces.Mode.CONTAINER,
             Namespaces.Mode.CONTAINER, new Namespaces.SandboxPaths(null, null, null, null, null), "test"),
-        new ContainerSpecInput.CgroupInput(CgroupPaths.Driver.CGROUPFS, "/berth-test", null),
+        new ContainerSpecInput.CgroupInput(CgroupPaths.Driver.CGROUPFS, "/berth-test", resources),
         new ContainerSpecInput.MountInput(new Mounts.SandboxFiles(null, null, null, null), null, null, List.of()),
         new ContainerSpecInput.HostFacts(0, false),
         Map.of());
@@ -110,8 +115,9 @@ class ConmonRuntimeTest {
     assertThat(created.pid()).isPositive();
     assertThat(rt.state(id)).hasValueSatisfying(s -> assertThat(s.status()).isEqualTo("created"));
     rt.start(id);
-    ConmonMonitor.Exit exit = monitor.awaitExit(id, Duration.ofSeconds(20)).orElseThrow();
+    ConmonMonitor.Exit exit = monitor.awaitExit(id, work.resolve("bundle"), Duration.ofSeconds(20)).orElseThrow();
     assertThat(exit.code()).isEqualTo(3);
+    assertThat(exit.reason()).isEqualTo("Error");
     List<String> log = Files.readAllLines(work.resolve("logs/" + id + ".log"));
     assertThat(log).anyMatch(l -> l.matches("\\S+ stdout F out"));
     assertThat(log).anyMatch(l -> l.matches("\\S+ stderr F err"));
@@ -136,9 +142,52 @@ class ConmonRuntimeTest {
     monitor.create(rt, request(bundle));
     rt.start(id);
     rt.kill(id, "TERM");
-    assertThat(monitor.awaitExit(id, Duration.ofSeconds(1))).as("TERM is ignored").isEmpty();
+    assertThat(monitor.awaitExit(id, work.resolve("bundle"), Duration.ofSeconds(1))).as("TERM is ignored").isEmpty();
     rt.kill(id, "KILL");
-    assertThat(monitor.awaitExit(id, Duration.ofSeconds(20)).orElseThrow().code()).isEqualTo(137);
+    assertThat(monitor.awaitExit(id, work.resolve("bundle"), Duration.ofSeconds(20)).orElseThrow().code()).isEqualTo(137);
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void execSyncCapturesOutputExitCodeAndTimeout(String handler) throws Exception {
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/sh", "-c", "while true; do sleep 0.1; done"), true, 1000L);
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+    CommandLineRuntime.ExecResult ok = rt.execSync(id, bundle, List.of("/bin/sh", "-c", "id -u; echo oops >&2; exit 7"),
+        Duration.ofSeconds(20));
+    assertThat(new String(ok.stdout()).strip()).as("the container's user").isEqualTo("1000");
+    assertThat(new String(ok.stderr()).strip()).isEqualTo("oops");
+    assertThat(ok.exitCode()).isEqualTo(7);
+    assertThat(ok.timedOut()).isFalse();
+
+    long start = System.nanoTime();
+    CommandLineRuntime.ExecResult slow = rt.execSync(id, bundle, List.of("/bin/sleep", "30"), Duration.ofMillis(500));
+    assertThat(slow.timedOut()).isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+
+    assertThatThrownBy(() -> rt.execSync(id, bundle, List.of("/bin/not-there"), Duration.ofSeconds(10)))
+        .isInstanceOf(OciRuntimeException.class).hasMessageContaining("not-there");
+    rt.kill(id, "KILL");
+    assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void memoryLimitExceededIsOomKilled(String handler) throws Exception {
+    CommandLineRuntime rt = runtime(handler);
+    Files.createSymbolicLink(rootfs.resolve("bin/head"), Path.of("busybox"));
+    Files.createSymbolicLink(rootfs.resolve("bin/tr"), Path.of("busybox"));
+    var limit = new io.berth.oci.spec.RuntimeSpec.Resources(
+        new io.berth.oci.spec.RuntimeSpec.Memory(32L << 20, 32L << 20), null, null, null, null);
+    Path bundle = bundle(List.of("/bin/sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived"),
+        true, null, limit);
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+    ConmonMonitor.Exit exit = monitor.awaitExit(id, bundle, Duration.ofSeconds(30)).orElseThrow();
+    assertThat(exit.code()).isEqualTo(137);
+    assertThat(exit.oomKilled()).isTrue();
+    assertThat(exit.reason()).isEqualTo("OOMKilled");
   }
 
   @ParameterizedTest
@@ -148,7 +197,7 @@ class ConmonRuntimeTest {
     Path bundle = bundle(List.of("/bin/sh", "-c", "id -u; touch /written || echo read-only"), true, 1000L);
     monitor.create(rt, request(bundle));
     rt.start(id);
-    assertThat(monitor.awaitExit(id, Duration.ofSeconds(20))).isPresent();
+    assertThat(monitor.awaitExit(id, work.resolve("bundle"), Duration.ofSeconds(20))).isPresent();
     List<String> log = Files.readAllLines(work.resolve("logs/" + id + ".log"));
     assertThat(log).anyMatch(l -> l.endsWith("stdout F 1000"));
     assertThat(log).anyMatch(l -> l.endsWith("stdout F read-only"));
