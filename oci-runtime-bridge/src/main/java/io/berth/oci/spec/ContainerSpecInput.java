@@ -25,9 +25,13 @@ public record ContainerSpecInput(
       String workingDir, boolean tty, UserResolver.Request user, String passwdFile, String groupFile,
       int oomScoreAdj) {}
 
-  /** Privilege and confinement. {@code maskedPaths}/{@code readonlyPaths} null: the defaults. */
+  /**
+   * Privilege and confinement. {@code maskedPaths}/{@code readonlyPaths} null: the defaults;
+   * {@code seccompProfile} is the Localhost profile's path.
+   */
   public record SecurityInput(boolean privileged, List<String> capAdd, List<String> capDrop, boolean readOnlyRootfs,
-      boolean noNewPrivileges, List<String> maskedPaths, List<String> readonlyPaths, Map<String, String> sysctls) {}
+      boolean noNewPrivileges, List<String> maskedPaths, List<String> readonlyPaths, Map<String, String> sysctls,
+      SeccompProfiles.Kind seccomp, String seccompProfile) {}
 
   /** Namespace modes and the sandbox's pinned namespaces; the pod's hostname. */
   public record NamespaceInput(Namespaces.Mode network, Namespaces.Mode ipc, Namespaces.Mode pid,

@@ -52,7 +52,7 @@ public record RuntimeSpec(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Mount(String destination, String type, String source, List<String> options) {}
 
-  /** Linux-specific settings. */
+  /** Linux-specific settings; {@code seccomp} is a {@link Seccomp} or a profile file's JSON. */
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Linux(
       List<Namespace> namespaces,
@@ -61,7 +61,8 @@ public record RuntimeSpec(
       Map<String, String> sysctl,
       List<String> maskedPaths,
       List<String> readonlyPaths,
-      String rootfsPropagation) {}
+      String rootfsPropagation,
+      Object seccomp) {}
 
   /** A namespace to create ({@code path} null) or to join. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -40,7 +40,8 @@ public final class SpecBuilder {
         security.sysctls(),
         masked,
         readonly,
-        "rprivate");
+        "rprivate",
+        SeccompProfiles.of(security.seccomp(), security.seccompProfile(), security.privileged()));
     var mounts = in.mounts();
     return new RuntimeSpec(
         RuntimeSpec.OCI_VERSION,

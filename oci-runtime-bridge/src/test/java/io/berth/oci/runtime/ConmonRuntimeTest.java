@@ -8,6 +8,7 @@ import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.oci.spec.ImageRuntimeDefaults;
 import io.berth.oci.spec.Mounts;
 import io.berth.oci.spec.Namespaces;
+import io.berth.oci.spec.SeccompProfiles;
 import io.berth.oci.spec.SpecBuilder;
 import io.berth.oci.spec.SpecJson;
 import io.berth.oci.spec.UserResolver;
@@ -27,6 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Real runc and crun under real conmon, with specs from {@link SpecBuilder} (as root). */
 class ConmonRuntimeTest {
   @TempDir Path work;
+  /** Every container here runs under berth's default seccomp profile unless a test says otherwise. */
+  SeccompProfiles.Kind seccomp = SeccompProfiles.Kind.RUNTIME_DEFAULT;
   Path rootfs;
   ConmonMonitor monitor;
   String id;
@@ -45,7 +48,7 @@ class ConmonRuntimeTest {
     rootfs = Files.createDirectories(work.resolve("rootfs"));
     Files.createDirectories(rootfs.resolve("bin"));
     Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-    for (String applet : List.of("sh", "echo", "sleep", "id", "touch", "cat", "true")) {
+    for (String applet : List.of("sh", "echo", "sleep", "id", "touch", "cat", "true", "grep", "unshare")) {
       Files.createSymbolicLink(rootfs.resolve("bin/" + applet), Path.of("busybox"));
     }
     for (String dir : List.of("proc", "dev", "sys", "etc", "tmp")) {
@@ -90,7 +93,8 @@ class ConmonRuntimeTest {
         new ImageRuntimeDefaults("", List.of(), List.of(), List.of(), "/"),
         new ContainerSpecInput.ProcessInput(args, List.of(), List.of(), "", false,
             new UserResolver.Request(runAsUser, null, null, List.of(), null), null, null, 0),
-        new ContainerSpecInput.SecurityInput(false, List.of(), List.of(), readOnlyRootfs, true, null, null, Map.of()),
+        new ContainerSpecInput.SecurityInput(false, List.of(), List.of(), readOnlyRootfs, true, null, null, Map.of(),
+            seccomp, null),
         new ContainerSpecInput.NamespaceInput(Namespaces.Mode.CONTAINER, Namespaces.Mode.CONTAINER,
             Namespaces.Mode.CONTAINER, new Namespaces.SandboxPaths(null, null, null, null, null), "test"),
         new ContainerSpecInput.CgroupInput(CgroupPaths.Driver.CGROUPFS, "/berth-test", resources),
@@ -170,6 +174,36 @@ class ConmonRuntimeTest {
         .isInstanceOf(OciRuntimeException.class).hasMessageContaining("not-there");
     rt.kill(id, "KILL");
     assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void runtimeDefaultSeccompFiltersAndRefusesNewNamespaces(String handler) throws Exception {
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/sh", "-c",
+        "grep '^Seccomp:' /proc/self/status; unshare -U true && echo allowed || echo refused"), true, null);
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+    assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
+    List<String> log = Files.readAllLines(work.resolve("logs/" + id + ".log"));
+    assertThat(log).anyMatch(l -> l.matches(".*stdout F Seccomp:\\s+2"));
+    assertThat(log).anyMatch(l -> l.endsWith("stdout F refused"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void unconfinedMayCreateAUserNamespace(String handler) throws Exception {
+    // The control for the test above: the kernel allows it, so the refusal came from the filter.
+    seccomp = SeccompProfiles.Kind.UNCONFINED;
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/sh", "-c",
+        "grep '^Seccomp:' /proc/self/status; unshare -U true && echo allowed || echo refused"), true, null);
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+    assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
+    List<String> log = Files.readAllLines(work.resolve("logs/" + id + ".log"));
+    assertThat(log).anyMatch(l -> l.matches(".*stdout F Seccomp:\\s+0"));
+    assertThat(log).anyMatch(l -> l.endsWith("stdout F allowed"));
   }
 
   @ParameterizedTest

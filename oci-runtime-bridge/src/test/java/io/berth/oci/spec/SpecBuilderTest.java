@@ -17,7 +17,7 @@ class SpecBuilderTest {
             false, new UserResolver.Request(null, null, null, List.of(), null),
             "root:x:0:0::/root:/bin/sh\nberth:x:1000:1000::/home/berth:/bin/sh\n", "wheel:x:10:berth\n", oomScoreAdj),
         new ContainerSpecInput.SecurityInput(privileged, List.of(), List.of(), true, true, null, null,
-            Map.of("net.ipv4.ip_unprivileged_port_start", "0")),
+            Map.of("net.ipv4.ip_unprivileged_port_start", "0"), SeccompProfiles.Kind.RUNTIME_DEFAULT, null),
         new ContainerSpecInput.NamespaceInput(Namespaces.Mode.POD, Namespaces.Mode.POD, Namespaces.Mode.CONTAINER,
             new Namespaces.SandboxPaths("/run/berth/netns/pod1", "/proc/100/ns/ipc", "/proc/100/ns/uts", null, null),
             "pod-1"),
