@@ -80,6 +80,33 @@ public final class CommandLineRuntime implements OciRuntime {
     }
   }
 
+  /**
+   * Changes a running container's cgroup limits ({@code runc update --resources}); {@code
+   * resources} is the spec's {@code linux.resources} object.
+   */
+  public void update(String id, io.berth.oci.spec.RuntimeSpec.Resources resources) {
+    Path file = null;
+    try {
+      Files.createDirectories(root);
+      file = Files.createTempFile(root, ".resources-", ".json");
+      Files.writeString(file, io.berth.oci.spec.SpecJson.write(resources));
+      Result result = exec(List.of("update", "--resources", file.toString(), id));
+      if (result.exitCode() != 0) {
+        throw new OciRuntimeException(name + " update " + id + ": " + result.error());
+      }
+    } catch (IOException e) {
+      throw new OciRuntimeException("cannot update " + id + ": " + e.getMessage(), e);
+    } finally {
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // a leftover in the runtime root is harmless
+        }
+      }
+    }
+  }
+
   /** What a synchronous exec produced. {@code timedOut}: the process was killed at the deadline. */
   public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {}
 

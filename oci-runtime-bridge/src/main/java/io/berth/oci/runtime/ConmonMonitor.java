@@ -158,6 +158,23 @@ public final class ConmonMonitor {
   }
 
   /**
+   * Asks the container's conmon to reopen its log file (after the kubelet rotated it), through
+   * the control FIFO {@code ctl} in the persist directory; message type 2 means "reopen logs".
+   */
+  public void reopenLog(Path bundle) {
+    Path ctl = bundle.resolve("ctl");
+    if (!Files.exists(ctl)) {
+      throw new OciRuntimeException("container monitor has no control FIFO at " + ctl + " (not running?)");
+    }
+    try {
+      // Opening a FIFO for writing never blocks here: conmon keeps it open for reading.
+      Files.writeString(ctl, "2 0 0\n", StandardCharsets.US_ASCII, java.nio.file.StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new OciRuntimeException("cannot reach the container monitor through " + ctl + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * An exit conmon recorded: the code, when the file was written, and whether the kernel's OOM
    * killer ended it (conmon leaves an {@code oom} file in the persist directory then).
    */

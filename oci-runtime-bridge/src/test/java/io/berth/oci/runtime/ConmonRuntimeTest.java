@@ -208,6 +208,35 @@ class ConmonRuntimeTest {
 
   @ParameterizedTest
   @MethodSource("handlers")
+  void logReopenAfterRotationAndLiveResourceUpdate(String handler) throws Exception {
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.05; done"),
+        true, null);
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+    Path log = work.resolve("logs/" + id + ".log");
+    Thread.sleep(300);
+    Path rotated = Files.move(log, log.resolveSibling(id + ".log.1"));
+    monitor.reopenLog(bundle);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!(Files.exists(log) && Files.size(log) > 0) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(log).as("a fresh log file after reopen").exists();
+    assertThat(Files.readAllLines(log)).anyMatch(l -> l.matches("\\S+ stdout F line \\d+"));
+    assertThat(Files.readAllLines(rotated)).anyMatch(l -> l.endsWith("stdout F line 1"));
+
+    rt.update(id, new io.berth.oci.spec.RuntimeSpec.Resources(
+        new io.berth.oci.spec.RuntimeSpec.Memory(48L << 20, 48L << 20), null, new io.berth.oci.spec.RuntimeSpec.Pids(64),
+        null, null));
+    Path memoryLimit = Path.of("/sys/fs/cgroup/memory/berth-test", id, "memory.limit_in_bytes");
+    assertThat(Files.readString(memoryLimit).strip()).isEqualTo(Long.toString(48L << 20));
+    rt.kill(id, "KILL");
+    assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
   void memoryLimitExceededIsOomKilled(String handler) throws Exception {
     CommandLineRuntime rt = runtime(handler);
     Files.createSymbolicLink(rootfs.resolve("bin/head"), Path.of("busybox"));
