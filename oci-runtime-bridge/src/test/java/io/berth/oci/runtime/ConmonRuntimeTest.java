@@ -87,11 +87,13 @@ class ConmonRuntimeTest {
     return bundle(args, readOnlyRootfs, runAsUser, null);
   }
 
+  private boolean terminal;
+
   private Path bundle(List<String> args, boolean readOnlyRootfs, Long runAsUser,
       io.berth.oci.spec.RuntimeSpec.Resources resources) throws Exception {
     ContainerSpecInput input = new ContainerSpecInput(id, rootfs.toString(),
         new ImageRuntimeDefaults("", List.of(), List.of(), List.of(), "/"),
-        new ContainerSpecInput.ProcessInput(args, List.of(), List.of(), "", false,
+        new ContainerSpecInput.ProcessInput(args, List.of(), List.of(), "", terminal,
             new UserResolver.Request(runAsUser, null, null, List.of(), null), null, null, 0),
         new ContainerSpecInput.SecurityInput(false, List.of(), List.of(), readOnlyRootfs, true, null, null, Map.of(),
             seccomp, null),
@@ -107,7 +109,7 @@ class ConmonRuntimeTest {
   }
 
   private ConmonMonitor.Request request(Path bundle) {
-    return new ConmonMonitor.Request(id, id, bundle, work.resolve("logs/" + id + ".log"), false, false);
+    return new ConmonMonitor.Request(id, id, bundle, work.resolve("logs/" + id + ".log"), terminal, false);
   }
 
   @ParameterizedTest
@@ -233,6 +235,19 @@ class ConmonRuntimeTest {
     assertThat(Files.readString(memoryLimit).strip()).isEqualTo(Long.toString(48L << 20));
     rt.kill(id, "KILL");
     assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void terminalContainerGetsAPseudoTerminal(String handler) throws Exception {
+    terminal = true;
+    Files.createSymbolicLink(rootfs.resolve("bin/tty"), Path.of("busybox"));
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/tty"), true, null);
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+    assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20)).orElseThrow().code()).isZero();
+    assertThat(Files.readAllLines(work.resolve("logs/" + id + ".log"))).anyMatch(l -> l.contains("/dev/pts/"));
   }
 
   @ParameterizedTest
