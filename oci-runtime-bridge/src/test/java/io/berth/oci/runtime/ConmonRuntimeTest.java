@@ -108,6 +108,14 @@ class ConmonRuntimeTest {
     return bundle;
   }
 
+  /** Creates and starts the container, waits for its exit and returns its CRI log lines. */
+  private List<String> runToExit(CommandLineRuntime rt, Path bundle) throws Exception {
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+    assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
+    return Files.readAllLines(work.resolve("logs/" + id + ".log"));
+  }
+
   private ConmonMonitor.Request request(Path bundle) {
     return new ConmonMonitor.Request(id, id, bundle, work.resolve("logs/" + id + ".log"), terminal, false);
   }
@@ -184,10 +192,7 @@ class ConmonRuntimeTest {
     CommandLineRuntime rt = runtime(handler);
     Path bundle = bundle(List.of("/bin/sh", "-c",
         "grep '^Seccomp:' /proc/self/status; unshare -U true && echo allowed || echo refused"), true, null);
-    monitor.create(rt, request(bundle));
-    rt.start(id);
-    assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
-    List<String> log = Files.readAllLines(work.resolve("logs/" + id + ".log"));
+    List<String> log = runToExit(rt, bundle);
     assertThat(log).anyMatch(l -> l.matches(".*stdout F Seccomp:\\s+2"));
     assertThat(log).anyMatch(l -> l.endsWith("stdout F refused"));
   }
@@ -200,10 +205,7 @@ class ConmonRuntimeTest {
     CommandLineRuntime rt = runtime(handler);
     Path bundle = bundle(List.of("/bin/sh", "-c",
         "grep '^Seccomp:' /proc/self/status; unshare -U true && echo allowed || echo refused"), true, null);
-    monitor.create(rt, request(bundle));
-    rt.start(id);
-    assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
-    List<String> log = Files.readAllLines(work.resolve("logs/" + id + ".log"));
+    List<String> log = runToExit(rt, bundle);
     assertThat(log).anyMatch(l -> l.matches(".*stdout F Seccomp:\\s+0"));
     assertThat(log).anyMatch(l -> l.endsWith("stdout F allowed"));
   }
