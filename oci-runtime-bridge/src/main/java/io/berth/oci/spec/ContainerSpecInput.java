@@ -31,7 +31,7 @@ public record ContainerSpecInput(
    */
   public record SecurityInput(boolean privileged, List<String> capAdd, List<String> capDrop, boolean readOnlyRootfs,
       boolean noNewPrivileges, List<String> maskedPaths, List<String> readonlyPaths, Map<String, String> sysctls,
-      SeccompProfiles.Kind seccomp, String seccompProfile) {}
+      SeccompProfiles.Kind seccomp, String seccompProfile, List<Devices.HostDevice> devices) {}
 
   /** Namespace modes and the sandbox's pinned namespaces; the pod's hostname. */
   public record NamespaceInput(Namespaces.Mode network, Namespaces.Mode ipc, Namespaces.Mode pid,

@@ -62,7 +62,8 @@ public record RuntimeSpec(
       List<String> maskedPaths,
       List<String> readonlyPaths,
       String rootfsPropagation,
-      Object seccomp) {}
+      Object seccomp,
+      List<Devices.Node> devices) {}
 
   /** A namespace to create ({@code path} null) or to join. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -71,7 +72,12 @@ public record RuntimeSpec(
   /** Cgroup resource settings. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Resources(Memory memory, Cpu cpu, Pids pids, List<HugepageLimit> hugepageLimits,
-      Map<String, String> unified) {}
+      Map<String, String> unified, List<Devices.Rule> devices) {
+    /** The same limits with the devices cgroup rules set. */
+    public Resources withDevices(List<Devices.Rule> rules) {
+      return new Resources(memory, cpu, pids, hugepageLimits, unified, rules);
+    }
+  }
 
   /** Memory limits in bytes. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -33,15 +33,21 @@ public final class SpecBuilder {
     List<String> readonly = security.privileged() ? List.of()
         : security.readonlyPaths() != null ? security.readonlyPaths() : Mounts.READONLY_PATHS;
     var ns = in.namespaces();
+    // Privileged containers see the host's devices through the runtime; others only what is listed.
+    Devices.Result devices = Devices.of(security.privileged() ? List.of() : security.devices());
+    RuntimeSpec.Resources resources = in.cgroup().resources() == null
+        ? new RuntimeSpec.Resources(null, null, null, null, null, null)
+        : in.cgroup().resources();
     RuntimeSpec.Linux linux = new RuntimeSpec.Linux(
         Namespaces.of(ns.network(), ns.ipc(), ns.pid(), ns.paths()),
         CgroupPaths.of(in.cgroup().driver(), in.cgroup().parent(), in.containerId()),
-        in.cgroup().resources(),
-        security.sysctls(),
+        security.privileged() ? resources : resources.withDevices(devices.rules()),
+        Sysctls.validate(security.sysctls(), ns.network() != Namespaces.Mode.NODE, ns.ipc() != Namespaces.Mode.NODE),
         masked,
         readonly,
         "rprivate",
-        SeccompProfiles.of(security.seccomp(), security.seccompProfile(), security.privileged()));
+        SeccompProfiles.of(security.seccomp(), security.seccompProfile(), security.privileged()),
+        devices.nodes());
     var mounts = in.mounts();
     return new RuntimeSpec(
         RuntimeSpec.OCI_VERSION,

@@ -96,7 +96,7 @@ class ConmonRuntimeTest {
         new ContainerSpecInput.ProcessInput(args, List.of(), List.of(), "", terminal,
             new UserResolver.Request(runAsUser, null, null, List.of(), null), null, null, 0),
         new ContainerSpecInput.SecurityInput(false, List.of(), List.of(), readOnlyRootfs, true, null, null, Map.of(),
-            seccomp, null),
+            seccomp, null, List.of()),
         new ContainerSpecInput.NamespaceInput(Namespaces.Mode.CONTAINER, Namespaces.Mode.CONTAINER,
             Namespaces.Mode.CONTAINER, new Namespaces.SandboxPaths(null, null, null, null, null), "test"),
         new ContainerSpecInput.CgroupInput(CgroupPaths.Driver.CGROUPFS, "/berth-test", resources),
@@ -232,7 +232,7 @@ class ConmonRuntimeTest {
 
     rt.update(id, new io.berth.oci.spec.RuntimeSpec.Resources(
         new io.berth.oci.spec.RuntimeSpec.Memory(48L << 20, 48L << 20), null, new io.berth.oci.spec.RuntimeSpec.Pids(64),
-        null, null));
+        null, null, null));
     Path memoryLimit = Path.of("/sys/fs/cgroup/memory/berth-test", id, "memory.limit_in_bytes");
     assertThat(Files.readString(memoryLimit).strip()).isEqualTo(Long.toString(48L << 20));
     rt.kill(id, "KILL");
@@ -259,7 +259,7 @@ class ConmonRuntimeTest {
     Files.createSymbolicLink(rootfs.resolve("bin/head"), Path.of("busybox"));
     Files.createSymbolicLink(rootfs.resolve("bin/tr"), Path.of("busybox"));
     var limit = new io.berth.oci.spec.RuntimeSpec.Resources(
-        new io.berth.oci.spec.RuntimeSpec.Memory(32L << 20, 32L << 20), null, null, null, null);
+        new io.berth.oci.spec.RuntimeSpec.Memory(32L << 20, 32L << 20), null, null, null, null, null);
     Path bundle = bundle(List.of("/bin/sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived"),
         true, null, limit);
     monitor.create(rt, request(bundle));
