@@ -63,6 +63,11 @@ public final class Daemon {
         log.info("metrics endpoint=http://{}:{}/metrics", config.metrics().address(), metricsEndpoint.port());
       }
 
+      ImageSubsystem images = ImageSubsystem.open(config);
+      undo.push("close image store", images::close);
+      var imageService = images.service();
+      var workloads = WorkloadSubsystem.open(config, images);
+
       PodNetworkSettings podNetwork = new PodNetworkSettings();
       var runtimeService =
           new RuntimeServiceAdapter(
@@ -74,10 +79,8 @@ public final class Daemon {
                   loader.renderJson(config),
                   podNetwork),
               new RuntimeConfigHandler(config.runtime().cgroupDriver()),
-              new UpdateRuntimeConfigHandler(podNetwork));
-      ImageSubsystem images = ImageSubsystem.open(config);
-      undo.push("close image store", images::close);
-      var imageService = images.service();
+              new UpdateRuntimeConfigHandler(podNetwork),
+              workloads);
 
       CriServer server =
           CriServer.start(

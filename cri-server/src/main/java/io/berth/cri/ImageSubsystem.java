@@ -34,9 +34,13 @@ final class ImageSubsystem implements AutoCloseable {
   private final RegistryClient registry;
   private final ImagePuller puller;
   private final ImageServiceAdapter service;
+  private final ImageStore images;
+  private final LinuxSyscalls sys;
 
   private ImageSubsystem(OverlaySnapshotter snapshots, RegistryClient registry, ImagePuller puller,
-      ImageServiceAdapter service) {
+      ImageServiceAdapter service, ImageStore images, LinuxSyscalls sys) {
+    this.images = images;
+    this.sys = sys;
     this.snapshots = snapshots;
     this.registry = registry;
     this.puller = puller;
@@ -70,11 +74,23 @@ final class ImageSubsystem implements AutoCloseable {
         new RemoveImageHandler(images, collector),
         new ImageFsInfoHandler(content, snapshots, root));
     JitPrewarm.startInBackground(config.stateDir(), applier, registry::prepareClients);
-    return new ImageSubsystem(snapshots, registry, puller, service);
+    return new ImageSubsystem(snapshots, registry, puller, service, images, sys);
   }
 
   ImageServiceAdapter service() {
     return service;
+  }
+
+  ImageStore images() {
+    return images;
+  }
+
+  OverlaySnapshotter snapshots() {
+    return snapshots;
+  }
+
+  LinuxSyscalls syscalls() {
+    return sys;
   }
 
   @Override

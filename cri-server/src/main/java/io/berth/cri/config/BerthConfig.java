@@ -47,7 +47,7 @@ public record BerthConfig(
         "/run/berth/berth.sock",
         "info",
         new Server(10, 16 * 1024 * 1024),
-        new Runtime(CgroupDriver.CGROUPFS, "runc", defaultHandlers()),
+        new Runtime(CgroupDriver.CGROUPFS, "runc", defaultHandlers(), "/usr/bin/conmon", "/usr/bin/catatonit"),
         new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin")),
         new Metrics("127.0.0.1", 0),
         new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, Map.of()),
@@ -96,9 +96,15 @@ public record BerthConfig(
     }
   }
 
-  /** OCI runtime handlers (name to binary) and the cgroup manager berthd drives. */
-  public record Runtime(CgroupDriver cgroupDriver, String defaultHandler, Map<String, String> handlers) {
+  /**
+   * OCI runtime handlers (name to binary), the cgroup manager berthd drives, the per-container
+   * monitor (conmon) and the pods' infra process (catatonit, a static binary).
+   */
+  public record Runtime(CgroupDriver cgroupDriver, String defaultHandler, Map<String, String> handlers,
+      String conmon, String catatonit) {
     public Runtime {
+      requireAbsolute("runtime.conmon", conmon);
+      requireAbsolute("runtime.catatonit", catatonit);
       Objects.requireNonNull(cgroupDriver, "runtime.cgroup_driver");
       handlers = Map.copyOf(Objects.requireNonNull(handlers, "runtime.handlers"));
       if (!handlers.containsKey(defaultHandler)) {

@@ -10,7 +10,8 @@ public abstract sealed class BerthException extends RuntimeException
         AlreadyExistsException,
         InvalidArgumentException,
         FailedPreconditionException,
-        UnavailableException {
+        UnavailableException,
+        DeadlineExceededException {
 
   protected BerthException(String message, Throwable cause) {
     super(message, cause);

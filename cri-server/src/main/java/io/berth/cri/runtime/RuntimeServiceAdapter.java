@@ -1,5 +1,34 @@
 package io.berth.cri.runtime;
 
+import io.berth.cri.server.Replies;
+import io.berth.proto.runtime.v1.ContainerStatusRequest;
+import io.berth.proto.runtime.v1.ContainerStatusResponse;
+import io.berth.proto.runtime.v1.CreateContainerRequest;
+import io.berth.proto.runtime.v1.CreateContainerResponse;
+import io.berth.proto.runtime.v1.ExecSyncRequest;
+import io.berth.proto.runtime.v1.ExecSyncResponse;
+import io.berth.proto.runtime.v1.ListContainersRequest;
+import io.berth.proto.runtime.v1.ListContainersResponse;
+import io.berth.proto.runtime.v1.ListPodSandboxRequest;
+import io.berth.proto.runtime.v1.ListPodSandboxResponse;
+import io.berth.proto.runtime.v1.PodSandboxStatusRequest;
+import io.berth.proto.runtime.v1.PodSandboxStatusResponse;
+import io.berth.proto.runtime.v1.RemoveContainerRequest;
+import io.berth.proto.runtime.v1.RemoveContainerResponse;
+import io.berth.proto.runtime.v1.RemovePodSandboxRequest;
+import io.berth.proto.runtime.v1.RemovePodSandboxResponse;
+import io.berth.proto.runtime.v1.ReopenContainerLogRequest;
+import io.berth.proto.runtime.v1.ReopenContainerLogResponse;
+import io.berth.proto.runtime.v1.RunPodSandboxRequest;
+import io.berth.proto.runtime.v1.RunPodSandboxResponse;
+import io.berth.proto.runtime.v1.StartContainerRequest;
+import io.berth.proto.runtime.v1.StartContainerResponse;
+import io.berth.proto.runtime.v1.StopContainerRequest;
+import io.berth.proto.runtime.v1.StopContainerResponse;
+import io.berth.proto.runtime.v1.StopPodSandboxRequest;
+import io.berth.proto.runtime.v1.StopPodSandboxResponse;
+import io.berth.proto.runtime.v1.UpdateContainerResourcesRequest;
+import io.berth.proto.runtime.v1.UpdateContainerResourcesResponse;
 import io.berth.proto.runtime.v1.RuntimeConfigRequest;
 import io.berth.proto.runtime.v1.RuntimeConfigResponse;
 import io.berth.proto.runtime.v1.RuntimeServiceGrpc;
@@ -9,7 +38,6 @@ import io.berth.proto.runtime.v1.UpdateRuntimeConfigRequest;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigResponse;
 import io.berth.proto.runtime.v1.VersionRequest;
 import io.berth.proto.runtime.v1.VersionResponse;
-import io.berth.cri.server.Replies;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -18,20 +46,40 @@ import io.grpc.stub.StreamObserver;
  * does that). Handler exceptions are mapped by the call interceptor, not here.
  */
 public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServiceImplBase {
+  /** The handlers of the pod and container lifecycle verbs. */
+  public record WorkloadHandlers(
+      RunPodSandboxHandler runPodSandbox,
+      StopPodSandboxHandler stopPodSandbox,
+      RemovePodSandboxHandler removePodSandbox,
+      PodSandboxStatusHandler podSandboxStatus,
+      ListPodSandboxHandler listPodSandbox,
+      CreateContainerHandler createContainer,
+      StartContainerHandler startContainer,
+      StopContainerHandler stopContainer,
+      RemoveContainerHandler removeContainer,
+      ContainerStatusHandler containerStatus,
+      ListContainersHandler listContainers,
+      UpdateContainerResourcesHandler updateContainerResources,
+      ReopenContainerLogHandler reopenContainerLog,
+      ExecSyncHandler execSync) {}
+
   private final VersionHandler version;
   private final StatusHandler status;
   private final RuntimeConfigHandler runtimeConfig;
   private final UpdateRuntimeConfigHandler updateRuntimeConfig;
+  private final WorkloadHandlers workloads;
 
   public RuntimeServiceAdapter(
       VersionHandler version,
       StatusHandler status,
       RuntimeConfigHandler runtimeConfig,
-      UpdateRuntimeConfigHandler updateRuntimeConfig) {
+      UpdateRuntimeConfigHandler updateRuntimeConfig,
+      WorkloadHandlers workloads) {
     this.version = version;
     this.status = status;
     this.runtimeConfig = runtimeConfig;
     this.updateRuntimeConfig = updateRuntimeConfig;
+    this.workloads = workloads;
   }
 
   @Override
@@ -53,5 +101,62 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   public void updateRuntimeConfig(
       UpdateRuntimeConfigRequest request, StreamObserver<UpdateRuntimeConfigResponse> response) {
     Replies.unary(response, updateRuntimeConfig.handle(request));
+  }
+
+  @Override
+  public void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> response) {
+    Replies.unary(response, workloads.runPodSandbox().handle(request));
+  }
+  @Override
+  public void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> response) {
+    Replies.unary(response, workloads.stopPodSandbox().handle(request));
+  }
+  @Override
+  public void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> response) {
+    Replies.unary(response, workloads.removePodSandbox().handle(request));
+  }
+  @Override
+  public void podSandboxStatus(PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> response) {
+    Replies.unary(response, workloads.podSandboxStatus().handle(request));
+  }
+  @Override
+  public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> response) {
+    Replies.unary(response, workloads.listPodSandbox().handle(request));
+  }
+  @Override
+  public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> response) {
+    Replies.unary(response, workloads.createContainer().handle(request));
+  }
+  @Override
+  public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> response) {
+    Replies.unary(response, workloads.startContainer().handle(request));
+  }
+  @Override
+  public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> response) {
+    Replies.unary(response, workloads.stopContainer().handle(request));
+  }
+  @Override
+  public void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> response) {
+    Replies.unary(response, workloads.removeContainer().handle(request));
+  }
+  @Override
+  public void containerStatus(ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> response) {
+    Replies.unary(response, workloads.containerStatus().handle(request));
+  }
+  @Override
+  public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> response) {
+    Replies.unary(response, workloads.listContainers().handle(request));
+  }
+  @Override
+  public void updateContainerResources(UpdateContainerResourcesRequest request, StreamObserver<UpdateContainerResourcesResponse> response) {
+    Replies.unary(response, workloads.updateContainerResources().handle(request));
+  }
+  @Override
+  public void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> response) {
+    Replies.unary(response, workloads.reopenContainerLog().handle(request));
+  }
+  @Override
+  public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> response) {
+    Replies.unary(response, workloads.execSync().handle(request));
   }
 }

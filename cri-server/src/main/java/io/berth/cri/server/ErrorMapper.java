@@ -2,6 +2,7 @@ package io.berth.cri.server;
 
 import io.berth.cri.error.AlreadyExistsException;
 import io.berth.cri.error.BerthException;
+import io.berth.cri.error.DeadlineExceededException;
 import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;
@@ -24,6 +25,10 @@ public final class ErrorMapper {
       case ImageException e -> imageStatus(e).withDescription(e.getMessage()).withCause(e);
       case SnapshotException e -> snapshotStatus(e).withDescription(e.getMessage()).withCause(e);
       case IllegalArgumentException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage()).withCause(e);
+      // The runtime's own words (runc's error text) reach the operator unchanged.
+      case io.berth.oci.runtime.OciRuntimeException e -> Status.INTERNAL.withDescription(e.getMessage()).withCause(e);
+      case io.berth.oci.spec.SpecException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage()).withCause(e);
+      case java.io.UncheckedIOException e -> Status.INTERNAL.withDescription(e.getMessage()).withCause(e);
       default ->
           Status.INTERNAL
               .withDescription("internal error: " + error.getClass().getSimpleName() + ": " + error.getMessage())
@@ -59,6 +64,7 @@ public final class ErrorMapper {
       case InvalidArgumentException e -> Status.INVALID_ARGUMENT;
       case FailedPreconditionException e -> Status.FAILED_PRECONDITION;
       case UnavailableException e -> Status.UNAVAILABLE;
+      case DeadlineExceededException e -> Status.DEADLINE_EXCEEDED;
     };
   }
 }

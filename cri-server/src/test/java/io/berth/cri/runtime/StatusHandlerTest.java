@@ -27,7 +27,8 @@ class StatusHandlerTest {
   private static BerthConfig withHandlerBinary(Path binary) {
     BerthConfig d = BerthConfig.defaults();
     return new BerthConfig(d.root(), d.state(), d.socket(), d.logLevel(), d.server(),
-        new BerthConfig.Runtime(BerthConfig.CgroupDriver.CGROUPFS, "runc", Map.of("runc", binary.toString())),
+        new BerthConfig.Runtime(BerthConfig.CgroupDriver.CGROUPFS, "runc", Map.of("runc", binary.toString()),
+            "/usr/bin/conmon", "/usr/bin/catatonit"),
         d.network(), d.metrics(), d.registry(), d.images());
   }
 

@@ -202,6 +202,27 @@ public final class ConmonMonitor {
     }
   }
 
+  /** Deletes what conmon left for {@code id} outside its bundle: the exit file and the attach socket. */
+  public void forgetExit(String id) {
+    try {
+      Files.deleteIfExists(exitDir.resolve(id));
+      Path sockets = socketDir.resolve(id);
+      // conmon makes this a symlink to the bundle (to keep the socket path short).
+      if (Files.isSymbolicLink(sockets)) {
+        Files.delete(sockets);
+      } else if (Files.isDirectory(sockets)) {
+        try (var entries = Files.list(sockets)) {
+          for (Path entry : entries.toList()) {
+            Files.deleteIfExists(entry);
+          }
+        }
+        Files.deleteIfExists(sockets);
+      }
+    } catch (IOException e) {
+      throw new OciRuntimeException("cannot remove monitor files of " + id + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Waits up to {@code timeout} for the container's exit. */
   public Optional<Exit> awaitExit(String id, Path bundle, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

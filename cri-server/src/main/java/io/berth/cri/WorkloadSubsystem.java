@@ -1,0 +1,115 @@
+package io.berth.cri;
+
+import io.berth.cri.config.BerthConfig;
+import io.berth.cri.container.ContainerRunner;
+import io.berth.cri.container.ContainerSpecs;
+import io.berth.cri.container.RuntimeHandlers;
+import io.berth.cri.pod.InfraContainer;
+import io.berth.cri.pod.Lifecycle;
+import io.berth.cri.pod.NetworkNamespaces;
+import io.berth.cri.pod.Recovery;
+import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.runtime.ContainerStatusHandler;
+import io.berth.cri.runtime.CreateContainerHandler;
+import io.berth.cri.runtime.ExecSyncHandler;
+import io.berth.cri.runtime.ListContainersHandler;
+import io.berth.cri.runtime.ListPodSandboxHandler;
+import io.berth.cri.runtime.PodSandboxStatusHandler;
+import io.berth.cri.runtime.RemoveContainerHandler;
+import io.berth.cri.runtime.RemovePodSandboxHandler;
+import io.berth.cri.runtime.ReopenContainerLogHandler;
+import io.berth.cri.runtime.RunPodSandboxHandler;
+import io.berth.cri.runtime.RuntimeServiceAdapter;
+import io.berth.cri.runtime.StartContainerHandler;
+import io.berth.cri.runtime.StopContainerHandler;
+import io.berth.cri.runtime.StopPodSandboxHandler;
+import io.berth.cri.runtime.UpdateContainerResourcesHandler;
+import io.berth.cri.state.NameReservations;
+import io.berth.cri.state.ObjectTable;
+import io.berth.cri.state.RecordFiles;
+import io.berth.oci.runtime.ConmonMonitor;
+import io.berth.oci.spec.CgroupPaths;
+import io.berth.oci.spec.ContainerSpecInput;
+import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.SandboxRecord;
+import io.berth.snapshot.Mounter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pod and container side of berthd, wired from the configuration. Records live under
+ * {@code <root>/sandboxes} and {@code <root>/containers}; everything a reboot ends (bundles,
+ * pinned network namespaces, /dev/shm, exit files, runtime state) under the state dir.
+ * Recovery runs here, before the socket is served.
+ */
+final class WorkloadSubsystem {
+  private static final Logger log = LoggerFactory.getLogger(WorkloadSubsystem.class);
+
+  private WorkloadSubsystem() {}
+
+  static RuntimeServiceAdapter.WorkloadHandlers open(BerthConfig config, ImageSubsystem images) throws IOException {
+    Path root = config.rootDir();
+    Path state = config.stateDir();
+    var runtimeConfig = config.runtime();
+    var sys = images.syscalls();
+    var handlers = new RuntimeHandlers(runtimeConfig.handlers(), runtimeConfig.defaultHandler(), state);
+    var monitor = new ConmonMonitor(Path.of(runtimeConfig.conmon()), state.resolve("exits"), state.resolve("attach"));
+    var runner = new ContainerRunner(state.resolve("containers"), monitor, images.snapshots(), new Mounter(sys));
+    var lifecycle = new Lifecycle(
+        new ObjectTable<>("pod sandbox", new RecordFiles<>(root.resolve("sandboxes"), SandboxRecord.parser()),
+            SandboxRecord::getId),
+        new ObjectTable<>("container", new RecordFiles<>(root.resolve("containers"), ContainerRecord.parser()),
+            ContainerRecord::getId),
+        new NameReservations(), new NameReservations(), runner, handlers,
+        new NetworkNamespaces(state.resolve("netns"), sys),
+        new SandboxFiles(state.resolve("sandboxes"), sys));
+    int live = new Recovery(lifecycle).run();
+    log.info("recovered objects={}", live);
+
+    var infra = new InfraContainer(root.resolve("infra"), Path.of(runtimeConfig.catatonit()));
+    infra.prepareRootfs();
+    CgroupPaths.Driver driver = runtimeConfig.cgroupDriver() == BerthConfig.CgroupDriver.SYSTEMD
+        ? CgroupPaths.Driver.SYSTEMD : CgroupPaths.Driver.CGROUPFS;
+    ContainerSpecInput.HostFacts host = hostFacts();
+    var specs = new ContainerSpecs(driver, host);
+    return new RuntimeServiceAdapter.WorkloadHandlers(
+        new RunPodSandboxHandler(lifecycle, infra, driver, host),
+        new StopPodSandboxHandler(lifecycle),
+        new RemovePodSandboxHandler(lifecycle),
+        new PodSandboxStatusHandler(lifecycle),
+        new ListPodSandboxHandler(lifecycle),
+        new CreateContainerHandler(lifecycle, images.images(), specs),
+        new StartContainerHandler(lifecycle),
+        new StopContainerHandler(lifecycle),
+        new RemoveContainerHandler(lifecycle),
+        new ContainerStatusHandler(lifecycle),
+        new ListContainersHandler(lifecycle),
+        new UpdateContainerResourcesHandler(lifecycle),
+        new ReopenContainerLogHandler(lifecycle),
+        new ExecSyncHandler(lifecycle));
+  }
+
+  /**
+   * berthd's own oom_score_adj, and whether it may set a lower one for containers: that needs
+   * CAP_SYS_RESOURCE (capability 24), which these machines do not grant.
+   */
+  static ContainerSpecInput.HostFacts hostFacts() {
+    int own = 0;
+    boolean canLower = false;
+    try {
+      own = Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("CapEff:")) {
+          long caps = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+          canLower = (caps & (1L << 24)) != 0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      log.warn("cannot read own oom_score_adj or capabilities: {}", e.getMessage());
+    }
+    return new ContainerSpecInput.HostFacts(own, canLower);
+  }
+}

@@ -1,0 +1,216 @@
+package io.berth.cri.container;
+
+import io.berth.cri.error.InvalidArgumentException;
+import io.berth.image.store.ImageRecord;
+import io.berth.oci.spec.CgroupPaths;
+import io.berth.oci.spec.ContainerSpecInput;
+import io.berth.oci.spec.Devices;
+import io.berth.oci.spec.ImageRuntimeDefaults;
+import io.berth.oci.spec.Mounts;
+import io.berth.oci.spec.Namespaces;
+import io.berth.oci.spec.SeccompProfiles;
+import io.berth.oci.spec.UserResolver;
+import io.berth.proto.runtime.v1.ContainerConfig;
+import io.berth.proto.runtime.v1.Device;
+import io.berth.proto.runtime.v1.LinuxContainerSecurityContext;
+import io.berth.proto.runtime.v1.Mount;
+import io.berth.proto.runtime.v1.NamespaceMode;
+import io.berth.proto.runtime.v1.SecurityProfile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Translates a CRI container config, its sandbox and its image into the runtime bridge's
+ * {@link ContainerSpecInput}: the CRI vocabulary ends here. Reads only the container's own
+ * {@code /etc/passwd} and {@code /etc/group}, and the host's device nodes it is asked to pass.
+ */
+public final class ContainerSpecs {
+  /** What the spec needs to know about the container's pod. */
+  public record Pod(String sandboxId, String sandboxName, String hostname, String netnsPath, long infraPid,
+      String cgroupParent, String hostsFile, String resolvConfFile, String hostnameFile, String shmPath,
+      NamespaceMode podNetwork, NamespaceMode podIpc, NamespaceMode podPid) {}
+
+  private final CgroupPaths.Driver driver;
+  private final ContainerSpecInput.HostFacts host;
+
+  public ContainerSpecs(CgroupPaths.Driver driver, ContainerSpecInput.HostFacts host) {
+    this.driver = driver;
+    this.host = host;
+  }
+
+  /** {@code targetPid} is the PID of the container a TARGET pid namespace points at, else 0. */
+  public ContainerSpecInput input(String id, Path rootfs, ContainerConfig config, Pod pod, ImageRecord image,
+      long targetPid) {
+    LinuxContainerSecurityContext security = config.getLinux().getSecurityContext();
+    var runtime = image.config().runtime();
+    var process = new ContainerSpecInput.ProcessInput(
+        config.getCommandList(), config.getArgsList(), env(config), config.getWorkingDir(), config.getTty(),
+        new UserResolver.Request(
+            security.hasRunAsUser() ? security.getRunAsUser().getValue() : null,
+            security.getRunAsUsername().isEmpty() ? null : security.getRunAsUsername(),
+            security.hasRunAsGroup() ? security.getRunAsGroup().getValue() : null,
+            security.getSupplementalGroupsList(),
+            security.getSupplementalGroupsPolicyValue() == 1 ? UserResolver.SupplementalGroupsPolicy.STRICT
+                : UserResolver.SupplementalGroupsPolicy.MERGE),
+        readImageFile(rootfs, "passwd"), readImageFile(rootfs, "group"),
+        (int) config.getLinux().getResources().getOomScoreAdj());
+    SeccompChoice seccomp = seccomp(security);
+    var securityInput = new ContainerSpecInput.SecurityInput(
+        security.getPrivileged(),
+        security.getCapabilities().getAddCapabilitiesList(),
+        security.getCapabilities().getDropCapabilitiesList(),
+        security.getReadonlyRootfs(),
+        security.getNoNewPrivs(),
+        security.getMaskedPathsCount() == 0 ? null : security.getMaskedPathsList(),
+        security.getReadonlyPathsCount() == 0 ? null : security.getReadonlyPathsList(),
+        Map.of(), // the pod's sysctls are set once, by its infra container, in the shared namespaces
+        seccomp.kind(), seccomp.profile(),
+        devices(config.getDevicesList()));
+    var options = security.getNamespaceOptions();
+    String infraNs = pod.infraPid() > 0 ? "/proc/" + pod.infraPid() + "/ns/" : null;
+    var namespaces = new ContainerSpecInput.NamespaceInput(
+        pod.podNetwork() == NamespaceMode.NODE ? Namespaces.Mode.NODE : Namespaces.Mode.POD,
+        mode(options.getIpc(), pod.podIpc()),
+        mode(options.getPid(), pod.podPid()),
+        new Namespaces.SandboxPaths(pod.netnsPath(), infraNs == null ? null : infraNs + "ipc",
+            infraNs == null ? null : infraNs + "uts", infraNs == null ? null : infraNs + "pid",
+            targetPid > 0 ? "/proc/" + targetPid + "/ns/pid" : null),
+        pod.hostname());
+    var cgroup = new ContainerSpecInput.CgroupInput(driver, pod.cgroupParent(),
+        ContainerResources.of(config.getLinux().getResources()));
+    String shm = pod.podIpc() == NamespaceMode.NODE ? "/dev/shm" : pod.shmPath();
+    var mounts = new ContainerSpecInput.MountInput(
+        new Mounts.SandboxFiles(pod.hostsFile(), pod.resolvConfFile(), pod.hostnameFile(), shm),
+        null, null, binds(config.getMountsList()));
+    Map<String, String> annotations = new LinkedHashMap<>(config.getAnnotationsMap());
+    annotations.put("io.kubernetes.cri.container-type", "container");
+    annotations.put("io.kubernetes.cri.container-name", config.getMetadata().getName());
+    annotations.put("io.kubernetes.cri.sandbox-id", pod.sandboxId());
+    annotations.put("io.kubernetes.cri.sandbox-name", pod.sandboxName());
+    annotations.put("io.kubernetes.cri.image-name", config.getImage().getImage());
+    return new ContainerSpecInput(id, rootfs.toString(),
+        new ImageRuntimeDefaults(runtime.user(), runtime.env(), runtime.entrypoint(), runtime.cmd(),
+            runtime.workingDir()),
+        process, securityInput, namespaces, cgroup, mounts, host, annotations);
+  }
+
+  /** The pod's mode unless the container asks for its own (CONTAINER) or a TARGET one. */
+  private static Namespaces.Mode mode(NamespaceMode container, NamespaceMode pod) {
+    if (pod == NamespaceMode.NODE || container == NamespaceMode.NODE) {
+      return Namespaces.Mode.NODE;
+    }
+    return switch (container) {
+      case CONTAINER -> Namespaces.Mode.CONTAINER;
+      case TARGET -> Namespaces.Mode.TARGET;
+      default -> Namespaces.Mode.POD;
+    };
+  }
+
+  private static List<Map.Entry<String, String>> env(ContainerConfig config) {
+    List<Map.Entry<String, String>> env = new ArrayList<>();
+    config.getEnvsList().forEach(kv -> env.add(new AbstractMap.SimpleImmutableEntry<>(kv.getKey(), kv.getValue())));
+    return env;
+  }
+
+  private record SeccompChoice(SeccompProfiles.Kind kind, String profile) {}
+
+  /** The seccomp field, else the deprecated path string; neither set means unconfined, as upstream. */
+  private static SeccompChoice seccomp(LinuxContainerSecurityContext security) {
+    if (security.hasSeccomp()) {
+      SecurityProfile profile = security.getSeccomp();
+      return switch (profile.getProfileType()) {
+        case Unconfined -> new SeccompChoice(SeccompProfiles.Kind.UNCONFINED, null);
+        case Localhost -> new SeccompChoice(SeccompProfiles.Kind.LOCALHOST, profile.getLocalhostRef());
+        default -> new SeccompChoice(SeccompProfiles.Kind.RUNTIME_DEFAULT, null);
+      };
+    }
+    String path = security.getSeccompProfilePath();
+    if (path.equals("runtime/default") || path.equals("docker/default")) {
+      return new SeccompChoice(SeccompProfiles.Kind.RUNTIME_DEFAULT, null);
+    }
+    if (path.startsWith("localhost/")) {
+      return new SeccompChoice(SeccompProfiles.Kind.LOCALHOST, path.substring("localhost/".length()));
+    }
+    if (path.isEmpty() || path.equals("unconfined")) {
+      return new SeccompChoice(SeccompProfiles.Kind.UNCONFINED, null);
+    }
+    throw new InvalidArgumentException("unknown seccomp profile path '" + path + "'");
+  }
+
+  private static List<Mounts.Bind> binds(List<Mount> mounts) {
+    List<Mounts.Bind> binds = new ArrayList<>();
+    for (Mount m : mounts) {
+      if (m.getHostPath().isEmpty() || !m.getHostPath().startsWith("/")) {
+        throw new InvalidArgumentException("mount " + m.getContainerPath() + ": host_path '" + m.getHostPath()
+            + "' is not an absolute path");
+      }
+      Path host = Path.of(m.getHostPath());
+      if (!Files.exists(host)) {
+        try {
+          // As Docker and containerd do: a missing host path becomes an empty directory.
+          Files.createDirectories(host);
+        } catch (IOException e) {
+          throw new InvalidArgumentException("mount " + m.getContainerPath() + ": cannot create host path "
+              + host + ": " + e.getMessage());
+        }
+      }
+      Mounts.Propagation propagation = switch (m.getPropagation()) {
+        case PROPAGATION_HOST_TO_CONTAINER -> Mounts.Propagation.HOST_TO_CONTAINER;
+        case PROPAGATION_BIDIRECTIONAL -> Mounts.Propagation.BIDIRECTIONAL;
+        default -> Mounts.Propagation.PRIVATE;
+      };
+      binds.add(new Mounts.Bind(m.getContainerPath(), m.getHostPath(), m.getReadonly(), propagation,
+          m.getRecursiveReadOnly()));
+    }
+    return binds;
+  }
+
+  private static List<Devices.HostDevice> devices(List<Device> devices) {
+    List<Devices.HostDevice> result = new ArrayList<>();
+    for (Device d : devices) {
+      Path host = Path.of(d.getHostPath());
+      try {
+        int mode = (Integer) Files.getAttribute(host, "unix:mode");
+        long rdev = (Long) Files.getAttribute(host, "unix:rdev");
+        char type = switch (mode & 0170000) {
+          case 0020000 -> 'c';
+          case 0060000 -> 'b';
+          default -> throw new InvalidArgumentException("device " + host + " is not a character or block device");
+        };
+        long major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfffL);
+        long minor = (rdev & 0xff) | ((rdev >> 12) & ~0xffL);
+        String containerPath = d.getContainerPath().isEmpty() ? d.getHostPath() : d.getContainerPath();
+        result.add(new Devices.HostDevice(containerPath, type, major, minor,
+            d.getPermissions().isEmpty() ? "rwm" : d.getPermissions()));
+      } catch (IOException e) {
+        throw new InvalidArgumentException("device " + host + " is not available: " + e.getMessage());
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The image's {@code /etc/<name>}, or null when absent or reached through a symlink: a hostile
+   * image must not make berth read a host file.
+   */
+  private static String readImageFile(Path rootfs, String name) {
+    Path etc = rootfs.resolve("etc");
+    Path file = etc.resolve(name);
+    try {
+      if (Files.isSymbolicLink(etc) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+          || Files.size(file) > 4 * 1024 * 1024) {
+        return null;
+      }
+      return Files.readString(file);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}

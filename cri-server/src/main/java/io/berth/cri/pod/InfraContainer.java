@@ -1,0 +1,82 @@
+package io.berth.cri.pod;
+
+import io.berth.oci.spec.CgroupPaths;
+import io.berth.oci.spec.ContainerSpecInput;
+import io.berth.oci.spec.ImageRuntimeDefaults;
+import io.berth.oci.spec.Mounts;
+import io.berth.oci.spec.Namespaces;
+import io.berth.oci.spec.RuntimeSpec;
+import io.berth.oci.spec.SeccompProfiles;
+import io.berth.oci.spec.SpecBuilder;
+import io.berth.oci.spec.UserResolver;
+import io.berth.proto.runtime.v1.NamespaceMode;
+import io.berth.proto.runtime.v1.PodSandboxConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pod's infra container: {@code catatonit -P} (it only waits, and reaps nothing) in a
+ * read-only built-in rootfs that holds nothing else, so no image is pulled to start a pod. It
+ * holds the pod's IPC, UTS and PID namespaces, which the pod's containers join through
+ * {@code /proc/<infra pid>/ns/*}; the network namespace is the pinned one.
+ */
+public final class InfraContainer {
+  private final Path rootfs;
+  private final Path catatonit;
+
+  public InfraContainer(Path dir, Path catatonit) {
+    this.rootfs = dir.resolve("rootfs");
+    this.catatonit = catatonit;
+  }
+
+  /** Builds the rootfs if it is missing or its catatonit differs from the host's; idempotent. */
+  public Path prepareRootfs() throws IOException {
+    Path binary = rootfs.resolve("catatonit");
+    if (!Files.exists(binary) || Files.size(binary) != Files.size(catatonit)) {
+      for (String dir : List.of("proc", "dev", "sys", "etc")) {
+        Files.createDirectories(rootfs.resolve(dir));
+      }
+      Path temp = rootfs.resolve(".catatonit.tmp");
+      Files.copy(catatonit, temp, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(temp, binary, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return rootfs;
+  }
+
+  /** The infra container's spec for sandbox {@code id}; {@code netns} is null for host network. */
+  public RuntimeSpec spec(String id, PodSandboxConfig config, String netns, String hostname,
+      CgroupPaths.Driver driver, String cgroupParent, ContainerSpecInput.HostFacts host) {
+    var options = config.getLinux().getSecurityContext().getNamespaceOptions();
+    Namespaces.Mode network = netns == null ? Namespaces.Mode.NODE : Namespaces.Mode.POD;
+    Namespaces.Mode ipc = options.getIpc() == NamespaceMode.NODE ? Namespaces.Mode.NODE : Namespaces.Mode.CONTAINER;
+    Namespaces.Mode pid = options.getPid() == NamespaceMode.NODE ? Namespaces.Mode.NODE : Namespaces.Mode.CONTAINER;
+    ContainerSpecInput input = new ContainerSpecInput(id, rootfs.toString(),
+        new ImageRuntimeDefaults("", List.of(), List.of("/catatonit", "-P"), List.of(), "/"),
+        new ContainerSpecInput.ProcessInput(List.of(), List.of(), List.of(), "", false,
+            new UserResolver.Request(0L, null, 0L, List.of(), null), null, null, 0),
+        new ContainerSpecInput.SecurityInput(false, List.of(), List.of("ALL"), true, true, null, null,
+            config.getLinux().getSysctlsMap(), SeccompProfiles.Kind.RUNTIME_DEFAULT, null, List.of()),
+        new ContainerSpecInput.NamespaceInput(network, ipc, pid,
+            new Namespaces.SandboxPaths(netns, null, "(new)", null, null), hostname),
+        new ContainerSpecInput.CgroupInput(driver, cgroupParent, null),
+        new ContainerSpecInput.MountInput(new Mounts.SandboxFiles(null, null, null, null), null, null, List.of()),
+        host,
+        Map.of("io.kubernetes.cri.container-type", "sandbox", "io.kubernetes.cri.sandbox-id", id));
+    RuntimeSpec spec = SpecBuilder.build(input);
+    // The pod's UTS namespace is created here (the builder joins the pod's for every other container).
+    List<RuntimeSpec.Namespace> namespaces = new ArrayList<>();
+    for (RuntimeSpec.Namespace ns : spec.linux().namespaces()) {
+      namespaces.add(ns.type().equals("uts") ? new RuntimeSpec.Namespace("uts", null) : ns);
+    }
+    var linux = spec.linux();
+    return new RuntimeSpec(spec.ociVersion(), spec.process(), spec.root(), spec.hostname(), spec.mounts(),
+        new RuntimeSpec.Linux(namespaces, linux.cgroupsPath(), linux.resources(), linux.sysctl(), linux.maskedPaths(),
+            linux.readonlyPaths(), linux.rootfsPropagation(), linux.seccomp(), linux.devices()),
+        spec.annotations());
+  }
+}

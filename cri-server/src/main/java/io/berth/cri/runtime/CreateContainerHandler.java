@@ -1,0 +1,150 @@
+package io.berth.cri.runtime;
+
+import io.berth.cri.container.ContainerSpecs;
+import io.berth.cri.error.AlreadyExistsException;
+import io.berth.cri.error.FailedPreconditionException;
+import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.error.NotFoundException;
+import io.berth.cri.pod.Lifecycle;
+import io.berth.cri.state.Ids;
+import io.berth.cri.util.UndoStack;
+import io.berth.image.store.ImageRecord;
+import io.berth.image.store.ImageStore;
+import io.berth.oci.spec.RuntimeSpec;
+import io.berth.oci.spec.SpecBuilder;
+import io.berth.proto.runtime.v1.ContainerConfig;
+import io.berth.proto.runtime.v1.CreateContainerRequest;
+import io.berth.proto.runtime.v1.CreateContainerResponse;
+import io.berth.proto.runtime.v1.NamespaceMode;
+import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.Phase;
+import io.berth.proto.state.v1.SandboxRecord;
+import java.nio.file.Path;
+
+/**
+ * CreateContainer: in a READY sandbox, from an image already present (the kubelet pulls
+ * first): reserve the name, write the intent, mount a writable snapshot on the image's top
+ * layer, build the spec and create the container under conmon, each step with its undo.
+ */
+public final class CreateContainerHandler {
+  private final Lifecycle lifecycle;
+  private final ImageStore images;
+  private final ContainerSpecs specs;
+
+  public CreateContainerHandler(Lifecycle lifecycle, ImageStore images, ContainerSpecs specs) {
+    this.lifecycle = lifecycle;
+    this.images = images;
+    this.specs = specs;
+  }
+
+  public CreateContainerResponse handle(CreateContainerRequest request) {
+    ContainerConfig config = request.getConfig();
+    if (config.getMetadata().getName().isEmpty()) {
+      throw new InvalidArgumentException("container config needs metadata.name");
+    }
+    if (config.getImage().getImage().isEmpty()) {
+      throw new InvalidArgumentException("container config needs image.image");
+    }
+    SandboxRecord found = lifecycle.sandboxes().resolve(request.getPodSandboxId());
+    // Holding the sandbox's lock: it cannot be stopped or removed while a container joins it.
+    String id = Lifecycle.locked(lifecycle.sandboxes(), found.getId(), () -> {
+      SandboxRecord sandbox = lifecycle.sandboxes().find(found.getId())
+          .orElseThrow(() -> new NotFoundException("pod sandbox " + found.getId() + " not found"));
+      if (!lifecycle.ready(sandbox)) {
+        throw new FailedPreconditionException("pod sandbox " + sandbox.getId() + " is not ready");
+      }
+      ImageRecord image = images.find(config.getImage().getImage())
+          .orElseThrow(() -> new NotFoundException("image " + config.getImage().getImage() + " not found"));
+      try {
+        return create(sandbox, config, image);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot create container " + config.getMetadata().getName() + ": "
+            + e.getMessage(), e);
+      }
+    });
+    return CreateContainerResponse.newBuilder().setContainerId(id).build();
+  }
+
+  private String create(SandboxRecord sandbox, ContainerConfig config, ImageRecord image)
+      throws java.io.IOException {
+    var pod = sandbox.getConfig().getMetadata();
+    String name = config.getMetadata().getName() + "_" + pod.getName() + "_" + pod.getNamespace() + "_"
+        + pod.getUid() + "_" + config.getMetadata().getAttempt();
+    String id = Ids.next();
+    var owner = lifecycle.containerNames().reserve(name, id);
+    if (owner.isPresent()) {
+      throw new AlreadyExistsException("container name " + name + " is reserved for " + owner.get());
+    }
+    var runner = lifecycle.runner();
+    var runtime = lifecycle.handlers().get(sandbox.getRuntimeHandler());
+    try (UndoStack undo = new UndoStack()) {
+      undo.push("release name", () -> lifecycle.containerNames().release(name, id));
+      Path logPath = sandbox.getConfig().getLogDirectory().isEmpty() || config.getLogPath().isEmpty()
+          ? runner.bundle(id).resolve("container.log")
+          : Path.of(sandbox.getConfig().getLogDirectory()).resolve(config.getLogPath());
+      ContainerRecord record = ContainerRecord.newBuilder()
+          .setId(id).setSandboxId(sandbox.getId()).setName(name).setPhase(Phase.CREATING)
+          .setCreatedAtNs(Lifecycle.now()).setConfig(config).setRuntimeHandler(sandbox.getRuntimeHandler())
+          .setImageId(image.id()).setImageRef(image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst())
+          .setSnapshotKey(id).setLogPath(logPath.toString()).setStopSignal(stopSignal(config, image))
+          .build();
+      lifecycle.containers().put(record);
+      // A crash from here on leaves a CREATING record, which recovery destroys.
+      undo.push("destroy container", () -> lifecycle.destroyContainer(record));
+
+      Path rootfs = runner.mountRootfs(id, image.topChainId());
+      RuntimeSpec spec = SpecBuilder.build(specs.input(id, rootfs, config, pod(sandbox), image, targetPid(config)));
+      var created = runner.create(runtime, id, name, spec, logPath, config.getStdin());
+      var user = spec.process().user();
+      lifecycle.containers().put(record.toBuilder()
+          .setPhase(Phase.CREATED).setPid(created.pid())
+          .setUid(user.uid()).setGid(user.gid())
+          .addAllSupplementalGroups(user.additionalGids() == null ? java.util.List.of() : user.additionalGids())
+          .build());
+      undo.commit();
+    }
+    return id;
+  }
+
+  private ContainerSpecs.Pod pod(SandboxRecord sandbox) {
+    var files = lifecycle.files();
+    var options = sandbox.getConfig().getLinux().getSecurityContext().getNamespaceOptions();
+    String id = sandbox.getId();
+    return new ContainerSpecs.Pod(id, sandbox.getConfig().getMetadata().getName(),
+        files.hostname(id).toFile().exists() ? readHostname(files.hostname(id)) : "",
+        sandbox.getNetnsPath().isEmpty() ? null : sandbox.getNetnsPath(), sandbox.getInfraPid(),
+        sandbox.getCgroupParent(), files.hosts(id).toString(), files.resolvConf(id).toString(),
+        files.hostname(id).toString(), sandbox.getShmPath().isEmpty() ? null : sandbox.getShmPath(),
+        options.getNetwork(), options.getIpc(), options.getPid());
+  }
+
+  private static String readHostname(Path file) {
+    try {
+      return java.nio.file.Files.readString(file).strip();
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
+  /** The PID of the container a TARGET pid namespace names; 0 when not TARGET. */
+  private long targetPid(ContainerConfig config) {
+    var options = config.getLinux().getSecurityContext().getNamespaceOptions();
+    if (options.getPid() != NamespaceMode.TARGET) {
+      return 0;
+    }
+    ContainerRecord target = lifecycle.current(lifecycle.containers().resolve(options.getTargetId()));
+    if (target.getPhase() != Phase.RUNNING) {
+      throw new FailedPreconditionException("target container " + target.getId() + " is not running");
+    }
+    return target.getPid();
+  }
+
+  /** The config's stop signal, else the image's STOPSIGNAL, else empty (SIGTERM). */
+  private static String stopSignal(ContainerConfig config, ImageRecord image) {
+    if (config.getStopSignalValue() != 0) {
+      return config.getStopSignal().name().substring("SIGNAL_".length());
+    }
+    String fromImage = image.config().runtime().stopSignal();
+    return fromImage == null ? "" : fromImage;
+  }
+}

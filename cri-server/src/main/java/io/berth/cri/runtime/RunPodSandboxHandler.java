@@ -1,0 +1,152 @@
+package io.berth.cri.runtime;
+
+import io.berth.cri.error.AlreadyExistsException;
+import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.pod.InfraContainer;
+import io.berth.cri.pod.Lifecycle;
+import io.berth.cri.state.Ids;
+import io.berth.cri.util.UndoStack;
+import io.berth.oci.spec.CgroupPaths;
+import io.berth.oci.spec.ContainerSpecInput;
+import io.berth.proto.runtime.v1.NamespaceMode;
+import io.berth.proto.runtime.v1.PodSandboxConfig;
+import io.berth.proto.runtime.v1.RunPodSandboxRequest;
+import io.berth.proto.runtime.v1.RunPodSandboxResponse;
+import io.berth.proto.state.v1.Phase;
+import io.berth.proto.state.v1.SandboxRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * RunPodSandbox: reserve the name, write the intent, then the pod's files and /dev/shm, its
+ * pinned network namespace, and its infra container, each with its undo; READY last. A retry of
+ * a request still in progress (same name, same request) waits for it and gets the same sandbox.
+ */
+public final class RunPodSandboxHandler {
+  private final Lifecycle lifecycle;
+  private final InfraContainer infra;
+  private final CgroupPaths.Driver cgroupDriver;
+  private final ContainerSpecInput.HostFacts host;
+  private final ConcurrentHashMap<String, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
+
+  public RunPodSandboxHandler(Lifecycle lifecycle, InfraContainer infra, CgroupPaths.Driver cgroupDriver,
+      ContainerSpecInput.HostFacts host) {
+    this.lifecycle = lifecycle;
+    this.infra = infra;
+    this.cgroupDriver = cgroupDriver;
+    this.host = host;
+  }
+
+  public RunPodSandboxResponse handle(RunPodSandboxRequest request) {
+    PodSandboxConfig config = request.getConfig();
+    validate(config);
+    String handler = lifecycle.handlers().canonical(request.getRuntimeHandler());
+    var meta = config.getMetadata();
+    String name = meta.getName() + "_" + meta.getNamespace() + "_" + meta.getUid() + "_" + meta.getAttempt();
+    String id = Ids.next();
+    CompletableFuture<String> done = new CompletableFuture<>();
+    inFlight.put(id, done);
+    try {
+      var owner = lifecycle.sandboxNames().reserve(name, id);
+      if (owner.isPresent()) {
+        return RunPodSandboxResponse.newBuilder().setPodSandboxId(sameRequest(owner.get(), name, config, handler)).build();
+      }
+      try {
+        create(id, name, handler, config);
+        done.complete(id);
+      } catch (IOException e) {
+        done.completeExceptionally(e);
+        throw new UncheckedIOException("cannot create pod sandbox " + name + ": " + e.getMessage(), e);
+      } catch (RuntimeException | Error e) {
+        done.completeExceptionally(e);
+        throw e;
+      }
+      return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
+    } finally {
+      inFlight.remove(id);
+    }
+  }
+
+  /** The owner of the name when it was made from the same request (waiting for it if in progress). */
+  private String sameRequest(String owner, String name, PodSandboxConfig config, String handler) {
+    CompletableFuture<String> pending = inFlight.get(owner);
+    var record = lifecycle.sandboxes().find(owner);
+    // Compared as messages, not bytes: map fields may arrive in any order.
+    boolean same = record.map(r -> r.getConfig().equals(config) && r.getRuntimeHandler().equals(handler))
+        .orElse(pending != null);
+    if (same && pending != null) {
+      try {
+        return pending.join();
+      } catch (CompletionException e) {
+        throw new AlreadyExistsException("pod sandbox name " + name + " was being created by " + owner
+            + ", which failed: " + e.getCause().getMessage());
+      }
+    }
+    if (same && record.isPresent()) {
+      return owner;
+    }
+    throw new AlreadyExistsException("pod sandbox name " + name + " is reserved for " + owner);
+  }
+
+  private void create(String id, String name, String handler, PodSandboxConfig config)
+      throws IOException {
+    var options = config.getLinux().getSecurityContext().getNamespaceOptions();
+    boolean hostNetwork = options.getNetwork() == NamespaceMode.NODE;
+    boolean ownCgroup = config.getLinux().getCgroupParent().isEmpty() && cgroupDriver == CgroupPaths.Driver.CGROUPFS;
+    String cgroupParent = ownCgroup ? "/berth/pod-" + id : config.getLinux().getCgroupParent();
+    String hostname = config.getHostname().isEmpty() ? shortHostname(hostNetwork) : config.getHostname();
+    var runtime = lifecycle.handlers().get(handler);
+    try (UndoStack undo = new UndoStack()) {
+      undo.push("release name", () -> lifecycle.sandboxNames().release(name, id));
+      SandboxRecord record = SandboxRecord.newBuilder()
+          .setId(id).setName(name).setPhase(Phase.CREATING).setCreatedAtNs(Lifecycle.now())
+          .setRuntimeHandler(handler).setConfig(config).setCgroupParent(cgroupParent)
+          .setOwnCgroupParent(ownCgroup)
+          .build();
+      lifecycle.sandboxes().put(record);
+      // A crash from here on leaves a CREATING record, which recovery destroys.
+      undo.push("destroy sandbox", () -> lifecycle.destroySandbox(lifecycle.sandboxes().find(id).orElseThrow()));
+
+      var files = lifecycle.files();
+      files.write(id, hostname, config.getDnsConfig(), hostNetwork);
+      if (options.getIpc() != NamespaceMode.NODE) {
+        record = record.toBuilder().setShmPath(files.mountShm(id).toString()).build();
+      }
+      if (!hostNetwork) {
+        Path netns = lifecycle.netns().create(id);
+        record = record.toBuilder().setNetnsPath(netns.toString()).build();
+      }
+      lifecycle.sandboxes().put(record);
+
+      var spec = infra.spec(id, config, hostNetwork ? null : record.getNetnsPath(), hostname, cgroupDriver,
+          cgroupParent, host);
+      var created = lifecycle.runner().create(runtime, id, name, spec,
+          lifecycle.runner().bundle(id).resolve("infra.log"), false);
+      runtime.start(id);
+      lifecycle.sandboxes().put(record.toBuilder().setPhase(Phase.CREATED).setInfraPid(created.pid()).build());
+      undo.commit();
+    }
+  }
+
+  private static void validate(PodSandboxConfig config) {
+    var meta = config.getMetadata();
+    if (!config.hasMetadata() || meta.getName().isEmpty() || meta.getNamespace().isEmpty() || meta.getUid().isEmpty()) {
+      throw new InvalidArgumentException("pod sandbox metadata needs name, namespace and uid (got name='"
+          + meta.getName() + "' namespace='" + meta.getNamespace() + "' uid='" + meta.getUid() + "')");
+    }
+  }
+
+  private static String shortHostname(boolean hostNetwork) {
+    try {
+      String host = java.net.InetAddress.getLocalHost().getHostName();
+      return hostNetwork ? host : host.split("\\.")[0];
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+}

@@ -1,0 +1,160 @@
+package io.berth.cri.runtime;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import io.berth.cri.pod.Lifecycle;
+import io.berth.proto.runtime.v1.Container;
+import io.berth.proto.runtime.v1.ContainerResources;
+import io.berth.proto.runtime.v1.ContainerState;
+import io.berth.proto.runtime.v1.ContainerStatus;
+import io.berth.proto.runtime.v1.ContainerUser;
+import io.berth.proto.runtime.v1.LinuxContainerUser;
+import io.berth.proto.runtime.v1.LinuxPodSandboxStatus;
+import io.berth.proto.runtime.v1.Namespace;
+import io.berth.proto.runtime.v1.PodSandbox;
+import io.berth.proto.runtime.v1.PodSandboxNetworkStatus;
+import io.berth.proto.runtime.v1.PodSandboxState;
+import io.berth.proto.runtime.v1.PodSandboxStatus;
+import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.Phase;
+import io.berth.proto.state.v1.SandboxRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** berth's records as CRI messages: the one place where phases become CRI states. */
+final class WorkloadProtos {
+  private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
+
+  private WorkloadProtos() {}
+
+  static PodSandboxState sandboxState(SandboxRecord record, Lifecycle lifecycle) {
+    return lifecycle.ready(record) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+  }
+
+  static PodSandbox sandbox(SandboxRecord record, PodSandboxState state) {
+    var config = record.getConfig();
+    return PodSandbox.newBuilder()
+        .setId(record.getId())
+        .setMetadata(config.getMetadata())
+        .setState(state)
+        .setCreatedAt(record.getCreatedAtNs())
+        .putAllLabels(config.getLabelsMap())
+        .putAllAnnotations(config.getAnnotationsMap())
+        .setRuntimeHandler(record.getRuntimeHandler())
+        .build();
+  }
+
+  static PodSandboxStatus sandboxStatus(SandboxRecord record, PodSandboxState state) {
+    var config = record.getConfig();
+    return PodSandboxStatus.newBuilder()
+        .setId(record.getId())
+        .setMetadata(config.getMetadata())
+        .setState(state)
+        .setCreatedAt(record.getCreatedAtNs())
+        .setNetwork(PodSandboxNetworkStatus.getDefaultInstance())
+        .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
+            .setOptions(config.getLinux().getSecurityContext().getNamespaceOptions())))
+        .putAllLabels(config.getLabelsMap())
+        .putAllAnnotations(config.getAnnotationsMap())
+        .setRuntimeHandler(record.getRuntimeHandler())
+        .build();
+  }
+
+  static ContainerState containerState(Phase phase) {
+    return switch (phase) {
+      case CREATED -> ContainerState.CONTAINER_CREATED;
+      case RUNNING -> ContainerState.CONTAINER_RUNNING;
+      case STOPPED -> ContainerState.CONTAINER_EXITED;
+      default -> ContainerState.CONTAINER_UNKNOWN;
+    };
+  }
+
+  static Container container(ContainerRecord record) {
+    var config = record.getConfig();
+    return Container.newBuilder()
+        .setId(record.getId())
+        .setPodSandboxId(record.getSandboxId())
+        .setMetadata(config.getMetadata())
+        .setImage(config.getImage().toBuilder().setImage(record.getImageId()))
+        .setImageRef(record.getImageRef())
+        .setImageId(record.getImageId())
+        .setState(containerState(record.getPhase()))
+        .setCreatedAt(record.getCreatedAtNs())
+        .putAllLabels(config.getLabelsMap())
+        .putAllAnnotations(config.getAnnotationsMap())
+        .build();
+  }
+
+  static ContainerStatus containerStatus(ContainerRecord record) {
+    var config = record.getConfig();
+    return ContainerStatus.newBuilder()
+        .setId(record.getId())
+        .setMetadata(config.getMetadata())
+        .setState(containerState(record.getPhase()))
+        .setCreatedAt(record.getCreatedAtNs())
+        .setStartedAt(record.getStartedAtNs())
+        .setFinishedAt(record.getFinishedAtNs())
+        .setExitCode(record.getExitCode())
+        .setImage(config.getImage())
+        .setImageRef(record.getImageRef())
+        .setImageId(record.getImageId())
+        .setReason(record.getReason())
+        .setMessage(record.getMessage())
+        .putAllLabels(config.getLabelsMap())
+        .putAllAnnotations(config.getAnnotationsMap())
+        .addAllMounts(config.getMountsList())
+        .setLogPath(record.getLogPath())
+        .setResources(ContainerResources.newBuilder().setLinux(config.getLinux().getResources()))
+        .setUser(ContainerUser.newBuilder().setLinux(LinuxContainerUser.newBuilder()
+            .setUid(record.getUid()).setGid(record.getGid())
+            .addAllSupplementalGroups(record.getSupplementalGroupsList())))
+        .build();
+  }
+
+  /** The {@code verbose} info: one JSON document under the key "info", as crictl inspect reads it. */
+  static Map<String, String> info(long pid, MessageOrBuilder config, Path bundle, Map<String, Object> extra) {
+    StringBuilder json = new StringBuilder("{\"pid\":").append(pid);
+    for (var entry : extra.entrySet()) {
+      json.append(",\"").append(entry.getKey()).append("\":");
+      Object value = entry.getValue();
+      json.append(value instanceof Number || value instanceof Boolean ? value.toString() : quote(String.valueOf(value)));
+    }
+    try {
+      json.append(",\"config\":").append(JSON.print(config));
+    } catch (InvalidProtocolBufferException e) {
+      json.append(",\"config\":null");
+    }
+    try {
+      json.append(",\"runtimeSpec\":").append(Files.readString(bundle.resolve("config.json")));
+    } catch (IOException e) {
+      // the bundle is gone (stopped sandbox, removed container): the spec is no longer there
+    }
+    json.append('}');
+    Map<String, String> info = new LinkedHashMap<>();
+    info.put("info", json.toString());
+    return info;
+  }
+
+  private static String quote(String s) {
+    StringBuilder out = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        default -> {
+          if (c < 0x20) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.append('"').toString();
+  }
+}
