@@ -93,23 +93,26 @@ final class WorkloadSubsystem {
   }
 
   /**
-   * berthd's own oom_score_adj, and whether it may set a lower one for containers: that needs
-   * CAP_SYS_RESOURCE (capability 24), which these machines do not grant.
+   * berthd's own oom_score_adj, whether it may set a lower one for containers (that needs
+   * CAP_SYS_RESOURCE, capability 24, which these machines do not grant), and its bounding set.
    */
   static ContainerSpecInput.HostFacts hostFacts() {
     int own = 0;
     boolean canLower = false;
+    long bounding = -1L;
     try {
       own = Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("CapEff:")) {
           long caps = Long.parseUnsignedLong(line.substring(7).strip(), 16);
           canLower = (caps & (1L << 24)) != 0;
+        } else if (line.startsWith("CapBnd:")) {
+          bounding = Long.parseUnsignedLong(line.substring(7).strip(), 16);
         }
       }
     } catch (IOException | NumberFormatException e) {
       log.warn("cannot read own oom_score_adj or capabilities: {}", e.getMessage());
     }
-    return new ContainerSpecInput.HostFacts(own, canLower);
+    return new ContainerSpecInput.HostFacts(own, canLower, bounding);
   }
 }

@@ -74,8 +74,24 @@ public final class ContainerRunner {
     return monitor.awaitExit(id, bundle(id), timeout);
   }
 
-  public void reopenLog(String id) {
+  /**
+   * Has conmon reopen the log and waits until the new file exists: the kubelet renamed the old
+   * one and checks for the new one as soon as this returns.
+   */
+  public void reopenLog(String id, Path logPath) {
     monitor.reopenLog(bundle(id));
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!Files.exists(logPath)) {
+      if (System.nanoTime() > deadline) {
+        throw new io.berth.oci.runtime.OciRuntimeException("conmon did not reopen " + logPath + " within 5 s");
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new io.berth.oci.runtime.OciRuntimeException("interrupted reopening " + logPath, e);
+      }
+    }
   }
 
   /**

@@ -49,6 +49,9 @@ public final class ContainerSpecs {
   public ContainerSpecInput input(String id, Path rootfs, ContainerConfig config, Pod pod, ImageRecord image,
       long targetPid) {
     LinuxContainerSecurityContext security = config.getLinux().getSecurityContext();
+    if (security.hasRunAsGroup() && !security.hasRunAsUser() && security.getRunAsUsername().isEmpty()) {
+      throw new InvalidArgumentException("run_as_group is set without run_as_user or run_as_username");
+    }
     var runtime = image.config().runtime();
     var process = new ContainerSpecInput.ProcessInput(
         config.getCommandList(), config.getArgsList(), env(config), config.getWorkingDir(), config.getTty(),

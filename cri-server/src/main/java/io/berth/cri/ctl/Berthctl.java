@@ -16,7 +16,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Talk to a CRI runtime (berthd by default) over its unix socket.",
     subcommands = {VersionCommand.class, InfoCommand.class, PullCommand.class, ImagesCommand.class,
-        InspectImageCommand.class, RemoveImageCommand.class, ImageFsInfoCommand.class})
+        InspectImageCommand.class, RemoveImageCommand.class, ImageFsInfoCommand.class,
+        PodCommands.RunPod.class, PodCommands.ListPods.class, PodCommands.InspectPod.class, PodCommands.StopPod.class,
+        PodCommands.RemovePod.class, ContainerCommands.Create.class, ContainerCommands.Start.class,
+        ContainerCommands.ListContainers.class, ContainerCommands.Inspect.class, ContainerCommands.Exec.class,
+        ContainerCommands.Stop.class, ContainerCommands.Remove.class, LogsCommand.class})
 public final class Berthctl {
   static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";
 

@@ -6,6 +6,7 @@ import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.error.NotFoundException;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
+import io.berth.cri.util.CrashPoints;
 import io.berth.oci.runtime.ConmonMonitor;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
@@ -128,7 +129,9 @@ public final class Lifecycle {
     return record.toBuilder()
         .setPhase(Phase.STOPPED)
         .setExitCode(exit.code())
-        .setFinishedAtNs(nanos(exit.at()))
+        // The exit file's time comes from the kernel's coarse clock, which can lag the start time
+        // taken just before runc start by a tick; an exit is never before the start.
+        .setFinishedAtNs(Math.max(nanos(exit.at()), record.getStartedAtNs()))
         .setReason(exit.reason())
         .build();
   }
@@ -185,6 +188,7 @@ public final class Lifecycle {
         stopContainer(fullId, Duration.ZERO);
       }
       record = containers.put(containers.find(fullId).orElseThrow().toBuilder().setPhase(Phase.REMOVING).build());
+      CrashPoints.reach("container-removing");
       destroyContainer(record);
       return null;
     });
@@ -258,7 +262,9 @@ public final class Lifecycle {
         removeContainer(container.getId());
       }
       SandboxRecord stopped = stopSandbox(fullId);
-      destroySandbox(sandboxes.put(stopped.toBuilder().setPhase(Phase.REMOVING).build()));
+      SandboxRecord removing = sandboxes.put(stopped.toBuilder().setPhase(Phase.REMOVING).build());
+      CrashPoints.reach("sandbox-removing");
+      destroySandbox(removing);
       return null;
     });
   }

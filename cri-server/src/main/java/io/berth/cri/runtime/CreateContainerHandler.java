@@ -7,6 +7,7 @@ import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;
 import io.berth.cri.pod.Lifecycle;
 import io.berth.cri.state.Ids;
+import io.berth.cri.util.CrashPoints;
 import io.berth.cri.util.UndoStack;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
@@ -93,8 +94,10 @@ public final class CreateContainerHandler {
       undo.push("destroy container", () -> lifecycle.destroyContainer(record));
 
       Path rootfs = runner.mountRootfs(id, image.topChainId());
+      CrashPoints.reach("container-rootfs");
       RuntimeSpec spec = SpecBuilder.build(specs.input(id, rootfs, config, pod(sandbox), image, targetPid(config)));
       var created = runner.create(runtime, id, name, spec, logPath, config.getStdin());
+      CrashPoints.reach("container-created");
       var user = spec.process().user();
       lifecycle.containers().put(record.toBuilder()
           .setPhase(Phase.CREATED).setPid(created.pid())

@@ -19,7 +19,7 @@ public final class ReopenContainerLogHandler {
     if (record.getPhase() != Phase.RUNNING) {
       throw new FailedPreconditionException("container " + record.getId() + " is not running");
     }
-    lifecycle.runner().reopenLog(record.getId());
+    lifecycle.runner().reopenLog(record.getId(), java.nio.file.Path.of(record.getLogPath()));
     return ReopenContainerLogResponse.getDefaultInstance();
   }
 }

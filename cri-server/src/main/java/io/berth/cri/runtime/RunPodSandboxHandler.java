@@ -5,6 +5,7 @@ import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.Lifecycle;
 import io.berth.cri.state.Ids;
+import io.berth.cri.util.CrashPoints;
 import io.berth.cri.util.UndoStack;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
@@ -116,16 +117,19 @@ public final class RunPodSandboxHandler {
       if (options.getIpc() != NamespaceMode.NODE) {
         record = record.toBuilder().setShmPath(files.mountShm(id).toString()).build();
       }
+      CrashPoints.reach("sandbox-shm");
       if (!hostNetwork) {
         Path netns = lifecycle.netns().create(id);
         record = record.toBuilder().setNetnsPath(netns.toString()).build();
       }
+      CrashPoints.reach("sandbox-netns");
       lifecycle.sandboxes().put(record);
 
       var spec = infra.spec(id, config, hostNetwork ? null : record.getNetnsPath(), hostname, cgroupDriver,
           cgroupParent, host);
       var created = lifecycle.runner().create(runtime, id, name, spec,
           lifecycle.runner().bundle(id).resolve("infra.log"), false);
+      CrashPoints.reach("sandbox-infra-created");
       runtime.start(id);
       lifecycle.sandboxes().put(record.toBuilder().setPhase(Phase.CREATED).setInfraPid(created.pid()).build());
       undo.commit();

@@ -23,6 +23,8 @@ public final class StartContainerHandler {
         throw new FailedPreconditionException("container " + id + " is "
             + WorkloadProtos.containerState(record.getPhase()) + ", not CONTAINER_CREATED");
       }
+      // Taken before the start: a quick process may exit (and conmon record it) before runc returns.
+      long startedAt = Lifecycle.now();
       try {
         lifecycle.handlers().get(record.getRuntimeHandler()).start(id);
       } catch (OciRuntimeException e) {
@@ -31,7 +33,7 @@ public final class StartContainerHandler {
         throw e;
       }
       return lifecycle.containers().put(record.toBuilder().setPhase(Phase.RUNNING)
-          .setStartedAtNs(Lifecycle.now()).build());
+          .setStartedAtNs(startedAt).build());
     });
     return StartContainerResponse.getDefaultInstance();
   }

@@ -49,6 +49,18 @@ public final class BerthdProcess implements AutoCloseable {
 
   /** Starts berthd on a given state directory (socket inside it) without waiting. */
   public static BerthdProcess launch(Path workDir, String configToml, Path stateDir, String... extraArgs) {
+    return launch(workDir, configToml, stateDir, java.util.Map.of(), extraArgs);
+  }
+
+  /** Starts berthd with extra environment variables and waits until it serves. */
+  public static BerthdProcess startWithEnv(Path workDir, String configToml, java.util.Map<String, String> env) {
+    BerthdProcess berthd = launch(workDir, configToml, workDir.resolve("state"), env);
+    berthd.awaitServing();
+    return berthd;
+  }
+
+  private static BerthdProcess launch(Path workDir, String configToml, Path stateDir, java.util.Map<String, String> env,
+      String... extraArgs) {
     try {
       Files.createDirectories(workDir);
       Path config = workDir.resolve("config.toml");
@@ -62,7 +74,9 @@ public final class BerthdProcess implements AutoCloseable {
           "--state", stateDir.toString(),
           "--socket", socket.toString()));
       command.addAll(List.of(extraArgs));
-      Process process = new ProcessBuilder(command)
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().putAll(env);
+      Process process = builder
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -139,6 +153,13 @@ public final class BerthdProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** SIGKILL, as a crash or the OOM killer would end berthd; waits until it is gone. */
+  public void kill() {
+    closeClient();
+    process.destroyForcibly();
+    awaitExit(Duration.ofSeconds(10));
   }
 
   /** Sends SIGTERM and waits for the exit code. */

@@ -66,7 +66,7 @@ public final class ConmonMonitor {
         // fd 3 becomes the pipe berth reads; the shell then waits for berth to close its stdin,
         // because the JDK empties and closes a child's stdout pipe as soon as the child exits,
         // and conmon's first process exits (after forking) before the report is written.
-        "/bin/sh", "-c", "exec 3>&1 1>/dev/null 2>>\"$BERTH_CONMON_LOG\"; \"$0\" \"$@\" <&-; s=$?; read -r _; exit $s",
+        "/bin/sh", "-c", "exec 3>&1 1>/dev/null 2>>\"$BERTH_CONMON_LOG\"; \"$0\" \"$@\" </dev/null; s=$?; read -r _; exit $s",
         conmon.toString(),
         "--api-version", "1",
         "-c", request.id(), "-n", request.name(), "-u", request.id(),

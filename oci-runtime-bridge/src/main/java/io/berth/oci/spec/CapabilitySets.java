@@ -68,4 +68,22 @@ public final class CapabilitySets {
     }
     return out;
   }
+
+  /**
+   * {@code caps} without the capabilities missing from {@code bounding} (bit n: the n-th of
+   * {@link #ALL}): runc fails a container asking for one ("unable to apply caps"), so a privileged
+   * container gets everything its runtime has, as with containerd.
+   */
+  public static RuntimeSpec.Capabilities restrict(RuntimeSpec.Capabilities caps, long bounding) {
+    if (caps == null || bounding == -1L) {
+      return caps;
+    }
+    java.util.function.UnaryOperator<List<String>> keep = list -> list == null ? null
+        : list.stream().filter(c -> {
+          int bit = ALL.indexOf(c);
+          return bit < 0 || (bounding & (1L << bit)) != 0;
+        }).toList();
+    return new RuntimeSpec.Capabilities(keep.apply(caps.bounding()), keep.apply(caps.effective()),
+        keep.apply(caps.inheritable()), keep.apply(caps.permitted()), keep.apply(caps.ambient()));
+  }
 }

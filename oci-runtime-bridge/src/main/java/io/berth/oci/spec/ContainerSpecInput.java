@@ -44,6 +44,15 @@ public record ContainerSpecInput(
   public record MountInput(Mounts.SandboxFiles sandbox, String terminationMessageHost, String terminationMessagePath,
       List<Mounts.Bind> binds) {}
 
-  /** What this host allows: whether oom_score_adj may go below the daemon's own value. */
-  public record HostFacts(int daemonOomScoreAdj, boolean canLowerOomScoreAdj) {}
+  /**
+   * What this host allows: whether oom_score_adj may go below the daemon's own value, and which
+   * capabilities the daemon's bounding set holds (bit n: capability n), since a container can
+   * get no capability its runtime lacks.
+   */
+  public record HostFacts(int daemonOomScoreAdj, boolean canLowerOomScoreAdj, long capabilityBounding) {
+    /** A host whose daemon holds every capability. */
+    public HostFacts(int daemonOomScoreAdj, boolean canLowerOomScoreAdj) {
+      this(daemonOomScoreAdj, canLowerOomScoreAdj, -1L);
+    }
+  }
 }

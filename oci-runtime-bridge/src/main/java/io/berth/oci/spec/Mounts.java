@@ -71,6 +71,21 @@ public final class Mounts {
     return ordered;
   }
 
+  /**
+   * The propagation of the container's root: rprivate unless a bind asks to receive (rslave) or
+   * share (rshared) mount events, because a bind made below a private root is private too, so its
+   * own propagation flag would connect it to nothing.
+   */
+  public static String rootfsPropagation(List<Bind> binds) {
+    if (binds.stream().anyMatch(b -> b.propagation() == Propagation.BIDIRECTIONAL)) {
+      return "rshared";
+    }
+    if (binds.stream().anyMatch(b -> b.propagation() == Propagation.HOST_TO_CONTAINER)) {
+      return "rslave";
+    }
+    return "rprivate";
+  }
+
   private static void addFile(List<RuntimeSpec.Mount> mounts, String destination, String source) {
     if (source != null) {
       mounts.add(new RuntimeSpec.Mount(destination, "bind", source, List.of("rbind", "rprivate", "rw")));

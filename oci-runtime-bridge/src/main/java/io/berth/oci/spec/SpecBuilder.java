@@ -22,7 +22,9 @@ public final class SpecBuilder {
         ProcessArgs.of(process.command(), process.args(), in.image()),
         Environment.merge(in.image().env(), process.env(), in.namespaces().hostname()),
         cwd,
-        CapabilitySets.of(security.privileged(), security.capAdd(), security.capDrop(), user.uid() == 0),
+        CapabilitySets.restrict(
+            CapabilitySets.of(security.privileged(), security.capAdd(), security.capDrop(), user.uid() == 0),
+            in.host().capabilityBounding()),
         // No rlimits: the container inherits the daemon's. Raising RLIMIT_NOFILE beyond them needs
         // CAP_SYS_RESOURCE, which these machines do not grant, and runc then fails the container.
         null,
@@ -45,7 +47,7 @@ public final class SpecBuilder {
         Sysctls.validate(security.sysctls(), ns.network() != Namespaces.Mode.NODE, ns.ipc() != Namespaces.Mode.NODE),
         masked,
         readonly,
-        "rprivate",
+        Mounts.rootfsPropagation(in.mounts().binds()),
         SeccompProfiles.of(security.seccomp(), security.seccompProfile(), security.privileged()),
         devices.nodes());
     var mounts = in.mounts();

@@ -1,0 +1,48 @@
+package io.berth.it.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Everything a pod or container of one berthd leaves on the host: mounts under its directories,
+ * pinned network namespaces, bundles, records, runtime state, exit files and conmon processes.
+ * Empty when every pod is gone; used for "nothing left behind" assertions.
+ */
+public final class HostTraces {
+  private HostTraces() {}
+
+  public static List<String> of(BerthdProcess berthd) {
+    Path state = berthd.stateDir();
+    Path root = berthd.rootDir();
+    List<String> traces = new ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String mountPoint = line.split(" ")[4];
+        if (mountPoint.startsWith(state + "/") || mountPoint.startsWith(root + "/")) {
+          traces.add("mount " + mountPoint);
+        }
+      }
+      for (Path dir : List.of(state.resolve("netns"), state.resolve("containers"), state.resolve("sandboxes"),
+          state.resolve("exits"), state.resolve("attach"), state.resolve("runtime/runc"), root.resolve("sandboxes"),
+          root.resolve("containers"))) {
+        if (Files.isDirectory(dir)) {
+          try (Stream<Path> entries = Files.list(dir)) {
+            entries.forEach(p -> traces.add("file " + p));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().command().orElse("").endsWith("conmon"))
+        .filter(p -> String.join(" ", p.info().arguments().orElse(new String[0])).contains(state.toString()))
+        .forEach(p -> traces.add("conmon pid " + p.pid()));
+    return traces;
+  }
+}

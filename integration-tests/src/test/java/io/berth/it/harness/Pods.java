@@ -1,0 +1,99 @@
+package io.berth.it.harness;
+
+import io.berth.cri.client.CriClient;
+import io.berth.proto.runtime.v1.ContainerConfig;
+import io.berth.proto.runtime.v1.ContainerMetadata;
+import io.berth.proto.runtime.v1.ContainerState;
+import io.berth.proto.runtime.v1.ContainerStatus;
+import io.berth.proto.runtime.v1.ContainerStatusRequest;
+import io.berth.proto.runtime.v1.CreateContainerRequest;
+import io.berth.proto.runtime.v1.ImageSpec;
+import io.berth.proto.runtime.v1.ListPodSandboxRequest;
+import io.berth.proto.runtime.v1.PodSandboxConfig;
+import io.berth.proto.runtime.v1.PodSandboxMetadata;
+import io.berth.proto.runtime.v1.RemovePodSandboxRequest;
+import io.berth.proto.runtime.v1.RunPodSandboxRequest;
+import io.berth.proto.runtime.v1.StartContainerRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/** Pod and container calls for tests, with configs shaped as the kubelet sends them. */
+public final class Pods {
+  private static final long TIMEOUT_MS = 60_000;
+
+  private Pods() {}
+
+  /** A pod config with a fresh UID and log directory {@code logDir}. */
+  public static PodSandboxConfig.Builder podConfig(String name, java.nio.file.Path logDir) {
+    return PodSandboxConfig.newBuilder()
+        .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("berth-test")
+            .setUid(UUID.randomUUID().toString()).setAttempt(0))
+        .setHostname(name)
+        .setLogDirectory(logDir.toString())
+        .putLabels("app", name);
+  }
+
+  public static ContainerConfig.Builder containerConfig(String name, String image, String... command) {
+    return ContainerConfig.newBuilder()
+        .setMetadata(ContainerMetadata.newBuilder().setName(name))
+        .setImage(ImageSpec.newBuilder().setImage(image))
+        .addAllCommand(List.of(command))
+        .setLogPath(name + ".log")
+        .putLabels("container", name);
+  }
+
+  public static String runPod(CriClient client, PodSandboxConfig config) {
+    return client.runtime(TIMEOUT_MS).runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build())
+        .getPodSandboxId();
+  }
+
+  public static String create(CriClient client, String pod, PodSandboxConfig podConfig, ContainerConfig config) {
+    return client.runtime(TIMEOUT_MS).createContainer(CreateContainerRequest.newBuilder()
+        .setPodSandboxId(pod).setConfig(config).setSandboxConfig(podConfig).build()).getContainerId();
+  }
+
+  public static void start(CriClient client, String container) {
+    client.runtime(TIMEOUT_MS).startContainer(StartContainerRequest.newBuilder().setContainerId(container).build());
+  }
+
+  /** Creates and starts a container; returns its ID. */
+  public static String run(CriClient client, String pod, PodSandboxConfig podConfig, ContainerConfig config) {
+    String id = create(client, pod, podConfig, config);
+    start(client, id);
+    return id;
+  }
+
+  public static ContainerStatus status(CriClient client, String container) {
+    return client.runtime(TIMEOUT_MS).containerStatus(ContainerStatusRequest.newBuilder().setContainerId(container)
+        .build()).getStatus();
+  }
+
+  /** Polls ContainerStatus until the container has exited. */
+  public static ContainerStatus awaitExited(CriClient client, String container, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      ContainerStatus status = status(client, container);
+      if (status.getState() == ContainerState.CONTAINER_EXITED) {
+        return status;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("container " + container + " still " + status.getState() + " after " + timeout);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  /** Removes every pod the runtime knows (and so every container): a test's clean-up. */
+  public static void removeAll(CriClient client) {
+    for (var pod : client.runtime(TIMEOUT_MS).listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+      client.runtime(TIMEOUT_MS).removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId())
+          .build());
+    }
+  }
+}
