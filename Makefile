@@ -4,6 +4,11 @@ SHELL := /bin/bash
 JAVA_HOME := /usr/lib/jvm/temurin-25-jdk-amd64
 export JAVA_HOME
 MVN := mvn -B -ntp -Dstyle.color=never
+# berthd's heap: live data is ~15 MB and bursts (pulls) are bounded. Free heap goes back to
+# the OS after a collection (at once, not in steps) instead of staying resident, and a small
+# young generation keeps the garbage of kubelet polling from piling up. Spawning children by
+# vfork skips the JDK's spawn helper (one exec less per runc and conmon call).
+BERTHD_JAVA_OPTS := -Xmx256m -Xmn12m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Djdk.lang.Process.launchMechanism=VFORK
 
 # What berth's tests and benchmark drive for real (Debian 12 package names).
 DEB_PACKAGES := runc crun conmon catatonit containernetworking-plugins docker-registry skopeo \
@@ -32,7 +37,7 @@ deps:
 build:
 	$(MVN) -q install -DskipTests
 	@mkdir -p bin
-	@sed -e 's/@MAIN@/io.berth.cri.Berthd/' -e 's/@NAME@/berthd/' -e 's/@JAVA_OPTS@//' $(LAUNCHER) > bin/berthd
+	@sed -e 's/@MAIN@/io.berth.cri.Berthd/' -e 's/@NAME@/berthd/' -e 's/@JAVA_OPTS@/$(BERTHD_JAVA_OPTS)/' $(LAUNCHER) > bin/berthd
 	@# berthctl lives for one call: the C1 compiler alone starts it fastest.
 	@sed -e 's/@MAIN@/io.berth.cri.ctl.Berthctl/' -e 's/@NAME@/berthctl/' -e 's/@JAVA_OPTS@/-XX:TieredStopAtLevel=1/' $(LAUNCHER) > bin/berthctl
 	@chmod 0755 bin/berthd bin/berthctl

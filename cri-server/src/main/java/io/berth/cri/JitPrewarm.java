@@ -43,6 +43,9 @@ final class JitPrewarm {
           FileTrees.deleteTree(upper);
         }
         log.debug("jit prewarm done duration_ms={}", (System.nanoTime() - start) / 1_000_000);
+        // The synthetic layers were the largest allocation berthd ever makes when idle: collect
+        // now, so that the heap shrinks back (MaxHeapFreeRatio) instead of staying resident.
+        System.gc();
       } catch (Exception | Error e) {
         log.debug("jit prewarm skipped error={}", e.toString());
       } finally {

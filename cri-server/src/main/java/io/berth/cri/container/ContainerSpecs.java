@@ -15,7 +15,6 @@ import io.berth.proto.runtime.v1.Device;
 import io.berth.proto.runtime.v1.LinuxContainerSecurityContext;
 import io.berth.proto.runtime.v1.Mount;
 import io.berth.proto.runtime.v1.NamespaceMode;
-import io.berth.proto.runtime.v1.SecurityProfile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -64,7 +63,8 @@ public final class ContainerSpecs {
                 : UserResolver.SupplementalGroupsPolicy.MERGE),
         readImageFile(rootfs, "passwd"), readImageFile(rootfs, "group"),
         (int) config.getLinux().getResources().getOomScoreAdj());
-    SeccompChoice seccomp = seccomp(security);
+    SeccompChoice seccomp = SeccompChoice.of(security.hasSeccomp(), security.getSeccomp(),
+        security.getSeccompProfilePath());
     var securityInput = new ContainerSpecInput.SecurityInput(
         security.getPrivileged(),
         security.getCapabilities().getAddCapabilitiesList(),
@@ -120,31 +120,6 @@ public final class ContainerSpecs {
     List<Map.Entry<String, String>> env = new ArrayList<>();
     config.getEnvsList().forEach(kv -> env.add(new AbstractMap.SimpleImmutableEntry<>(kv.getKey(), kv.getValue())));
     return env;
-  }
-
-  private record SeccompChoice(SeccompProfiles.Kind kind, String profile) {}
-
-  /** The seccomp field, else the deprecated path string; neither set means unconfined, as upstream. */
-  private static SeccompChoice seccomp(LinuxContainerSecurityContext security) {
-    if (security.hasSeccomp()) {
-      SecurityProfile profile = security.getSeccomp();
-      return switch (profile.getProfileType()) {
-        case Unconfined -> new SeccompChoice(SeccompProfiles.Kind.UNCONFINED, null);
-        case Localhost -> new SeccompChoice(SeccompProfiles.Kind.LOCALHOST, profile.getLocalhostRef());
-        default -> new SeccompChoice(SeccompProfiles.Kind.RUNTIME_DEFAULT, null);
-      };
-    }
-    String path = security.getSeccompProfilePath();
-    if (path.equals("runtime/default") || path.equals("docker/default")) {
-      return new SeccompChoice(SeccompProfiles.Kind.RUNTIME_DEFAULT, null);
-    }
-    if (path.startsWith("localhost/")) {
-      return new SeccompChoice(SeccompProfiles.Kind.LOCALHOST, path.substring("localhost/".length()));
-    }
-    if (path.isEmpty() || path.equals("unconfined")) {
-      return new SeccompChoice(SeccompProfiles.Kind.UNCONFINED, null);
-    }
-    throw new InvalidArgumentException("unknown seccomp profile path '" + path + "'");
   }
 
   private static List<Mounts.Bind> binds(List<Mount> mounts) {

@@ -8,7 +8,10 @@ import io.berth.cri.error.NotFoundException;
 import io.berth.cri.pod.Lifecycle;
 import io.berth.cri.state.Ids;
 import io.berth.cri.util.CrashPoints;
+import io.berth.cri.util.StepTimer;
 import io.berth.cri.util.UndoStack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
 import io.berth.oci.spec.RuntimeSpec;
@@ -28,6 +31,7 @@ import java.nio.file.Path;
  * layer, build the spec and create the container under conmon, each step with its undo.
  */
 public final class CreateContainerHandler {
+  private static final Logger log = LoggerFactory.getLogger(CreateContainerHandler.class);
   private final Lifecycle lifecycle;
   private final ImageStore images;
   private final ContainerSpecs specs;
@@ -78,6 +82,7 @@ public final class CreateContainerHandler {
     }
     var runner = lifecycle.runner();
     var runtime = lifecycle.handlers().get(sandbox.getRuntimeHandler());
+    StepTimer timer = new StepTimer();
     try (UndoStack undo = new UndoStack()) {
       undo.push("release name", () -> lifecycle.containerNames().release(name, id));
       Path logPath = sandbox.getConfig().getLogDirectory().isEmpty() || config.getLogPath().isEmpty()
@@ -93,10 +98,14 @@ public final class CreateContainerHandler {
       // A crash from here on leaves a CREATING record, which recovery destroys.
       undo.push("destroy container", () -> lifecycle.destroyContainer(record));
 
+      timer.step("record");
       Path rootfs = runner.mountRootfs(id, image.topChainId());
+      timer.step("snapshot_mount");
       CrashPoints.reach("container-rootfs");
       RuntimeSpec spec = SpecBuilder.build(specs.input(id, rootfs, config, pod(sandbox), image, targetPid(config)));
+      timer.step("spec");
       var created = runner.create(runtime, id, name, spec, logPath, config.getStdin());
+      timer.step("runtime_create");
       CrashPoints.reach("container-created");
       var user = spec.process().user();
       lifecycle.containers().put(record.toBuilder()
@@ -105,6 +114,7 @@ public final class CreateContainerHandler {
           .addAllSupplementalGroups(user.additionalGids() == null ? java.util.List.of() : user.additionalGids())
           .build());
       undo.commit();
+      log.info("container created id={} name={} {}", id, name, timer.summary());
     }
     return id;
   }

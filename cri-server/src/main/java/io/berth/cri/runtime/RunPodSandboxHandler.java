@@ -6,7 +6,10 @@ import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.Lifecycle;
 import io.berth.cri.state.Ids;
 import io.berth.cri.util.CrashPoints;
+import io.berth.cri.util.StepTimer;
 import io.berth.cri.util.UndoStack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.proto.runtime.v1.NamespaceMode;
@@ -28,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * a request still in progress (same name, same request) waits for it and gets the same sandbox.
  */
 public final class RunPodSandboxHandler {
+  private static final Logger log = LoggerFactory.getLogger(RunPodSandboxHandler.class);
   private final Lifecycle lifecycle;
   private final InfraContainer infra;
   private final CgroupPaths.Driver cgroupDriver;
@@ -101,6 +105,7 @@ public final class RunPodSandboxHandler {
     String cgroupParent = ownCgroup ? "/berth/pod-" + id : config.getLinux().getCgroupParent();
     String hostname = config.getHostname().isEmpty() ? shortHostname(hostNetwork) : config.getHostname();
     var runtime = lifecycle.handlers().get(handler);
+    StepTimer timer = new StepTimer();
     try (UndoStack undo = new UndoStack()) {
       undo.push("release name", () -> lifecycle.sandboxNames().release(name, id));
       SandboxRecord record = SandboxRecord.newBuilder()
@@ -111,28 +116,35 @@ public final class RunPodSandboxHandler {
       lifecycle.sandboxes().put(record);
       // A crash from here on leaves a CREATING record, which recovery destroys.
       undo.push("destroy sandbox", () -> lifecycle.destroySandbox(lifecycle.sandboxes().find(id).orElseThrow()));
+      timer.step("record");
 
       var files = lifecycle.files();
       files.write(id, hostname, config.getDnsConfig(), hostNetwork);
       if (options.getIpc() != NamespaceMode.NODE) {
         record = record.toBuilder().setShmPath(files.mountShm(id).toString()).build();
       }
+      timer.step("files_shm");
       CrashPoints.reach("sandbox-shm");
       if (!hostNetwork) {
         Path netns = lifecycle.netns().create(id);
         record = record.toBuilder().setNetnsPath(netns.toString()).build();
       }
+      timer.step("netns");
       CrashPoints.reach("sandbox-netns");
       lifecycle.sandboxes().put(record);
 
       var spec = infra.spec(id, config, hostNetwork ? null : record.getNetnsPath(), hostname, cgroupDriver,
           cgroupParent, host);
+      timer.step("infra_spec");
       var created = lifecycle.runner().create(runtime, id, name, spec,
           lifecycle.runner().bundle(id).resolve("infra.log"), false);
+      timer.step("infra_create");
       CrashPoints.reach("sandbox-infra-created");
       runtime.start(id);
+      timer.step("infra_start");
       lifecycle.sandboxes().put(record.toBuilder().setPhase(Phase.CREATED).setInfraPid(created.pid()).build());
       undo.commit();
+      log.info("pod sandbox ready id={} name={} {}", id, name, timer.summary());
     }
   }
 

@@ -28,21 +28,29 @@ public final class SideBySideBench {
     Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target/bench-work").toAbsolutePath()), "run-");
     BenchReport report = new BenchReport();
 
-    report.add("daemon start to serving socket",
-        timeStarts(i -> BerthdProcess.start(work.resolve("berth-start-" + i), ""), BerthdProcess::close),
-        timeStarts(i -> ContainerdProcess.start(work.resolve("ctrd-start-" + i)), ContainerdProcess::close));
+    // -Dberth.bench.only=calls|pulls|pods runs one group (for working on it); default: all.
+    String only = System.getProperty("berth.bench.only", "");
+    if (only.isEmpty() || only.equals("calls")) {
+      report.add("daemon start to serving socket",
+          timeStarts(i -> BerthdProcess.start(work.resolve("berth-start-" + i), ""), BerthdProcess::close),
+          timeStarts(i -> ContainerdProcess.start(work.resolve("ctrd-start-" + i)), ContainerdProcess::close));
 
-    try (BerthdProcess berthd = BerthdProcess.start(work.resolve("berth"), "");
-        ContainerdProcess containerd = ContainerdProcess.start(work.resolve("containerd"))) {
-      CriClient berth = berthd.client();
-      CriClient ctrd = containerd.client();
-      timeCallsSideBySide(report, "Version round trip",
-          c -> c.runtime(5000).version(VersionRequest.getDefaultInstance()), berth, ctrd);
-      timeCallsSideBySide(report, "Status round trip",
-          c -> c.runtime(5000).status(StatusRequest.getDefaultInstance()), berth, ctrd);
+      try (BerthdProcess berthd = BerthdProcess.start(work.resolve("berth"), "");
+          ContainerdProcess containerd = ContainerdProcess.start(work.resolve("containerd"))) {
+        CriClient berth = berthd.client();
+        CriClient ctrd = containerd.client();
+        timeCallsSideBySide(report, "Version round trip",
+            c -> c.runtime(5000).version(VersionRequest.getDefaultInstance()), berth, ctrd);
+        timeCallsSideBySide(report, "Status round trip",
+            c -> c.runtime(5000).status(StatusRequest.getDefaultInstance()), berth, ctrd);
+      }
     }
-
-    PullBench.run(work, report);
+    if (only.isEmpty() || only.equals("pulls")) {
+      PullBench.run(work, report);
+    }
+    if (only.isEmpty() || only.equals("pods")) {
+      PodBench.run(work, report);
+    }
 
     System.out.println();
     System.out.print(report.table());

@@ -16,10 +16,14 @@ import java.util.concurrent.TimeUnit;
  * lack CAP_SYS_RESOURCE, and points CNI at an empty private directory.
  */
 public final class ContainerdProcess implements AutoCloseable {
+  /** The bridge the pod benchmark's CNI config creates; removed by {@link #close}. */
+  public static final String BENCH_BRIDGE = "berthbench0";
+
   private final Process process;
   private final Path socket;
   private final Path log;
   private CriClient client;
+  private boolean ownsBridge;
 
   private ContainerdProcess(Process process, Path socket, Path log) {
     this.process = process;
@@ -33,8 +37,28 @@ public final class ContainerdProcess implements AutoCloseable {
 
   /** Starts containerd; {@code plainHttpRegistries} (host:port) get a hosts.toml saying "http". */
   public static ContainerdProcess start(Path dir, java.util.List<String> plainHttpRegistries) {
+    return start(dir, plainHttpRegistries, null);
+  }
+
+  /**
+   * Starts containerd able to run pods: {@code sandboxImage} is its pause image, and its CNI
+   * directory holds a loopback-only network (containerd refuses pods without a CNI config; the
+   * pods' namespaces get only loopback, as berth's do without CNI).
+   */
+  public static ContainerdProcess start(Path dir, java.util.List<String> plainHttpRegistries, String sandboxImage) {
     try {
       Files.createDirectories(dir.resolve("cni"));
+      if (sandboxImage != null) {
+        // A private bridge with no gateway, no masquerade and no default route: pods reach only
+        // each other. containerd needs an eth0 with an address in the CNI result, so loopback
+        // alone is refused.
+        Files.writeString(dir.resolve("cni/10-bench.conflist"), """
+            {"cniVersion": "0.4.0", "name": "berth-bench", "plugins": [
+              {"type": "bridge", "bridge": "%s", "isGateway": false, "ipMasq": false,
+               "ipam": {"type": "host-local", "dataDir": "%s", "ranges": [[{"subnet": "10.231.0.0/24"}]]}},
+              {"type": "loopback"}]}
+            """.formatted(BENCH_BRIDGE, dir.resolve("cni-ipam")));
+      }
       for (String registry : plainHttpRegistries) {
         Path hosts = Files.createDirectories(dir.resolve("certs.d").resolve(registry));
         Files.writeString(hosts.resolve("hosts.toml"), "server = \"http://" + registry + "\"\n[host.\"http://" + registry
@@ -54,6 +78,7 @@ public final class ContainerdProcess implements AutoCloseable {
             address = "%2$s.ttrpc"
           [plugins."io.containerd.grpc.v1.cri"]
             restrict_oom_score_adj = true
+            %3$s
             stream_server_address = "127.0.0.1"
             stream_server_port = "0"
             [plugins."io.containerd.grpc.v1.cri".containerd]
@@ -63,7 +88,7 @@ public final class ContainerdProcess implements AutoCloseable {
               conf_dir = "%1$s/cni"
             [plugins."io.containerd.grpc.v1.cri".registry]
               config_path = "%1$s/certs.d"
-          """.formatted(dir, socket);
+          """.formatted(dir, socket, sandboxImage == null ? "" : "sandbox_image = \"" + sandboxImage + "\"");
       Path configFile = dir.resolve("config.toml");
       Files.writeString(configFile, config);
       Path log = dir.resolve("containerd.log");
@@ -72,6 +97,7 @@ public final class ContainerdProcess implements AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .start();
       ContainerdProcess containerd = new ContainerdProcess(process, socket, log);
+      containerd.ownsBridge = sandboxImage != null;
       containerd.awaitServing();
       return containerd;
     } catch (IOException e) {
@@ -104,6 +130,14 @@ public final class ContainerdProcess implements AutoCloseable {
     throw new IllegalStateException("containerd did not serve CRI within 60 s: " + logText());
   }
 
+  public Path socket() {
+    return socket;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
   public synchronized CriClient client() {
     if (client == null) {
       client = CriClient.connect("unix://" + socket);
@@ -133,6 +167,15 @@ public final class ContainerdProcess implements AutoCloseable {
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
           process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (ownsBridge && Files.exists(Path.of("/sys/class/net/" + BENCH_BRIDGE))) {
+      try {
+        new ProcessBuilder("ip", "link", "del", BENCH_BRIDGE).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

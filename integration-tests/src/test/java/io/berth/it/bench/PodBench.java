@@ -1,0 +1,268 @@
+package io.berth.it.bench;
+
+import io.berth.cri.client.CriClient;
+import io.berth.it.fixtures.Compression;
+import io.berth.it.fixtures.FixtureImages;
+import io.berth.it.fixtures.OciLayout;
+import io.berth.it.fixtures.TarBuilder;
+import io.berth.it.harness.BerthdProcess;
+import io.berth.it.harness.ContainerdProcess;
+import io.berth.it.harness.CriCalls;
+import io.berth.it.harness.Pods;
+import io.berth.it.harness.Registry;
+import io.berth.proto.runtime.v1.ExecSyncRequest;
+import io.berth.proto.runtime.v1.ListContainersRequest;
+import io.berth.proto.runtime.v1.ListPodSandboxRequest;
+import io.berth.proto.runtime.v1.LinuxPodSandboxConfig;
+import io.berth.proto.runtime.v1.LinuxSandboxSecurityContext;
+import io.berth.proto.runtime.v1.NamespaceMode;
+import io.berth.proto.runtime.v1.NamespaceOption;
+import io.berth.proto.runtime.v1.PodSandboxConfig;
+import io.berth.proto.runtime.v1.RemovePodSandboxRequest;
+import io.berth.proto.runtime.v1.StopPodSandboxRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Pod benchmarks, side by side with containerd (busybox present on both; containerd's pause
+ * image is catatonit in an image, and its CNI config is loopback only, because it refuses pods
+ * without one): pod start, 20 pods in a row and 4 at a time, ExecSync, lists over 100
+ * containers, and the memory of the runtime plus its monitors with 20 pods running.
+ */
+final class PodBench {
+  private static final int STARTS = 15;
+  private static final int BATCH = 20;
+  private static final int BATCH_RUNS = 5;
+
+  private PodBench() {}
+
+  static void run(Path work, BenchReport report) throws Exception {
+    try (Registry registry = Registry.start(work.resolve("pod-registry"))) {
+      FixtureImages.get().pushAll(registry);
+      String busybox = registry.host() + "/" + FixtureImages.BUSYBOX_REPO + ":" + FixtureImages.TAG;
+      String pause = pushPauseImage(work, registry);
+      try (BerthdProcess berthd = BerthdProcess.start(work.resolve("pods-berth"), "");
+          ContainerdProcess containerd = ContainerdProcess.start(work.resolve("pods-ctrd"), List.of(registry.host()),
+              pause)) {
+        CriClient b = berthd.client();
+        CriClient c = containerd.client();
+        CriCalls.pull(b, busybox);
+        CriCalls.pull(c, busybox);
+        CriCalls.pull(c, pause);
+        Path logs = work.resolve("pod-logs");
+        for (int i = 0; i < 3; i++) { // warm-up of both, not measured
+          removeAll(b, List.of(startPod(b, logs, "warm", busybox, false)));
+          removeAll(c, List.of(startPod(c, logs, "warm", busybox, false)));
+        }
+
+        for (boolean hostNetwork : new boolean[] {false, true}) {
+          List<Long> bt = new ArrayList<>();
+          List<Long> ct = new ArrayList<>();
+          for (int i = 0; i < STARTS; i++) {
+            bt.add(timedPodStart(b, logs, busybox, hostNetwork));
+            ct.add(timedPodStart(c, logs, busybox, hostNetwork));
+          }
+          report.add("pod start: RunPodSandbox+Create+Start" + (hostNetwork ? " (host network)" : " (pod netns)"),
+              new Samples(bt), new Samples(ct));
+        }
+
+        for (int parallel : new int[] {1, 4}) {
+          List<Long> bt = new ArrayList<>();
+          List<Long> ct = new ArrayList<>();
+          for (int run = 0; run < BATCH_RUNS; run++) {
+            bt.add(timedBatch(b, logs, busybox, parallel));
+            ct.add(timedBatch(c, logs, busybox, parallel));
+          }
+          report.add(BATCH + " pods, " + (parallel == 1 ? "one after another" : parallel + " at a time"),
+              new Samples(bt), new Samples(ct));
+        }
+
+        List<String> bPods = startBatch(b, logs, busybox, BATCH, 4);
+        List<String> cPods = startBatch(c, logs, busybox, BATCH, 4);
+        Thread.sleep(2000); // let both settle after the burst
+        Memory bm = Memory.of(List.of(berthd.pid()), "conmon", berthd.stateDir().toString());
+        Memory cm = Memory.of(List.of(containerd.pid()), "containerd-shim-runc-v2", containerd.socket().toString());
+        report.note("memory with " + BATCH + " pods running (PSS)", String.format(
+            "berth %.1f MB (berthd %.1f + %d conmon %.1f) vs containerd %.1f MB (containerd %.1f + %d shims %.1f): ratio %.2f",
+            bm.totalPss(), bm.daemonPss, bm.monitors, bm.monitorsPss, cm.totalPss(), cm.daemonPss, cm.monitors,
+            cm.monitorsPss, bm.totalPss() / cm.totalPss()));
+        report.note("memory with " + BATCH + " pods running (RSS sum)", String.format(
+            "berth %.1f MB vs containerd %.1f MB: ratio %.2f", bm.totalRss(), cm.totalRss(), bm.totalRss() / cm.totalRss()));
+
+        String bCtr = firstContainer(b);
+        String cCtr = firstContainer(c);
+        for (int i = 0; i < 10; i++) {
+          exec(b, bCtr);
+          exec(c, cCtr);
+        }
+        List<Long> be = new ArrayList<>();
+        List<Long> ce = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+          be.add(time(() -> exec(b, bCtr)));
+          ce.add(time(() -> exec(c, cCtr)));
+        }
+        report.add("ExecSync `true` in a running container", new Samples(be), new Samples(ce));
+
+        // 100 containers: the 20 pods get 4 more each.
+        addContainers(b, bPods, logs, busybox, 4);
+        addContainers(c, cPods, logs, busybox, 4);
+        List<Long> bl = new ArrayList<>();
+        List<Long> cl = new ArrayList<>();
+        List<Long> bp = new ArrayList<>();
+        List<Long> cp = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+          bl.add(time(() -> b.runtime(10_000).listContainers(ListContainersRequest.getDefaultInstance())));
+          cl.add(time(() -> c.runtime(10_000).listContainers(ListContainersRequest.getDefaultInstance())));
+          bp.add(time(() -> b.runtime(10_000).listPodSandbox(ListPodSandboxRequest.getDefaultInstance())));
+          cp.add(time(() -> c.runtime(10_000).listPodSandbox(ListPodSandboxRequest.getDefaultInstance())));
+        }
+        report.add("ListContainers, 100 containers", new Samples(bl), new Samples(cl));
+        report.add("ListPodSandbox, 20 pods / 100 containers", new Samples(bp), new Samples(cp));
+        removeAll(b, bPods);
+        removeAll(c, cPods);
+      }
+    }
+  }
+
+  /** Catatonit (static) as containerd's pause image: the same infra process berth runs. */
+  private static String pushPauseImage(Path work, Registry registry) throws IOException {
+    Path dir = work.resolve("pause-layout");
+    OciLayout layout = new OciLayout(dir);
+    byte[] catatonit = Files.readAllBytes(Path.of("/usr/bin/catatonit"));
+    var tar = new TarBuilder().file("catatonit", catatonit, 0755, 0, 0);
+    layout.tag("pause", layout.image(OciLayout.Platform.LINUX_AMD64,
+        List.of(new OciLayout.Layer(tar.build(), Compression.GZIP)),
+        Map.of("Entrypoint", List.of("/catatonit", "-P"))));
+    layout.finish();
+    registry.push(dir, "pause", "bench/pause:1", Registry.Format.OCI);
+    return registry.host() + "/bench/pause:1";
+  }
+
+  private static PodSandboxConfig podConfig(Path logs, String name, boolean hostNetwork) {
+    var config = Pods.podConfig(name, logs.resolve(name));
+    if (hostNetwork) {
+      config.clearHostname(); // as the kubelet sends host-network pods
+      config.setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+          .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))));
+    }
+    return config.build();
+  }
+
+  private static String startPod(CriClient client, Path logs, String name, String image, boolean hostNetwork) {
+    PodSandboxConfig config = podConfig(logs, name, hostNetwork);
+    String pod = Pods.runPod(client, config);
+    Pods.run(client, pod, config, Pods.containerConfig("sleeper", image, "sleep", "3600").build());
+    return pod;
+  }
+
+  private static long timedPodStart(CriClient client, Path logs, String image, boolean hostNetwork) {
+    String[] pod = new String[1];
+    long nanos = time(() -> pod[0] = startPod(client, logs, "one", image, hostNetwork));
+    removeAll(client, List.of(pod[0]));
+    return nanos;
+  }
+
+  private static long timedBatch(CriClient client, Path logs, String image, int parallel) throws Exception {
+    long start = System.nanoTime();
+    List<String> pods = startBatch(client, logs, image, BATCH, parallel);
+    long nanos = System.nanoTime() - start;
+    removeAll(client, pods);
+    return nanos;
+  }
+
+  private static List<String> startBatch(CriClient client, Path logs, String image, int count, int parallel)
+      throws Exception {
+    try (var pool = Executors.newFixedThreadPool(parallel)) {
+      List<Future<String>> futures = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String name = "batch-" + i;
+        futures.add(pool.submit(() -> startPod(client, logs, name, image, false)));
+      }
+      List<String> pods = new ArrayList<>();
+      for (Future<String> f : futures) {
+        pods.add(f.get());
+      }
+      return pods;
+    }
+  }
+
+  private static void addContainers(CriClient client, List<String> pods, Path logs, String image, int each) {
+    for (String pod : pods) {
+      var status = client.runtime(10_000).podSandboxStatus(
+          io.berth.proto.runtime.v1.PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build()).getStatus();
+      PodSandboxConfig config = Pods.podConfig(status.getMetadata().getName(), logs.resolve("extra"))
+          .setMetadata(status.getMetadata()).build();
+      for (int i = 0; i < each; i++) {
+        Pods.run(client, pod, config, Pods.containerConfig("extra-" + i, image, "sleep", "3600").build());
+      }
+    }
+  }
+
+  private static String firstContainer(CriClient client) {
+    return client.runtime(10_000).listContainers(ListContainersRequest.getDefaultInstance()).getContainers(0).getId();
+  }
+
+  private static void exec(CriClient client, String container) {
+    client.runtime(30_000).execSync(ExecSyncRequest.newBuilder().setContainerId(container).addCmd("true")
+        .setTimeout(10).build());
+  }
+
+  private static void removeAll(CriClient client, List<String> pods) {
+    for (String pod : pods) {
+      client.runtime(60_000).stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+      client.runtime(60_000).removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    }
+  }
+
+  private static long time(Runnable action) {
+    long start = System.nanoTime();
+    action.run();
+    return System.nanoTime() - start;
+  }
+
+  /** Proportional (PSS) and resident (RSS) memory of a daemon and its monitor processes, in MB. */
+  private record Memory(double daemonPss, double daemonRss, int monitors, double monitorsPss, double monitorsRss) {
+    double totalPss() {
+      return daemonPss + monitorsPss;
+    }
+
+    double totalRss() {
+      return daemonRss + monitorsRss;
+    }
+
+    static Memory of(List<Long> daemons, String monitorCommand, String argumentMark) throws IOException {
+      double daemonPss = 0;
+      double daemonRss = 0;
+      for (long pid : daemons) {
+        daemonPss += kb(pid, "smaps_rollup", "Pss:") / 1024.0;
+        daemonRss += kb(pid, "status", "VmRSS:") / 1024.0;
+      }
+      var monitors = ProcessHandle.allProcesses()
+          .filter(p -> p.info().command().orElse("").endsWith(monitorCommand))
+          .filter(p -> String.join(" ", p.info().arguments().orElse(new String[0])).contains(argumentMark))
+          .toList();
+      double pss = 0;
+      double rss = 0;
+      for (ProcessHandle p : monitors) {
+        pss += kb(p.pid(), "smaps_rollup", "Pss:") / 1024.0;
+        rss += kb(p.pid(), "status", "VmRSS:") / 1024.0;
+      }
+      return new Memory(daemonPss, daemonRss, monitors.size(), pss, rss);
+    }
+
+    private static long kb(long pid, String file, String key) throws IOException {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/" + file))) {
+        if (line.startsWith(key)) {
+          return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
+        }
+      }
+      return 0;
+    }
+  }
+}
