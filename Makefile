@@ -6,9 +6,8 @@ export JAVA_HOME
 MVN := mvn -B -ntp -Dstyle.color=never
 # berthd's heap: live data is ~15 MB and bursts (pulls) are bounded. Free heap goes back to
 # the OS after a collection (at once, not in steps) instead of staying resident, and a small
-# young generation keeps the garbage of kubelet polling from piling up. Spawning children by
-# vfork skips the JDK's spawn helper (one exec less per runc and conmon call).
-BERTHD_JAVA_OPTS := -Xmx256m -Xmn12m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Djdk.lang.Process.launchMechanism=VFORK
+# young generation keeps the garbage of kubelet polling from piling up.
+BERTHD_JAVA_OPTS := -Xmx256m -Xmn12m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps
 
 # What berth's tests and benchmark drive for real (Debian 12 package names).
 DEB_PACKAGES := runc crun conmon catatonit containernetworking-plugins docker-registry skopeo \

@@ -70,7 +70,6 @@ final class WorkloadSubsystem {
     log.info("recovered objects={}", live);
 
     var infra = new InfraContainer(root.resolve("infra"), Path.of(runtimeConfig.catatonit()));
-    infra.prepareRootfs();
     CgroupPaths.Driver driver = runtimeConfig.cgroupDriver() == BerthConfig.CgroupDriver.SYSTEMD
         ? CgroupPaths.Driver.SYSTEMD : CgroupPaths.Driver.CGROUPFS;
     ContainerSpecInput.HostFacts host = hostFacts();

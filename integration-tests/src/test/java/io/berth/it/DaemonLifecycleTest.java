@@ -9,7 +9,8 @@ import io.berth.it.harness.Commands;
 import io.berth.it.harness.FreePort;
 import io.berth.proto.runtime.v1.CgroupDriver;
 import io.berth.proto.runtime.v1.NetworkConfig;
-import io.berth.proto.runtime.v1.ListContainersRequest;
+import io.berth.proto.runtime.v1.CheckpointContainerRequest;
+import io.berth.proto.runtime.v1.PortForwardRequest;
 import io.berth.proto.runtime.v1.RunPodSandboxRequest;
 import io.berth.proto.runtime.v1.RuntimeCondition;
 import io.berth.proto.runtime.v1.RuntimeConfig;
@@ -93,15 +94,16 @@ class DaemonLifecycleTest {
   @Test
   void rpcsNotBuiltYetAnswerUnimplementedNamingTheRpc() {
     try (BerthdProcess berthd = BerthdProcess.start(work, "")) {
-      assertThatThrownBy(() -> berthd.client().runtime(5000).runPodSandbox(RunPodSandboxRequest.getDefaultInstance()))
+      assertThatThrownBy(() -> berthd.client().runtime(5000).checkpointContainer(
+          CheckpointContainerRequest.getDefaultInstance()))
           .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-            assertThat(e.getStatus().getDescription()).contains("RunPodSandbox");
+            assertThat(e.getStatus().getDescription()).contains("CheckpointContainer");
           });
-      assertThatThrownBy(() -> berthd.client().runtime(5000).listContainers(ListContainersRequest.getDefaultInstance()))
+      assertThatThrownBy(() -> berthd.client().runtime(5000).portForward(PortForwardRequest.getDefaultInstance()))
           .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-            assertThat(e.getStatus().getDescription()).contains("ListContainers");
+            assertThat(e.getStatus().getDescription()).contains("PortForward");
           });
     }
   }
@@ -189,7 +191,7 @@ class DaemonLifecycleTest {
           .body();
       assertThat(body)
           .contains("berth_cri_request_duration_seconds_count{code=\"OK\",method=\"Version\"}")
-          .contains("berth_cri_request_errors_total{code=\"UNIMPLEMENTED\",method=\"RunPodSandbox\"} 1.0");
+          .contains("berth_cri_request_errors_total{code=\"INVALID_ARGUMENT\",method=\"RunPodSandbox\"} 1.0");
     }
   }
 

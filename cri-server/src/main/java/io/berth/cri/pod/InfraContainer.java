@@ -33,8 +33,16 @@ public final class InfraContainer {
     this.catatonit = catatonit;
   }
 
-  /** Builds the rootfs if it is missing or its catatonit differs from the host's; idempotent. */
-  public Path prepareRootfs() throws IOException {
+  private volatile boolean prepared;
+
+  /**
+   * Builds the rootfs if it is missing or its catatonit differs from the host's; idempotent.
+   * Done at the first pod rather than at start, so that a full disk fails pods, not berthd.
+   */
+  public synchronized Path prepareRootfs() throws IOException {
+    if (prepared) {
+      return rootfs;
+    }
     Path binary = rootfs.resolve("catatonit");
     if (!Files.exists(binary) || Files.size(binary) != Files.size(catatonit)) {
       for (String dir : List.of("proc", "dev", "sys", "etc")) {
@@ -44,12 +52,14 @@ public final class InfraContainer {
       Files.copy(catatonit, temp, StandardCopyOption.REPLACE_EXISTING);
       Files.move(temp, binary, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
+    prepared = true;
     return rootfs;
   }
 
   /** The infra container's spec for sandbox {@code id}; {@code netns} is null for host network. */
   public RuntimeSpec spec(String id, PodSandboxConfig config, String netns, String hostname,
-      CgroupPaths.Driver driver, String cgroupParent, ContainerSpecInput.HostFacts host) {
+      CgroupPaths.Driver driver, String cgroupParent, ContainerSpecInput.HostFacts host) throws IOException {
+    prepareRootfs();
     var options = config.getLinux().getSecurityContext().getNamespaceOptions();
     Namespaces.Mode network = netns == null ? Namespaces.Mode.NODE : Namespaces.Mode.POD;
     Namespaces.Mode ipc = options.getIpc() == NamespaceMode.NODE ? Namespaces.Mode.NODE : Namespaces.Mode.CONTAINER;
