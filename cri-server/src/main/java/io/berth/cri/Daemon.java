@@ -38,9 +38,11 @@ public final class Daemon {
   private final CriServer server;
   private final MetricsEndpoint metricsEndpoint;
   private final ImageSubsystem images;
+  private final WorkloadSubsystem workloads;
 
   private Daemon(BerthConfig config, StateDirLock lock, CriServer server, MetricsEndpoint metricsEndpoint,
-      ImageSubsystem images) {
+      ImageSubsystem images, WorkloadSubsystem workloads) {
+    this.workloads = workloads;
     this.config = config;
     this.lock = lock;
     this.server = server;
@@ -66,7 +68,8 @@ public final class Daemon {
       ImageSubsystem images = ImageSubsystem.open(config);
       undo.push("close image store", images::close);
       var imageService = images.service();
-      var workloads = WorkloadSubsystem.open(config, images);
+      WorkloadSubsystem workloads = WorkloadSubsystem.open(config, images);
+      undo.push("stop workload samplers", workloads::close);
 
       PodNetworkSettings podNetwork = new PodNetworkSettings();
       var runtimeService =
@@ -80,7 +83,7 @@ public final class Daemon {
                   podNetwork),
               new RuntimeConfigHandler(config.runtime().cgroupDriver()),
               new UpdateRuntimeConfigHandler(podNetwork),
-              workloads);
+              workloads.handlers());
 
       CriServer server =
           CriServer.start(
@@ -96,7 +99,7 @@ public final class Daemon {
           config.root(),
           config.state(),
           millisSinceProcessStart());
-      return new Daemon(config, lock, server, metricsEndpoint, images);
+      return new Daemon(config, lock, server, metricsEndpoint, images, workloads);
     }
   }
 
@@ -105,6 +108,7 @@ public final class Daemon {
     long grace = Duration.ofSeconds(config.server().shutdownGraceSeconds()).toMillis();
     log.info("berthd stopping grace_ms={}", grace);
     server.shutdown(grace);
+    workloads.close();
     images.close();
     if (metricsEndpoint != null) {
       metricsEndpoint.close();

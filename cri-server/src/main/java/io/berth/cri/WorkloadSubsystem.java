@@ -9,7 +9,13 @@ import io.berth.cri.pod.Lifecycle;
 import io.berth.cri.pod.NetworkNamespaces;
 import io.berth.cri.pod.Recovery;
 import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.runtime.ContainerStatsHandler;
 import io.berth.cri.runtime.ContainerStatusHandler;
+import io.berth.cri.runtime.ListContainerStatsHandler;
+import io.berth.cri.stats.CgroupReader;
+import io.berth.cri.stats.ContainerStatsCollector;
+import io.berth.cri.stats.CpuRates;
+import io.berth.cri.stats.CpuSampler;
 import io.berth.cri.runtime.CreateContainerHandler;
 import io.berth.cri.runtime.ExecSyncHandler;
 import io.berth.cri.runtime.ListContainersHandler;
@@ -36,6 +42,7 @@ import io.berth.snapshot.Mounter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,12 +52,29 @@ import org.slf4j.LoggerFactory;
  * pinned network namespaces, /dev/shm, exit files, runtime state) under the state dir.
  * Recovery runs here, before the socket is served.
  */
-final class WorkloadSubsystem {
+final class WorkloadSubsystem implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkloadSubsystem.class);
+  /** How often running containers' CPU counters are sampled for usage_nano_cores. */
+  private static final Duration CPU_SAMPLE_PERIOD = Duration.ofSeconds(10);
 
-  private WorkloadSubsystem() {}
+  private final RuntimeServiceAdapter.WorkloadHandlers handlers;
+  private final CpuSampler sampler;
 
-  static RuntimeServiceAdapter.WorkloadHandlers open(BerthConfig config, ImageSubsystem images) throws IOException {
+  private WorkloadSubsystem(RuntimeServiceAdapter.WorkloadHandlers handlers, CpuSampler sampler) {
+    this.handlers = handlers;
+    this.sampler = sampler;
+  }
+
+  RuntimeServiceAdapter.WorkloadHandlers handlers() {
+    return handlers;
+  }
+
+  @Override
+  public void close() {
+    sampler.close();
+  }
+
+  static WorkloadSubsystem open(BerthConfig config, ImageSubsystem images) throws IOException {
     Path root = config.rootDir();
     Path state = config.stateDir();
     var runtimeConfig = config.runtime();
@@ -74,7 +98,10 @@ final class WorkloadSubsystem {
         ? CgroupPaths.Driver.SYSTEMD : CgroupPaths.Driver.CGROUPFS;
     ContainerSpecInput.HostFacts host = hostFacts();
     var specs = new ContainerSpecs(driver, host);
-    return new RuntimeServiceAdapter.WorkloadHandlers(
+    var stats = new ContainerStatsCollector(new CgroupReader(Path.of("/sys/fs/cgroup")), new CpuRates(),
+        images.snapshots(), root.resolve("snapshots").toString());
+    var sampler = new CpuSampler(stats, () -> lifecycle.containers().all(), CPU_SAMPLE_PERIOD);
+    var verbs = new RuntimeServiceAdapter.WorkloadHandlers(
         new RunPodSandboxHandler(lifecycle, infra, driver, host),
         new StopPodSandboxHandler(lifecycle),
         new RemovePodSandboxHandler(lifecycle),
@@ -88,7 +115,10 @@ final class WorkloadSubsystem {
         new ListContainersHandler(lifecycle),
         new UpdateContainerResourcesHandler(lifecycle),
         new ReopenContainerLogHandler(lifecycle),
-        new ExecSyncHandler(lifecycle));
+        new ExecSyncHandler(lifecycle),
+        new ContainerStatsHandler(lifecycle, stats),
+        new ListContainerStatsHandler(lifecycle, stats));
+    return new WorkloadSubsystem(verbs, sampler);
   }
 
   /**

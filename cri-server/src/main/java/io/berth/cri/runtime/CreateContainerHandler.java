@@ -109,7 +109,7 @@ public final class CreateContainerHandler {
       CrashPoints.reach("container-created");
       var user = spec.process().user();
       lifecycle.containers().put(record.toBuilder()
-          .setPhase(Phase.CREATED).setPid(created.pid())
+          .setPhase(Phase.CREATED).setPid(created.pid()).setCgroupsPath(spec.linux().cgroupsPath())
           .setUid(user.uid()).setGid(user.gid())
           .addAllSupplementalGroups(user.additionalGids() == null ? java.util.List.of() : user.additionalGids())
           .build());

@@ -3,6 +3,10 @@ package io.berth.cri.runtime;
 import io.berth.cri.server.Replies;
 import io.berth.proto.runtime.v1.ContainerStatusRequest;
 import io.berth.proto.runtime.v1.ContainerStatusResponse;
+import io.berth.proto.runtime.v1.ContainerStatsRequest;
+import io.berth.proto.runtime.v1.ContainerStatsResponse;
+import io.berth.proto.runtime.v1.ListContainerStatsRequest;
+import io.berth.proto.runtime.v1.ListContainerStatsResponse;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
 import io.berth.proto.runtime.v1.CreateContainerResponse;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
@@ -61,7 +65,9 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
       ListContainersHandler listContainers,
       UpdateContainerResourcesHandler updateContainerResources,
       ReopenContainerLogHandler reopenContainerLog,
-      ExecSyncHandler execSync) {}
+      ExecSyncHandler execSync,
+      ContainerStatsHandler containerStats,
+      ListContainerStatsHandler listContainerStats) {}
 
   private final VersionHandler version;
   private final StatusHandler status;
@@ -158,5 +164,15 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   @Override
   public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> response) {
     Replies.unary(response, workloads.execSync().handle(request));
+  }
+
+  @Override
+  public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> response) {
+    Replies.unary(response, workloads.containerStats().handle(request));
+  }
+
+  @Override
+  public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> response) {
+    Replies.unary(response, workloads.listContainerStats().handle(request));
   }
 }

@@ -1,0 +1,122 @@
+package io.berth.cri.stats;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads a cgroup's CPU and memory counters from cgroupfs, v1 (one hierarchy per controller, as
+ * on these machines) or v2 (the unified tree), chosen by what {@code root} holds. The working
+ * set is usage minus inactive file pages, as the kubelet and cAdvisor define it.
+ */
+public final class CgroupReader {
+  /** Above this, a v1 memory limit means "no limit" (the kernel's PAGE_COUNTER_MAX, rounded). */
+  private static final long UNLIMITED = 1L << 62;
+
+  private final Path root;
+  private final boolean unified;
+
+  public CgroupReader(Path root) {
+    this.root = root;
+    this.unified = Files.exists(root.resolve("cgroup.controllers"));
+  }
+
+  public boolean unified() {
+    return unified;
+  }
+
+  /** The cgroup's counters; empty when it does not exist (not created yet, or gone). */
+  public Optional<CgroupSample> read(String cgroup) {
+    String relative = cgroup.startsWith("/") ? cgroup.substring(1) : cgroup;
+    try {
+      return Optional.of(unified ? readV2(root.resolve(relative)) : readV1(relative));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private CgroupSample readV1(String relative) throws IOException {
+    Path memory = root.resolve("memory").resolve(relative);
+    long cpu = number(root.resolve("cpuacct").resolve(relative).resolve("cpuacct.usage"));
+    long usage = number(memory.resolve("memory.usage_in_bytes"));
+    Map<String, Long> stat = keyed(memory.resolve("memory.stat"));
+    long inactiveFile = stat.getOrDefault("total_inactive_file", 0L);
+    long limit = number(memory.resolve("memory.limit_in_bytes"));
+    Long swap = null;
+    Path memsw = memory.resolve("memory.memsw.usage_in_bytes");
+    if (Files.exists(memsw)) {
+      swap = Math.max(0, number(memsw) - usage);
+    }
+    return new CgroupSample(cpu, usage, Math.max(0, usage - inactiveFile), stat.getOrDefault("total_rss", 0L),
+        stat.getOrDefault("total_pgfault", 0L), stat.getOrDefault("total_pgmajfault", 0L),
+        limit >= UNLIMITED ? null : limit, swap, processes(root.resolve("pids").resolve(relative).resolve("cgroup.procs")));
+  }
+
+  private CgroupSample readV2(Path dir) throws IOException {
+    long cpu = keyed(dir.resolve("cpu.stat")).getOrDefault("usage_usec", 0L) * 1000;
+    long usage = number(dir.resolve("memory.current"));
+    Map<String, Long> stat = keyed(dir.resolve("memory.stat"));
+    String max = Files.readString(dir.resolve("memory.max")).strip();
+    Path swapFile = dir.resolve("memory.swap.current");
+    Long swap = Files.exists(swapFile) ? number(swapFile) : null;
+    return new CgroupSample(cpu, usage, Math.max(0, usage - stat.getOrDefault("inactive_file", 0L)),
+        stat.getOrDefault("anon", 0L), stat.getOrDefault("pgfault", 0L), stat.getOrDefault("pgmajfault", 0L),
+        max.equals("max") ? null : Long.parseLong(max), swap, processes(dir.resolve("cgroup.procs")));
+  }
+
+  private static long number(Path file) throws IOException {
+    return Long.parseLong(Files.readString(file).strip());
+  }
+
+  private static int processes(Path procs) throws IOException {
+    if (!Files.exists(procs)) {
+      return 0;
+    }
+    return (int) Files.readString(procs).lines().filter(l -> !l.isBlank()).count();
+  }
+
+  /** "key value" lines as a map. */
+  private static Map<String, Long> keyed(Path file) throws IOException {
+    Map<String, Long> values = new HashMap<>();
+    for (String line : Files.readAllLines(file)) {
+      int space = line.indexOf(' ');
+      if (space > 0) {
+        try {
+          values.put(line.substring(0, space), Long.parseLong(line.substring(space + 1).strip()));
+        } catch (NumberFormatException ignored) {
+          // not a counter
+        }
+      }
+    }
+    return values;
+  }
+
+  /**
+   * The cgroupfs path of a runtime cgroups path: a cgroupfs path is itself; systemd's
+   * {@code slice:prefix:name} is {@code <slice tree>/prefix-name.scope}, the slice tree spelling
+   * every parent ({@code a-b.slice} lives in {@code a.slice/a-b.slice}).
+   */
+  public static String path(String cgroupsPath) {
+    String[] parts = cgroupsPath.split(":");
+    if (parts.length != 3) {
+      return cgroupsPath;
+    }
+    String slice = parts[0];
+    StringBuilder tree = new StringBuilder();
+    if (!slice.equals("-.slice")) {
+      String name = slice.substring(0, slice.length() - ".slice".length());
+      StringBuilder prefix = new StringBuilder();
+      for (String piece : name.split("-")) {
+        prefix.append(prefix.isEmpty() ? "" : "-").append(piece);
+        tree.append('/').append(prefix).append(".slice");
+      }
+    }
+    return tree + "/" + parts[1] + "-" + parts[2] + ".scope";
+  }
+}

@@ -1,0 +1,30 @@
+package io.berth.cri.stats;
+
+import io.berth.proto.state.v1.ContainerRecord;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/** Samples every running container's CPU counter on a fixed period, for {@link CpuRates}. */
+public final class CpuSampler implements AutoCloseable {
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("cpu-sampler").factory());
+
+  public CpuSampler(ContainerStatsCollector collector, Supplier<Collection<ContainerRecord>> containers,
+      Duration period) {
+    timer.scheduleWithFixedDelay(() -> {
+      Collection<ContainerRecord> all = containers.get();
+      all.forEach(collector::sampleCpu);
+      collector.rates().retain(all.stream().map(ContainerRecord::getId).collect(Collectors.toSet()));
+    }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
