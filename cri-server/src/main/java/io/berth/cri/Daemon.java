@@ -4,7 +4,7 @@ import io.berth.cri.config.BerthConfig;
 import io.berth.cri.config.ConfigLoader;
 import io.berth.cri.metrics.CriMetrics;
 import io.berth.cri.metrics.MetricsEndpoint;
-import io.berth.cri.network.NoNetworkPlugin;
+import io.berth.cri.network.cni.CniNetwork;
 import io.berth.cri.runtime.PodNetworkSettings;
 import io.berth.cri.runtime.RuntimeConfigHandler;
 import io.berth.cri.runtime.RuntimeReadiness;
@@ -39,9 +39,11 @@ public final class Daemon {
   private final MetricsEndpoint metricsEndpoint;
   private final ImageSubsystem images;
   private final WorkloadSubsystem workloads;
+  private final CniNetwork network;
 
   private Daemon(BerthConfig config, StateDirLock lock, CriServer server, MetricsEndpoint metricsEndpoint,
-      ImageSubsystem images, WorkloadSubsystem workloads) {
+      ImageSubsystem images, WorkloadSubsystem workloads, CniNetwork network) {
+    this.network = network;
     this.workloads = workloads;
     this.config = config;
     this.lock = lock;
@@ -68,16 +70,21 @@ public final class Daemon {
       ImageSubsystem images = ImageSubsystem.open(config);
       undo.push("close image store", images::close);
       var imageService = images.service();
-      WorkloadSubsystem workloads = WorkloadSubsystem.open(config, images);
+      PodNetworkSettings podNetwork = new PodNetworkSettings();
+      var networkConfig = config.network();
+      CniNetwork network = new CniNetwork(Path.of(networkConfig.cniConfDir()),
+          networkConfig.cniBinDirs().stream().map(Path::of).toList(),
+          Duration.ofSeconds(networkConfig.pluginTimeoutSeconds()), config.rootDir().resolve("cni-cache"), podNetwork);
+      undo.push("stop CNI config watcher", network::close);
+      WorkloadSubsystem workloads = WorkloadSubsystem.open(config, images, network);
       undo.push("stop workload samplers", workloads::close);
 
-      PodNetworkSettings podNetwork = new PodNetworkSettings();
       var runtimeService =
           new RuntimeServiceAdapter(
               new VersionHandler(),
               new StatusHandler(
                   new RuntimeReadiness(config.runtime()),
-                  new NoNetworkPlugin(),
+                  network::readiness,
                   config,
                   loader.renderJson(config),
                   podNetwork),
@@ -99,7 +106,7 @@ public final class Daemon {
           config.root(),
           config.state(),
           millisSinceProcessStart());
-      return new Daemon(config, lock, server, metricsEndpoint, images, workloads);
+      return new Daemon(config, lock, server, metricsEndpoint, images, workloads, network);
     }
   }
 
@@ -109,6 +116,7 @@ public final class Daemon {
     log.info("berthd stopping grace_ms={}", grace);
     server.shutdown(grace);
     workloads.close();
+    network.close();
     images.close();
     if (metricsEndpoint != null) {
       metricsEndpoint.close();

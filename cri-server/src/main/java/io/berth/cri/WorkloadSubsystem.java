@@ -4,6 +4,7 @@ import io.berth.cri.config.BerthConfig;
 import io.berth.cri.container.ContainerRunner;
 import io.berth.cri.container.ContainerSpecs;
 import io.berth.cri.container.RuntimeHandlers;
+import io.berth.cri.network.NetworkPlugin;
 import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.Lifecycle;
 import io.berth.cri.pod.NetworkNamespaces;
@@ -74,7 +75,7 @@ final class WorkloadSubsystem implements AutoCloseable {
     sampler.close();
   }
 
-  static WorkloadSubsystem open(BerthConfig config, ImageSubsystem images) throws IOException {
+  static WorkloadSubsystem open(BerthConfig config, ImageSubsystem images, NetworkPlugin network) throws IOException {
     Path root = config.rootDir();
     Path state = config.stateDir();
     var runtimeConfig = config.runtime();
@@ -89,7 +90,7 @@ final class WorkloadSubsystem implements AutoCloseable {
             ContainerRecord::getId),
         new NameReservations(), new NameReservations(), runner, handlers,
         new NetworkNamespaces(state.resolve("netns"), sys),
-        new SandboxFiles(state.resolve("sandboxes"), sys));
+        new SandboxFiles(state.resolve("sandboxes"), sys), network);
     int live = new Recovery(lifecycle).run();
     log.info("recovered objects={}", live);
 

@@ -48,7 +48,7 @@ public record BerthConfig(
         "info",
         new Server(10, 16 * 1024 * 1024),
         new Runtime(CgroupDriver.CGROUPFS, "runc", defaultHandlers(), "/usr/bin/conmon", "/usr/bin/catatonit"),
-        new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin")),
+        new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin"), 60),
         new Metrics("127.0.0.1", 0),
         new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, Map.of()),
         new Images(List.of(), 60));
@@ -114,11 +114,14 @@ public record BerthConfig(
     }
   }
 
-  /** Where CNI network configurations and plugin binaries live. */
-  public record Network(String cniConfDir, List<String> cniBinDirs) {
+  /** Where CNI network configurations and plugin binaries live, and how long a plugin may run. */
+  public record Network(String cniConfDir, List<String> cniBinDirs, int pluginTimeoutSeconds) {
     public Network {
       requireAbsolute("network.cni_conf_dir", cniConfDir);
       cniBinDirs = List.copyOf(Objects.requireNonNull(cniBinDirs, "network.cni_bin_dirs"));
+      if (pluginTimeoutSeconds < 1) {
+        throw new IllegalArgumentException("network.plugin_timeout_seconds must be >= 1");
+      }
     }
   }
 

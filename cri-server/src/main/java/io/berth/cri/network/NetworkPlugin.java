@@ -1,10 +1,13 @@
 package io.berth.cri.network;
 
 import io.berth.cri.runtime.Condition;
+import io.berth.proto.runtime.v1.PodSandboxConfig;
+import java.util.List;
 
 /**
- * The seam for pod networking: whoever sets up a sandbox's network reports here whether it can.
- * The CNI driver implements it; until then {@link NoNetworkPlugin} says so.
+ * The seam for pod networking: attaching a pod's pinned network namespace to the node's
+ * network and detaching it again. The CNI driver implements it; {@link NoNetworkPlugin} stands
+ * in when no network is configured.
  */
 public interface NetworkPlugin {
   /**
@@ -12,4 +15,13 @@ public interface NetworkPlugin {
    * from memory (e.g. state kept current by a watcher), never by running a plugin.
    */
   Condition readiness();
+
+  /**
+   * Attaches sandbox {@code id}'s namespace at {@code netns}; returns the pod's IPs, the primary
+   * (IPv4 when there is one) first. On failure nothing of the attachment remains.
+   */
+  List<String> setUp(String id, String netns, PodSandboxConfig config);
+
+  /** Detaches sandbox {@code id}, as it was attached even if the configuration changed since; idempotent. */
+  void tearDown(String id, String netns, PodSandboxConfig config);
 }

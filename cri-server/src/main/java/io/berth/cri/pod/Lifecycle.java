@@ -4,6 +4,7 @@ import io.berth.cri.container.ContainerRunner;
 import io.berth.cri.container.RuntimeHandlers;
 import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.error.NotFoundException;
+import io.berth.cri.network.NetworkPlugin;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.util.CrashPoints;
@@ -42,10 +43,12 @@ public final class Lifecycle {
   private final RuntimeHandlers handlers;
   private final NetworkNamespaces netns;
   private final SandboxFiles files;
+  private final NetworkPlugin network;
 
   public Lifecycle(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
       NameReservations sandboxNames, NameReservations containerNames, ContainerRunner runner,
-      RuntimeHandlers handlers, NetworkNamespaces netns, SandboxFiles files) {
+      RuntimeHandlers handlers, NetworkNamespaces netns, SandboxFiles files, NetworkPlugin network) {
+    this.network = network;
     this.sandboxes = sandboxes;
     this.containers = containers;
     this.sandboxNames = sandboxNames;
@@ -86,6 +89,10 @@ public final class Lifecycle {
 
   public SandboxFiles files() {
     return files;
+  }
+
+  public NetworkPlugin network() {
+    return network;
   }
 
   /** Runs {@code action} holding {@code table}'s lock for {@code id}. */
@@ -223,6 +230,7 @@ public final class Lifecycle {
         stopContainer(container.getId(), Duration.ZERO);
       }
       stopInfra(record);
+      detachNetwork(record);
       netns.remove(record.getId());
       files.unmountShm(record.getId());
       if (record.getPhase() == Phase.STOPPED) {
@@ -244,6 +252,13 @@ public final class Lifecycle {
     if (runner.awaitExit(record.getId(), KILL_GRACE).isEmpty()) {
       throw new FailedPreconditionException("infra container of pod sandbox " + record.getId()
           + " did not exit within " + KILL_GRACE.toSeconds() + " s of SIGKILL", null);
+    }
+  }
+
+  /** Detaches the pod from its network (CNI DEL, from the cached attachment); idempotent. */
+  private void detachNetwork(SandboxRecord record) {
+    if (!record.getNetnsPath().isEmpty()) {
+      network.tearDown(record.getId(), record.getNetnsPath(), record.getConfig());
     }
   }
 
@@ -272,6 +287,7 @@ public final class Lifecycle {
   /** Undoes every trace of a sandbox record in any phase (its containers are gone), then drops it. */
   public void destroySandbox(SandboxRecord record) {
     runner.destroy(handlers.get(record.getRuntimeHandler()), record.getId(), null);
+    detachNetwork(record);
     netns.remove(record.getId());
     files.remove(record.getId());
     if (record.getOwnCgroupParent()) {

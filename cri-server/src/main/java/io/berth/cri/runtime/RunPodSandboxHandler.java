@@ -127,10 +127,14 @@ public final class RunPodSandboxHandler {
       CrashPoints.reach("sandbox-shm");
       if (!hostNetwork) {
         Path netns = lifecycle.netns().create(id);
-        record = record.toBuilder().setNetnsPath(netns.toString()).build();
+        record = lifecycle.sandboxes().put(record.toBuilder().setNetnsPath(netns.toString()).build());
+        timer.step("netns");
+        CrashPoints.reach("sandbox-netns");
+        // The undo already registered (destroySandbox) detaches the network, from its cache.
+        record = record.toBuilder().addAllIps(lifecycle.network().setUp(id, netns.toString(), config)).build();
+        timer.step("network");
+        CrashPoints.reach("sandbox-network");
       }
-      timer.step("netns");
-      CrashPoints.reach("sandbox-netns");
       lifecycle.sandboxes().put(record);
 
       var spec = infra.spec(id, config, hostNetwork ? null : record.getNetnsPath(), hostname, cgroupDriver,

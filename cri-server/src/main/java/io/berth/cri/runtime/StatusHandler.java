@@ -1,7 +1,6 @@
 package io.berth.cri.runtime;
 
 import io.berth.cri.config.BerthConfig;
-import io.berth.cri.network.NetworkPlugin;
 import io.berth.proto.runtime.v1.RuntimeCondition;
 import io.berth.proto.runtime.v1.RuntimeFeatures;
 import io.berth.proto.runtime.v1.RuntimeHandler;
@@ -10,6 +9,7 @@ import io.berth.proto.runtime.v1.RuntimeStatus;
 import io.berth.proto.runtime.v1.StatusRequest;
 import io.berth.proto.runtime.v1.StatusResponse;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Handles Status: the RuntimeReady and NetworkReady conditions, the runtime handlers, and with
@@ -17,19 +17,20 @@ import java.util.List;
  */
 public final class StatusHandler {
   private final RuntimeReadiness runtimeReadiness;
-  private final NetworkPlugin network;
+  /** NetworkReady, answered from memory (this handler runs on a transport thread). */
+  private final Supplier<Condition> networkReadiness;
   private final BerthConfig config;
   private final String configJson;
   private final PodNetworkSettings podNetwork;
 
   public StatusHandler(
       RuntimeReadiness runtimeReadiness,
-      NetworkPlugin network,
+      Supplier<Condition> networkReadiness,
       BerthConfig config,
       String configJson,
       PodNetworkSettings podNetwork) {
     this.runtimeReadiness = runtimeReadiness;
-    this.network = network;
+    this.networkReadiness = networkReadiness;
     this.config = config;
     this.configJson = configJson;
     this.podNetwork = podNetwork;
@@ -41,7 +42,7 @@ public final class StatusHandler {
             .setStatus(
                 RuntimeStatus.newBuilder()
                     .addConditions(toProto(runtimeReadiness.check()))
-                    .addConditions(toProto(network.readiness())))
+                    .addConditions(toProto(networkReadiness.get())))
             .addAllRuntimeHandlers(handlers())
             .setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(false));
     if (request.getVerbose()) {

@@ -55,13 +55,25 @@ final class WorkloadProtos {
         .setMetadata(config.getMetadata())
         .setState(state)
         .setCreatedAt(record.getCreatedAtNs())
-        .setNetwork(PodSandboxNetworkStatus.getDefaultInstance())
+        .setNetwork(network(record))
         .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
             .setOptions(config.getLinux().getSecurityContext().getNamespaceOptions())))
         .putAllLabels(config.getLabelsMap())
         .putAllAnnotations(config.getAnnotationsMap())
         .setRuntimeHandler(record.getRuntimeHandler())
         .build();
+  }
+
+  private static PodSandboxNetworkStatus network(SandboxRecord record) {
+    var network = PodSandboxNetworkStatus.newBuilder();
+    for (int i = 0; i < record.getIpsCount(); i++) {
+      if (i == 0) {
+        network.setIp(record.getIps(0));
+      } else {
+        network.addAdditionalIps(io.berth.proto.runtime.v1.PodIP.newBuilder().setIp(record.getIps(i)));
+      }
+    }
+    return network.build();
   }
 
   static ContainerState containerState(Phase phase) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.config.ConfigLoader;
-import io.berth.cri.network.NetworkPlugin;
+import java.util.function.Supplier;
 import io.berth.proto.runtime.v1.RuntimeCondition;
 import io.berth.proto.runtime.v1.RuntimeHandler;
 import io.berth.proto.runtime.v1.StatusRequest;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StatusHandlerTest {
   private final PodNetworkSettings podNetwork = new PodNetworkSettings();
 
-  private StatusHandler handler(BerthConfig config, NetworkPlugin network) {
+  private StatusHandler handler(BerthConfig config, Supplier<Condition> network) {
     return new StatusHandler(
         new RuntimeReadiness(config.runtime()), network, config, new ConfigLoader().renderJson(config), podNetwork);
   }
@@ -35,7 +35,7 @@ class StatusHandlerTest {
   @Test
   void readyRuntimeAndUnreadyNetworkCarryReasons(@TempDir Path dir) throws Exception {
     Path runc = Files.createFile(dir.resolve("runc"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    NetworkPlugin down = () -> Condition.unmet(Condition.NETWORK_READY, "NoConfig", "no CNI config in /x");
+    Supplier<Condition> down = () -> Condition.unmet(Condition.NETWORK_READY, "NoConfig", "no CNI config in /x");
     StatusResponse response = handler(withHandlerBinary(runc), down).handle(StatusRequest.getDefaultInstance());
 
     assertThat(response.getStatus().getConditionsList())
@@ -49,7 +49,7 @@ class StatusHandlerTest {
 
   @Test
   void missingRuntimeBinaryMakesRuntimeUnready(@TempDir Path dir) {
-    NetworkPlugin up = () -> Condition.met(Condition.NETWORK_READY);
+    Supplier<Condition> up = () -> Condition.met(Condition.NETWORK_READY);
     StatusResponse response =
         handler(withHandlerBinary(dir.resolve("nope")), up).handle(StatusRequest.getDefaultInstance());
     RuntimeCondition runtime = response.getStatus().getConditions(0);
@@ -61,7 +61,7 @@ class StatusHandlerTest {
   @Test
   void verboseAddsEffectiveConfigAndPodCidrs(@TempDir Path dir) {
     podNetwork.setPodCidrs(java.util.List.of("10.88.0.0/24"));
-    NetworkPlugin up = () -> Condition.met(Condition.NETWORK_READY);
+    Supplier<Condition> up = () -> Condition.met(Condition.NETWORK_READY);
     StatusResponse response =
         handler(withHandlerBinary(dir.resolve("runc")), up).handle(StatusRequest.newBuilder().setVerbose(true).build());
     assertThat(response.getInfoMap().get("config")).contains("\"cgroup_driver\":\"cgroupfs\"");

@@ -1,0 +1,355 @@
+package io.berth.cri.network.cni;
+
+import io.berth.cri.error.UnavailableException;
+import io.berth.cri.network.NetworkPlugin;
+import io.berth.cri.runtime.Condition;
+import io.berth.cri.runtime.PodNetworkSettings;
+import io.berth.proto.runtime.v1.PodSandboxConfig;
+import io.berth.proto.runtime.v1.PortMapping;
+import io.berth.proto.runtime.v1.Protocol;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Pod networking through CNI plugins, as the CNI specification says: the first valid network
+ * configuration of the conf dir (re-read every second, so a config that appears later makes
+ * the node ready without a restart), each plugin of the chain run with the {@code CNI_*}
+ * environment and its config on stdin, {@code prevResult} chaining, the capability arguments a
+ * plugin declares ({@code portMappings}, {@code dns}, {@code bandwidth}, {@code ipRanges}), and
+ * a per-pod cache of the config and result so DEL undoes exactly what ADD did, across restarts
+ * and config changes.
+ */
+public final class CniNetwork implements NetworkPlugin, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CniNetwork.class);
+  private static final String IFNAME = "eth0";
+
+  private record Loaded(Optional<CniConfigList> config, String problem) {}
+
+  private final Path confDir;
+  private final List<Path> binDirs;
+  private final Duration timeout;
+  private final Path cacheDir;
+  private final PodNetworkSettings podNetwork;
+  private final AtomicReference<Loaded> current = new AtomicReference<>();
+  private final ScheduledExecutorService watcher =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("cni-config-watch").factory());
+
+  public CniNetwork(Path confDir, List<Path> binDirs, Duration timeout, Path cacheDir, PodNetworkSettings podNetwork) {
+    this.confDir = confDir;
+    this.binDirs = List.copyOf(binDirs);
+    this.timeout = timeout;
+    this.cacheDir = cacheDir;
+    this.podNetwork = podNetwork;
+    reload();
+    watcher.scheduleWithFixedDelay(this::reload, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** Re-reads the conf dir; logs when the chosen network changes. */
+  void reload() {
+    List<String> problems = new ArrayList<>();
+    Optional<CniConfigList> config = CniConfigList.load(confDir, problems);
+    Loaded next = new Loaded(config, String.join("; ", problems));
+    Loaded previous = current.getAndSet(next);
+    String before = previous == null ? null : previous.config().map(c -> c.source() + ":" + c.name()).orElse("none");
+    String after = config.map(c -> c.source() + ":" + c.name()).orElse("none");
+    if (!after.equals(before)) {
+      log.info("cni network={} problems={}", after, next.problem().isEmpty() ? "none" : next.problem());
+    }
+  }
+
+  @Override
+  public Condition readiness() {
+    Loaded loaded = current.get();
+    if (loaded.config().isPresent()) {
+      return Condition.met(Condition.NETWORK_READY);
+    }
+    return Condition.unmet(Condition.NETWORK_READY, "NetworkPluginNotReady",
+        "cni config uninitialized: " + loaded.problem() + " (see the README for an example config)");
+  }
+
+  @Override
+  public List<String> setUp(String id, String netns, PodSandboxConfig config) {
+    Loaded loaded = current.get();
+    if (loaded.config().isEmpty()) {
+      // The kubelet starts no such pod while NetworkReady is false; a client that does anyway
+      // gets the pod's own namespace with loopback only.
+      log.warn("pod sandbox {} has loopback only: {}", id, loaded.problem());
+      return List.of();
+    }
+    CniConfigList list = loaded.config().get();
+    ObjectNode runtimeConfig = runtimeConfig(config);
+    JsonNode result = null;
+    List<ObjectNode> added = new ArrayList<>();
+    try {
+      for (ObjectNode plugin : list.plugins()) {
+        added.add(plugin);
+        result = run("ADD", list, plugin, result, runtimeConfig, id, netns, config);
+      }
+    } catch (CniException e) {
+      undoAdd(list, added, result, runtimeConfig, id, netns, config);
+      throw new UnavailableException("cannot set up the network of pod sandbox " + id + " (" + list.name() + "): "
+          + e.getMessage(), e);
+    }
+    writeCache(id, list, result, runtimeConfig);
+    return ips(result);
+  }
+
+  /** Best-effort DEL of the plugins that were added, newest first, after a failed ADD. */
+  private void undoAdd(CniConfigList list, List<ObjectNode> added, JsonNode result, ObjectNode runtimeConfig,
+      String id, String netns, PodSandboxConfig config) {
+    for (int i = added.size() - 1; i >= 0; i--) {
+      try {
+        run("DEL", list, added.get(i), result, runtimeConfig, id, netns, config);
+      } catch (CniException e) {
+        log.warn("cni undo DEL failed sandbox={} plugin={} error={}", id, added.get(i).path("type").asString(""),
+            e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public void tearDown(String id, String netns, PodSandboxConfig config) {
+    Path cache = cacheDir.resolve(id + ".json");
+    CniConfigList list;
+    JsonNode result = null;
+    ObjectNode runtimeConfig;
+    if (Files.exists(cache)) {
+      try {
+        JsonNode cached = CniConfigList.JSON.readTree(Files.readString(cache));
+        list = CniConfigList.parse(cache, cached.get("config").toString());
+        result = cached.get("result");
+        runtimeConfig = (ObjectNode) cached.get("runtimeConfig");
+      } catch (IOException | RuntimeException e) {
+        throw new UnavailableException("cannot read the network cache of pod sandbox " + id + ": " + e.getMessage(), e);
+      }
+    } else {
+      return; // never attached (or detached already): DEL is idempotent
+    }
+    List<String> failures = new ArrayList<>();
+    List<ObjectNode> plugins = list.plugins();
+    for (int i = plugins.size() - 1; i >= 0; i--) {
+      try {
+        run("DEL", list, plugins.get(i), result, runtimeConfig, id, netns, config);
+      } catch (CniException e) {
+        failures.add(e.getMessage());
+      }
+    }
+    if (!failures.isEmpty()) {
+      throw new UnavailableException("cannot tear down the network of pod sandbox " + id + ": "
+          + String.join("; ", failures));
+    }
+    try {
+      Files.deleteIfExists(cache);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + cache, e);
+    }
+  }
+
+  /** Runs one plugin of the chain; returns its result (null when it printed none, as DEL may). */
+  private JsonNode run(String command, CniConfigList list, ObjectNode plugin, JsonNode prevResult,
+      ObjectNode runtimeConfig, String id, String netns, PodSandboxConfig config) {
+    String type = plugin.path("type").asString("");
+    Path binary = binDirs.stream().map(d -> d.resolve(type)).filter(Files::isExecutable).findFirst()
+        .orElseThrow(() -> new CniException("plugin '" + type + "' not found in " + binDirs));
+    ObjectNode stdin = plugin.deepCopy();
+    stdin.put("name", list.name());
+    stdin.put("cniVersion", list.cniVersion());
+    if (prevResult != null && !prevResult.isNull()) {
+      stdin.set("prevResult", prevResult);
+    }
+    ObjectNode wanted = CniConfigList.JSON.createObjectNode();
+    if (plugin.get("capabilities") instanceof ObjectNode capabilities) {
+      for (var entry : capabilities.properties()) {
+        if (entry.getValue().asBoolean(false) && runtimeConfig.has(entry.getKey())) {
+          wanted.set(entry.getKey(), runtimeConfig.get(entry.getKey()));
+        }
+      }
+    }
+    if (!wanted.isEmpty()) {
+      stdin.set("runtimeConfig", wanted);
+    }
+    var meta = config.getMetadata();
+    ProcessBuilder builder = new ProcessBuilder(binary.toString());
+    Map<String, String> env = builder.environment();
+    env.put("CNI_COMMAND", command);
+    env.put("CNI_CONTAINERID", id);
+    env.put("CNI_NETNS", netns);
+    env.put("CNI_IFNAME", IFNAME);
+    env.put("CNI_PATH", String.join(":", binDirs.stream().map(Path::toString).toList()));
+    env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + meta.getNamespace() + ";K8S_POD_NAME=" + meta.getName()
+        + ";K8S_POD_INFRA_CONTAINER_ID=" + id + ";K8S_POD_UID=" + meta.getUid());
+    try {
+      Process process = builder.start();
+      CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()),
+          Thread::startVirtualThread);
+      CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()),
+          Thread::startVirtualThread);
+      try (var in = process.getOutputStream()) {
+        in.write(CniConfigList.JSON.writeValueAsBytes(stdin));
+      }
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+        throw new CniException(type + " " + command + " timed out after " + timeout.toSeconds() + " s");
+      }
+      String stdout = new String(out.join(), StandardCharsets.UTF_8).strip();
+      if (process.exitValue() != 0) {
+        throw new CniException(type + " " + command + " failed: " + errorText(stdout,
+            new String(err.join(), StandardCharsets.UTF_8).strip(), process.exitValue()));
+      }
+      return stdout.isEmpty() ? prevResult : CniConfigList.JSON.readTree(stdout);
+    } catch (IOException e) {
+      throw new CniException("cannot run " + binary + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CniException("interrupted running " + type, e);
+    } catch (tools.jackson.core.JacksonException e) {
+      throw new CniException(type + " " + command + " printed a result that is not JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** The CNI error object's msg and details, else whatever the plugin printed. */
+  private static String errorText(String stdout, String stderr, int exit) {
+    try {
+      JsonNode error = CniConfigList.JSON.readTree(stdout);
+      String msg = error.path("msg").asString("");
+      String details = error.path("details").asString("");
+      if (!msg.isEmpty()) {
+        return msg + (details.isEmpty() ? "" : " (" + details + ")") + " [code " + error.path("code").asInt() + "]";
+      }
+    } catch (RuntimeException notJson) {
+      // fall through
+    }
+    String text = !stdout.isEmpty() ? stdout : stderr;
+    return text.isEmpty() ? "exit status " + exit : text;
+  }
+
+  private static byte[] readAll(InputStream in) {
+    try (in) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      return new byte[0];
+    }
+  }
+
+  /** What the runtime offers plugins that declare the capability. */
+  private ObjectNode runtimeConfig(PodSandboxConfig config) {
+    ObjectNode rc = CniConfigList.JSON.createObjectNode();
+    ArrayNode ports = rc.putArray("portMappings");
+    for (PortMapping m : config.getPortMappingsList()) {
+      if (m.getHostPort() <= 0) {
+        continue;
+      }
+      ObjectNode p = ports.addObject();
+      p.put("hostPort", m.getHostPort());
+      p.put("containerPort", m.getContainerPort());
+      p.put("protocol", m.getProtocol() == Protocol.UDP ? "udp" : m.getProtocol() == Protocol.SCTP ? "sctp" : "tcp");
+      if (!m.getHostIp().isEmpty()) {
+        p.put("hostIP", m.getHostIp());
+      }
+    }
+    var dns = config.getDnsConfig();
+    ObjectNode d = rc.putObject("dns");
+    dns.getServersList().forEach(d.putArray("servers")::add);
+    dns.getSearchesList().forEach(d.putArray("searches")::add);
+    dns.getOptionsList().forEach(d.putArray("options")::add);
+    List<String> cidrs = podNetwork.podCidrs();
+    if (!cidrs.isEmpty()) {
+      ArrayNode ranges = rc.putArray("ipRanges");
+      cidrs.forEach(c -> ranges.addArray().addObject().put("subnet", c));
+    }
+    Long ingress = bandwidth(config.getAnnotationsMap().get("kubernetes.io/ingress-bandwidth"));
+    Long egress = bandwidth(config.getAnnotationsMap().get("kubernetes.io/egress-bandwidth"));
+    if (ingress != null || egress != null) {
+      ObjectNode b = rc.putObject("bandwidth");
+      if (ingress != null) {
+        b.put("ingressRate", ingress);
+        b.put("ingressBurst", Integer.MAX_VALUE);
+      }
+      if (egress != null) {
+        b.put("egressRate", egress);
+        b.put("egressBurst", Integer.MAX_VALUE);
+      }
+    }
+    return rc;
+  }
+
+  /** A Kubernetes bandwidth quantity ("10M", "1G", "500k") in bits per second. */
+  static Long bandwidth(String quantity) {
+    if (quantity == null || quantity.isBlank()) {
+      return null;
+    }
+    String q = quantity.strip();
+    long factor = 1;
+    char unit = q.charAt(q.length() - 1);
+    switch (unit) {
+      case 'k' -> factor = 1_000L;
+      case 'M' -> factor = 1_000_000L;
+      case 'G' -> factor = 1_000_000_000L;
+      case 'T' -> factor = 1_000_000_000_000L;
+      default -> { }
+    }
+    String digits = factor == 1 ? q : q.substring(0, q.length() - 1);
+    return Long.parseLong(digits) * factor;
+  }
+
+  /** The result's addresses without prefix length, IPv4 first. */
+  static List<String> ips(JsonNode result) {
+    List<String> v4 = new ArrayList<>();
+    List<String> v6 = new ArrayList<>();
+    if (result != null) {
+      for (JsonNode ip : result.path("ips")) {
+        String address = ip.path("address").asString("");
+        int slash = address.indexOf('/');
+        String bare = slash > 0 ? address.substring(0, slash) : address;
+        if (!bare.isEmpty()) {
+          (bare.contains(":") ? v6 : v4).add(bare);
+        }
+      }
+    }
+    List<String> all = new ArrayList<>(v4);
+    all.addAll(v6);
+    return all;
+  }
+
+  private void writeCache(String id, CniConfigList list, JsonNode result, ObjectNode runtimeConfig) {
+    ObjectNode cache = CniConfigList.JSON.createObjectNode();
+    cache.set("config", list.toJson());
+    cache.set("result", result);
+    cache.set("runtimeConfig", runtimeConfig);
+    try {
+      Files.createDirectories(cacheDir);
+      Path temp = cacheDir.resolve("." + id + ".tmp");
+      Files.write(temp, CniConfigList.JSON.writeValueAsBytes(cache));
+      Files.move(temp, cacheDir.resolve(id + ".json"), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the network cache of pod sandbox " + id, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    watcher.shutdownNow();
+  }
+}
