@@ -103,7 +103,7 @@ class RestartRecoveryTest {
 
   /** Each point is where a crash leaves the most behind in its operation. */
   @ParameterizedTest
-  @ValueSource(strings = {"sandbox-shm", "sandbox-netns", "sandbox-infra-created", "container-rootfs",
+  @ValueSource(strings = {"sandbox-shm", "sandbox-netns", "sandbox-infra-created", "sandbox-network", "container-rootfs",
       "container-created", "container-removing", "sandbox-removing"})
   void aCrashAtAnyPointLeavesNothingAfterTheNextStart(String point) {
     Path berthdDir = work.resolve("berthd");

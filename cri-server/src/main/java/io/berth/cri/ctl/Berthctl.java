@@ -3,9 +3,9 @@ package io.berth.cri.ctl;
 import io.berth.cri.client.CriClient;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code berthctl}: a small operator CLI on the CRI client. Commands and flags follow crictl's

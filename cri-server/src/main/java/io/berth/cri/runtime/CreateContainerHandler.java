@@ -10,8 +10,6 @@ import io.berth.cri.state.Ids;
 import io.berth.cri.util.CrashPoints;
 import io.berth.cri.util.StepTimer;
 import io.berth.cri.util.UndoStack;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
 import io.berth.oci.spec.RuntimeSpec;
@@ -24,6 +22,8 @@ import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * CreateContainer: in a READY sandbox, from an image already present (the kubelet pulls

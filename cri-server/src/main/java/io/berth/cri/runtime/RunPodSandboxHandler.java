@@ -8,8 +8,7 @@ import io.berth.cri.state.Ids;
 import io.berth.cri.util.CrashPoints;
 import io.berth.cri.util.StepTimer;
 import io.berth.cri.util.UndoStack;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.berth.oci.runtime.ConmonMonitor;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.proto.runtime.v1.NamespaceMode;
@@ -21,9 +20,13 @@ import io.berth.proto.state.v1.SandboxRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * RunPodSandbox: reserve the name, write the intent, then the pod's files and /dev/shm, its
@@ -125,30 +128,59 @@ public final class RunPodSandboxHandler {
       }
       timer.step("files_shm");
       CrashPoints.reach("sandbox-shm");
+      // The network plugins and the infra container need only the pinned namespace, not each
+      // other: CNI ADD runs on its own thread while the infra container is created and started.
+      CompletableFuture<List<String>> ips = CompletableFuture.completedFuture(List.of());
       if (!hostNetwork) {
         Path netns = lifecycle.netns().create(id);
         record = lifecycle.sandboxes().put(record.toBuilder().setNetnsPath(netns.toString()).build());
         timer.step("netns");
         CrashPoints.reach("sandbox-netns");
         // The undo already registered (destroySandbox) detaches the network, from its cache.
-        record = record.toBuilder().addAllIps(lifecycle.network().setUp(id, netns.toString(), config)).build();
-        timer.step("network");
-        CrashPoints.reach("sandbox-network");
+        ips = CompletableFuture.supplyAsync(() -> lifecycle.network().setUp(id, netns.toString(), config),
+            Thread::startVirtualThread);
       }
-      lifecycle.sandboxes().put(record);
-
-      var spec = infra.spec(id, config, hostNetwork ? null : record.getNetnsPath(), hostname, cgroupDriver,
-          cgroupParent, host);
-      timer.step("infra_spec");
-      var created = lifecycle.runner().create(runtime, id, name, spec,
-          lifecycle.runner().bundle(id).resolve("infra.log"), false);
-      timer.step("infra_create");
-      CrashPoints.reach("sandbox-infra-created");
-      runtime.start(id);
-      timer.step("infra_start");
+      ConmonMonitor.Created created;
+      try {
+        var spec = infra.spec(id, config, hostNetwork ? null : record.getNetnsPath(), hostname, cgroupDriver,
+            cgroupParent, host);
+        created = lifecycle.runner().create(runtime, id, name, spec,
+            lifecycle.runner().bundle(id).resolve("infra.log"), false);
+        timer.step("infra_create");
+        CrashPoints.reach("sandbox-infra-created");
+        runtime.start(id);
+        timer.step("infra_start");
+      } finally {
+        // Whatever happened, the network step must be over before anything is undone.
+        settle(ips);
+      }
+      record = record.toBuilder().addAllIps(joined(ips)).build();
+      timer.step("network_wait");
+      CrashPoints.reach("sandbox-network");
       lifecycle.sandboxes().put(record.toBuilder().setPhase(Phase.CREATED).setInfraPid(created.pid()).build());
       undo.commit();
       log.info("pod sandbox ready id={} name={} {}", id, name, timer.summary());
+    }
+  }
+
+  /** Waits for {@code future} to finish, successfully or not. */
+  private static void settle(CompletableFuture<?> future) {
+    try {
+      future.join();
+    } catch (CompletionException | CancellationException e) {
+      // reported by joined()
+    }
+  }
+
+  /** The future's value, or the exception it failed with, unwrapped. */
+  private static <T> T joined(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw e;
     }
   }
 

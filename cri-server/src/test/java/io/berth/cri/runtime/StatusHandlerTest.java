@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.config.ConfigLoader;
-import java.util.function.Supplier;
 import io.berth.proto.runtime.v1.RuntimeCondition;
 import io.berth.proto.runtime.v1.RuntimeHandler;
 import io.berth.proto.runtime.v1.StatusRequest;
@@ -13,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -11,10 +11,10 @@ import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.Pods;
 import io.berth.it.harness.Registry;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
-import io.berth.proto.runtime.v1.ListContainersRequest;
-import io.berth.proto.runtime.v1.ListPodSandboxRequest;
 import io.berth.proto.runtime.v1.LinuxPodSandboxConfig;
 import io.berth.proto.runtime.v1.LinuxSandboxSecurityContext;
+import io.berth.proto.runtime.v1.ListContainersRequest;
+import io.berth.proto.runtime.v1.ListPodSandboxRequest;
 import io.berth.proto.runtime.v1.NamespaceMode;
 import io.berth.proto.runtime.v1.NamespaceOption;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
@@ -31,14 +31,15 @@ import java.util.concurrent.Future;
 
 /**
  * Pod benchmarks, side by side with containerd (busybox present on both; containerd's pause
- * image is catatonit in an image, and its CNI config is loopback only, because it refuses pods
- * without one): pod start, 20 pods in a row and 4 at a time, ExecSync, lists over 100
- * containers, and the memory of the runtime plus its monitors with 20 pods running.
+ * image is catatonit in an image; both attach pods to a private CNI bridge): pod start, 20 pods
+ * in a row and 4 at a time, ExecSync, lists over 100 containers, and the memory of the runtime
+ * plus its monitors with 20 pods running.
  */
 final class PodBench {
   private static final int STARTS = 15;
   private static final int BATCH = 20;
   private static final int BATCH_RUNS = 5;
+  private static final String BERTH_BRIDGE = "berthbench1";
 
   private PodBench() {}
 
@@ -47,7 +48,17 @@ final class PodBench {
       FixtureImages.get().pushAll(registry);
       String busybox = registry.host() + "/" + FixtureImages.BUSYBOX_REPO + ":" + FixtureImages.TAG;
       String pause = pushPauseImage(work, registry);
-      try (BerthdProcess berthd = BerthdProcess.start(work.resolve("pods-berth"), "");
+      // The same network for both: a private bridge with host-local addresses, no gateway route
+      // and no masquerade (each runtime its own bridge and subnet, so they cannot collide).
+      Path berthCni = Files.createDirectories(work.resolve("pods-berth-cni"));
+      Files.writeString(berthCni.resolve("10-bench.conflist"), """
+          {"cniVersion": "0.4.0", "name": "berth-bench", "plugins": [
+            {"type": "bridge", "bridge": "%s", "isGateway": false, "ipMasq": false,
+             "ipam": {"type": "host-local", "dataDir": "%s", "ranges": [[{"subnet": "10.231.1.0/24"}]]}},
+            {"type": "loopback"}]}
+          """.formatted(BERTH_BRIDGE, work.resolve("pods-berth-ipam")));
+      try (BerthdProcess berthd = BerthdProcess.start(work.resolve("pods-berth"),
+              "[network]\ncni_conf_dir = \"" + berthCni + "\"\n");
           ContainerdProcess containerd = ContainerdProcess.start(work.resolve("pods-ctrd"), List.of(registry.host()),
               pause)) {
         CriClient b = berthd.client();
@@ -126,6 +137,10 @@ final class PodBench {
         report.add("ListPodSandbox, 20 pods / 100 containers", new Samples(bp), new Samples(cp));
         removeAll(b, bPods);
         removeAll(c, cPods);
+      } finally {
+        if (Files.exists(Path.of("/sys/class/net/" + BERTH_BRIDGE))) {
+          io.berth.it.harness.Commands.run(List.of("ip", "link", "del", BERTH_BRIDGE));
+        }
       }
     }
   }
