@@ -83,6 +83,14 @@ final class PodBench {
               new Samples(bt), new Samples(ct));
         }
 
+        List<Long> br = new ArrayList<>();
+        List<Long> cr = new ArrayList<>();
+        for (int i = 0; i < STARTS; i++) {
+          br.add(timedRunPodOnly(b, logs));
+          cr.add(timedRunPodOnly(c, logs));
+        }
+        report.add("RunPodSandbox alone (bridge network)", new Samples(br), new Samples(cr));
+
         for (int parallel : new int[] {1, 4}) {
           List<Long> bt = new ArrayList<>();
           List<Long> ct = new ArrayList<>();
@@ -105,6 +113,14 @@ final class PodBench {
             cm.monitorsPss, bm.totalPss() / cm.totalPss()));
         report.note("memory with " + BATCH + " pods running (RSS sum)", String.format(
             "berth %.1f MB vs containerd %.1f MB: ratio %.2f", bm.totalRss(), cm.totalRss(), bm.totalRss() / cm.totalRss()));
+
+        List<Long> bc = new ArrayList<>();
+        List<Long> cc = new ArrayList<>();
+        for (int i = 0; i < STARTS; i++) {
+          bc.add(timedContainerStart(b, bPods.get(i), logs, busybox, i));
+          cc.add(timedContainerStart(c, cPods.get(i), logs, busybox, i));
+        }
+        report.add("CreateContainer+StartContainer in a running pod", new Samples(bc), new Samples(cc));
 
         String bCtr = firstContainer(b);
         String cCtr = firstContainer(c);
@@ -180,6 +196,27 @@ final class PodBench {
     String[] pod = new String[1];
     long nanos = time(() -> pod[0] = startPod(client, logs, "one", image, hostNetwork));
     removeAll(client, List.of(pod[0]));
+    return nanos;
+  }
+
+  private static long timedRunPodOnly(CriClient client, Path logs) {
+    String[] pod = new String[1];
+    long nanos = time(() -> pod[0] = Pods.runPod(client, podConfig(logs, "alone", false)));
+    removeAll(client, List.of(pod[0]));
+    return nanos;
+  }
+
+  /** Creates and starts one more container in a running pod (removed again, untimed). */
+  private static long timedContainerStart(CriClient client, String pod, Path logs, String image, int n) {
+    var status = client.runtime(10_000).podSandboxStatus(
+        io.berth.proto.runtime.v1.PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build()).getStatus();
+    PodSandboxConfig config = Pods.podConfig(status.getMetadata().getName(), logs.resolve("single"))
+        .setMetadata(status.getMetadata()).build();
+    String[] id = new String[1];
+    long nanos = time(() -> id[0] = Pods.run(client, pod, config,
+        Pods.containerConfig("single-" + n, image, "sleep", "3600").build()));
+    client.runtime(30_000).removeContainer(io.berth.proto.runtime.v1.RemoveContainerRequest.newBuilder()
+        .setContainerId(id[0]).build());
     return nanos;
   }
 
