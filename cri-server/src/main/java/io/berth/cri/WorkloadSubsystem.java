@@ -13,10 +13,14 @@ import io.berth.cri.pod.SandboxFiles;
 import io.berth.cri.runtime.ContainerStatsHandler;
 import io.berth.cri.runtime.ContainerStatusHandler;
 import io.berth.cri.runtime.CreateContainerHandler;
+import io.berth.cri.events.ContainerEventBus;
+import io.berth.cri.events.ExitWatcher;
 import io.berth.cri.runtime.ExecSyncHandler;
+import io.berth.cri.runtime.GetContainerEventsHandler;
 import io.berth.cri.runtime.ListContainerStatsHandler;
 import io.berth.cri.runtime.ListContainersHandler;
 import io.berth.cri.runtime.ListPodSandboxHandler;
+import io.berth.cri.runtime.PodSandboxStatsHandler;
 import io.berth.cri.runtime.PodSandboxStatusHandler;
 import io.berth.cri.runtime.RemoveContainerHandler;
 import io.berth.cri.runtime.RemovePodSandboxHandler;
@@ -34,6 +38,7 @@ import io.berth.cri.stats.CgroupReader;
 import io.berth.cri.stats.ContainerStatsCollector;
 import io.berth.cri.stats.CpuRates;
 import io.berth.cri.stats.CpuSampler;
+import io.berth.cri.stats.PodStatsCollector;
 import io.berth.oci.runtime.ConmonMonitor;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
@@ -60,10 +65,12 @@ final class WorkloadSubsystem implements AutoCloseable {
 
   private final RuntimeServiceAdapter.WorkloadHandlers handlers;
   private final CpuSampler sampler;
+  private final ExitWatcher exits;
 
-  private WorkloadSubsystem(RuntimeServiceAdapter.WorkloadHandlers handlers, CpuSampler sampler) {
+  private WorkloadSubsystem(RuntimeServiceAdapter.WorkloadHandlers handlers, CpuSampler sampler, ExitWatcher exits) {
     this.handlers = handlers;
     this.sampler = sampler;
+    this.exits = exits;
   }
 
   RuntimeServiceAdapter.WorkloadHandlers handlers() {
@@ -73,6 +80,11 @@ final class WorkloadSubsystem implements AutoCloseable {
   @Override
   public void close() {
     sampler.close();
+    try {
+      exits.close();
+    } catch (IOException e) {
+      log.warn("cannot close the exit watcher: {}", e.getMessage());
+    }
   }
 
   static WorkloadSubsystem open(BerthConfig config, ImageSubsystem images, NetworkPlugin network) throws IOException {
@@ -99,7 +111,10 @@ final class WorkloadSubsystem implements AutoCloseable {
         ? CgroupPaths.Driver.SYSTEMD : CgroupPaths.Driver.CGROUPFS;
     ContainerSpecInput.HostFacts host = hostFacts();
     var specs = new ContainerSpecs(driver, host);
-    var stats = new ContainerStatsCollector(new CgroupReader(Path.of("/sys/fs/cgroup")), new CpuRates(),
+    var events = new GetContainerEventsHandler(lifecycle, new ContainerEventBus());
+    lifecycle.reportEventsTo(events);
+    var cgroups = new CgroupReader(Path.of("/sys/fs/cgroup"));
+    var stats = new ContainerStatsCollector(cgroups, new CpuRates(),
         images.snapshots(), root.resolve("snapshots").toString());
     var sampler = new CpuSampler(stats, () -> lifecycle.containers().all(), CPU_SAMPLE_PERIOD);
     var verbs = new RuntimeServiceAdapter.WorkloadHandlers(
@@ -118,8 +133,12 @@ final class WorkloadSubsystem implements AutoCloseable {
         new ReopenContainerLogHandler(lifecycle),
         new ExecSyncHandler(lifecycle),
         new ContainerStatsHandler(lifecycle, stats),
-        new ListContainerStatsHandler(lifecycle, stats));
-    return new WorkloadSubsystem(verbs, sampler);
+        new ListContainerStatsHandler(lifecycle, stats),
+        events,
+        new PodSandboxStatsHandler(lifecycle, new PodStatsCollector(cgroups), stats));
+    var exits = new ExitWatcher(state.resolve("exits"),
+        id -> lifecycle.containers().find(id).ifPresent(lifecycle::current));
+    return new WorkloadSubsystem(verbs, sampler, exits);
   }
 
   /**

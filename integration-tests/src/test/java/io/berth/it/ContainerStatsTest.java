@@ -71,6 +71,16 @@ class ContainerStatsTest {
       var filtered = client.runtime(10_000).listContainerStats(ListContainerStatsRequest.newBuilder()
           .setFilter(ContainerStatsFilter.newBuilder().putLabelSelector("container", "idle")).build()).getStatsList();
       assertThat(filtered).extracting(s -> s.getAttributes().getId()).containsExactly(idle);
+      var podStats = client.runtime(10_000).podSandboxStats(io.berth.proto.runtime.v1.PodSandboxStatsRequest
+          .newBuilder().setPodSandboxId(pod).build()).getStats();
+      assertThat(podStats.getAttributes().getId()).isEqualTo(pod);
+      assertThat(podStats.getLinux().getCpu().getUsageCoreNanoSeconds().getValue()).as("the busy container's CPU")
+          .isGreaterThanOrEqualTo(first.getCpu().getUsageCoreNanoSeconds().getValue());
+      assertThat(podStats.getLinux().getProcess().getProcessCount().getValue()).as("catatonit, busy, idle")
+          .isGreaterThanOrEqualTo(3);
+      assertThat(podStats.getLinux().getContainersList()).hasSize(2);
+      assertThat(client.runtime(10_000).listPodSandboxStats(io.berth.proto.runtime.v1.ListPodSandboxStatsRequest
+          .getDefaultInstance()).getStatsList()).hasSize(1);
       Pods.removeAll(client);
       assertThat(HostTraces.of(berthd)).isEmpty();
     }

@@ -9,6 +9,7 @@ import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.util.CrashPoints;
 import io.berth.oci.runtime.ConmonMonitor;
+import io.berth.proto.runtime.v1.ContainerEventType;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
@@ -44,6 +45,7 @@ public final class Lifecycle {
   private final NetworkNamespaces netns;
   private final SandboxFiles files;
   private final NetworkPlugin network;
+  private volatile EventSink events = EventSink.NONE;
 
   public Lifecycle(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
       NameReservations sandboxNames, NameReservations containerNames, ContainerRunner runner,
@@ -95,6 +97,16 @@ public final class Lifecycle {
     return network;
   }
 
+  /** Sets where container transitions are reported; set once, before serving. */
+  public void reportEventsTo(EventSink sink) {
+    this.events = sink;
+  }
+
+  /** Reports a container transition to the event streams. */
+  public void event(ContainerEventType type, ContainerRecord container) {
+    events.containerEvent(type, container);
+  }
+
   /** Runs {@code action} holding {@code table}'s lock for {@code id}. */
   public static <T> T locked(ObjectTable<?> table, String id, Supplier<T> action) {
     ReentrantLock lock = table.lock(id);
@@ -128,7 +140,9 @@ public final class Lifecycle {
       if (latest == null || (latest.getPhase() != Phase.RUNNING && latest.getPhase() != Phase.CREATED)) {
         return latest == null ? record : latest;
       }
-      return containers.put(exited(latest, exit.get()));
+      ContainerRecord stopped = containers.put(exited(latest, exit.get()));
+      event(ContainerEventType.CONTAINER_STOPPED_EVENT, stopped);
+      return stopped;
     });
   }
 
@@ -175,7 +189,9 @@ public final class Lifecycle {
         throw new FailedPreconditionException("container " + record.getId() + " did not exit within "
             + KILL_GRACE.toSeconds() + " s of SIGKILL", null);
       }
-      return containers.put(exited(record, exit.get()));
+      ContainerRecord stopped = containers.put(exited(record, exit.get()));
+      event(ContainerEventType.CONTAINER_STOPPED_EVENT, stopped);
+      return stopped;
     });
   }
 
@@ -206,6 +222,9 @@ public final class Lifecycle {
     runner.destroy(handlers.get(record.getRuntimeHandler()), record.getId(), record.getSnapshotKey());
     containers.delete(record.getId());
     containerNames.release(record.getName(), record.getId());
+    if (record.getPhase() != Phase.CREATING) {
+      event(ContainerEventType.CONTAINER_DELETED_EVENT, record);
+    }
   }
 
   /** The sandbox's containers, in no particular order. */

@@ -15,6 +15,7 @@ import io.berth.image.store.ImageStore;
 import io.berth.oci.spec.RuntimeSpec;
 import io.berth.oci.spec.SpecBuilder;
 import io.berth.proto.runtime.v1.ContainerConfig;
+import io.berth.proto.runtime.v1.ContainerEventType;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
 import io.berth.proto.runtime.v1.CreateContainerResponse;
 import io.berth.proto.runtime.v1.NamespaceMode;
@@ -108,12 +109,13 @@ public final class CreateContainerHandler {
       timer.step("runtime_create");
       CrashPoints.reach("container-created");
       var user = spec.process().user();
-      lifecycle.containers().put(record.toBuilder()
+      var createdRecord = lifecycle.containers().put(record.toBuilder()
           .setPhase(Phase.CREATED).setPid(created.pid()).setCgroupsPath(spec.linux().cgroupsPath())
           .setUid(user.uid()).setGid(user.gid())
           .addAllSupplementalGroups(user.additionalGids() == null ? java.util.List.of() : user.additionalGids())
           .build());
       undo.commit();
+      lifecycle.event(ContainerEventType.CONTAINER_CREATED_EVENT, createdRecord);
       log.info("container created id={} name={} {}", id, name, timer.summary());
     }
     return id;

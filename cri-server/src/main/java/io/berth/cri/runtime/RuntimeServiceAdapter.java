@@ -1,6 +1,7 @@
 package io.berth.cri.runtime;
 
 import io.berth.cri.server.Replies;
+import io.berth.proto.runtime.v1.ContainerEventResponse;
 import io.berth.proto.runtime.v1.ContainerStatsRequest;
 import io.berth.proto.runtime.v1.ContainerStatsResponse;
 import io.berth.proto.runtime.v1.ContainerStatusRequest;
@@ -9,6 +10,7 @@ import io.berth.proto.runtime.v1.CreateContainerRequest;
 import io.berth.proto.runtime.v1.CreateContainerResponse;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.ExecSyncResponse;
+import io.berth.proto.runtime.v1.GetEventsRequest;
 import io.berth.proto.runtime.v1.ListContainerStatsRequest;
 import io.berth.proto.runtime.v1.ListContainerStatsResponse;
 import io.berth.proto.runtime.v1.ListContainersRequest;
@@ -17,6 +19,10 @@ import io.berth.proto.runtime.v1.ListPodSandboxRequest;
 import io.berth.proto.runtime.v1.ListPodSandboxResponse;
 import io.berth.proto.runtime.v1.PodSandboxStatusRequest;
 import io.berth.proto.runtime.v1.PodSandboxStatusResponse;
+import io.berth.proto.runtime.v1.PodSandboxStatsRequest;
+import io.berth.proto.runtime.v1.PodSandboxStatsResponse;
+import io.berth.proto.runtime.v1.ListPodSandboxStatsRequest;
+import io.berth.proto.runtime.v1.ListPodSandboxStatsResponse;
 import io.berth.proto.runtime.v1.RemoveContainerRequest;
 import io.berth.proto.runtime.v1.RemoveContainerResponse;
 import io.berth.proto.runtime.v1.RemovePodSandboxRequest;
@@ -67,7 +73,9 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
       ReopenContainerLogHandler reopenContainerLog,
       ExecSyncHandler execSync,
       ContainerStatsHandler containerStats,
-      ListContainerStatsHandler listContainerStats) {}
+      ListContainerStatsHandler listContainerStats,
+      GetContainerEventsHandler containerEvents,
+      PodSandboxStatsHandler podSandboxStats) {}
 
   private final VersionHandler version;
   private final StatusHandler status;
@@ -174,5 +182,21 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   @Override
   public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> response) {
     Replies.unary(response, workloads.listContainerStats().handle(request));
+  }
+
+  @Override
+  public void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> response) {
+    workloads.containerEvents().handle(request, response);
+  }
+
+  @Override
+  public void podSandboxStats(PodSandboxStatsRequest request, StreamObserver<PodSandboxStatsResponse> response) {
+    Replies.unary(response, workloads.podSandboxStats().handle(request));
+  }
+
+  @Override
+  public void listPodSandboxStats(ListPodSandboxStatsRequest request,
+      StreamObserver<ListPodSandboxStatsResponse> response) {
+    Replies.unary(response, workloads.podSandboxStats().handle(request));
   }
 }

@@ -3,6 +3,7 @@ package io.berth.cri.runtime;
 import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.pod.Lifecycle;
 import io.berth.oci.runtime.OciRuntimeException;
+import io.berth.proto.runtime.v1.ContainerEventType;
 import io.berth.proto.runtime.v1.StartContainerRequest;
 import io.berth.proto.runtime.v1.StartContainerResponse;
 import io.berth.proto.state.v1.Phase;
@@ -32,8 +33,10 @@ public final class StartContainerHandler {
             .setFinishedAtNs(Lifecycle.now()).setReason("StartError").setMessage(e.getMessage()).build());
         throw e;
       }
-      return lifecycle.containers().put(record.toBuilder().setPhase(Phase.RUNNING)
+      var running = lifecycle.containers().put(record.toBuilder().setPhase(Phase.RUNNING)
           .setStartedAtNs(startedAt).build());
+      lifecycle.event(ContainerEventType.CONTAINER_STARTED_EVENT, running);
+      return running;
     });
     return StartContainerResponse.getDefaultInstance();
   }

@@ -55,7 +55,7 @@ public final class CgroupReader {
     }
     return new CgroupSample(cpu, usage, Math.max(0, usage - inactiveFile), stat.getOrDefault("total_rss", 0L),
         stat.getOrDefault("total_pgfault", 0L), stat.getOrDefault("total_pgmajfault", 0L),
-        limit >= UNLIMITED ? null : limit, swap, processes(root.resolve("pids").resolve(relative).resolve("cgroup.procs")));
+        limit >= UNLIMITED ? null : limit, swap, processes(root.resolve("pids").resolve(relative)));
   }
 
   private CgroupSample readV2(Path dir) throws IOException {
@@ -67,14 +67,23 @@ public final class CgroupReader {
     Long swap = Files.exists(swapFile) ? number(swapFile) : null;
     return new CgroupSample(cpu, usage, Math.max(0, usage - stat.getOrDefault("inactive_file", 0L)),
         stat.getOrDefault("anon", 0L), stat.getOrDefault("pgfault", 0L), stat.getOrDefault("pgmajfault", 0L),
-        max.equals("max") ? null : Long.parseLong(max), swap, processes(dir.resolve("cgroup.procs")));
+        max.equals("max") ? null : Long.parseLong(max), swap, processes(dir));
   }
 
   private static long number(Path file) throws IOException {
     return Long.parseLong(Files.readString(file).strip());
   }
 
-  private static int processes(Path procs) throws IOException {
+  /**
+   * Tasks in the cgroup and every cgroup below it: {@code pids.current} (a pod's processes live
+   * in its containers' child cgroups), else the cgroup's own {@code cgroup.procs}.
+   */
+  private static int processes(Path dir) throws IOException {
+    Path current = dir.resolve("pids.current");
+    if (Files.exists(current)) {
+      return (int) number(current);
+    }
+    Path procs = dir.resolve("cgroup.procs");
     if (!Files.exists(procs)) {
       return 0;
     }

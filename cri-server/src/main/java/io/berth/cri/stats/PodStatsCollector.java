@@ -1,0 +1,107 @@
+package io.berth.cri.stats;
+
+import io.berth.proto.runtime.v1.ContainerStats;
+import io.berth.proto.runtime.v1.CpuUsage;
+import io.berth.proto.runtime.v1.LinuxPodSandboxStats;
+import io.berth.proto.runtime.v1.MemoryUsage;
+import io.berth.proto.runtime.v1.NetworkInterfaceUsage;
+import io.berth.proto.runtime.v1.NetworkUsage;
+import io.berth.proto.runtime.v1.PodSandboxAttributes;
+import io.berth.proto.runtime.v1.PodSandboxStats;
+import io.berth.proto.runtime.v1.ProcessUsage;
+import io.berth.proto.runtime.v1.UInt64Value;
+import io.berth.proto.state.v1.SandboxRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A pod's CRI stats: CPU, memory and process count of the pod's cgroup parent, the counters
+ * of every interface in its network namespace (read through {@code /proc/<infra pid>/net/dev},
+ * which shows the namespace of that process without entering it), and its containers' stats.
+ */
+public final class PodStatsCollector {
+  private final CgroupReader cgroups;
+
+  public PodStatsCollector(CgroupReader cgroups) {
+    this.cgroups = cgroups;
+  }
+
+  public PodSandboxStats stats(SandboxRecord sandbox, boolean ready, List<ContainerStats> containers) {
+    long now = nanos();
+    var config = sandbox.getConfig();
+    var linux = LinuxPodSandboxStats.newBuilder().addAllContainers(containers);
+    if (ready) {
+      cgroups.read(cgroupPath(sandbox.getCgroupParent())).ifPresent(s -> {
+        linux.setCpu(CpuUsage.newBuilder().setTimestamp(now).setUsageCoreNanoSeconds(u64(s.cpuUsageNanos())));
+        var memory = MemoryUsage.newBuilder().setTimestamp(now).setWorkingSetBytes(u64(s.workingSet()))
+            .setUsageBytes(u64(s.memoryUsage())).setRssBytes(u64(s.rss())).setPageFaults(u64(s.pageFaults()))
+            .setMajorPageFaults(u64(s.majorPageFaults()));
+        if (s.memoryLimit() != null) {
+          memory.setAvailableBytes(u64(Math.max(0, s.memoryLimit() - s.workingSet())));
+        }
+        linux.setMemory(memory);
+        linux.setProcess(ProcessUsage.newBuilder().setTimestamp(now).setProcessCount(u64(s.processes())));
+      });
+      if (!sandbox.getNetnsPath().isEmpty() && sandbox.getInfraPid() > 0) {
+        network(Path.of("/proc/" + sandbox.getInfraPid() + "/net/dev"), now).ifPresent(linux::setNetwork);
+      }
+    }
+    return PodSandboxStats.newBuilder()
+        .setAttributes(PodSandboxAttributes.newBuilder().setId(sandbox.getId()).setMetadata(config.getMetadata())
+            .putAllLabels(config.getLabelsMap()).putAllAnnotations(config.getAnnotationsMap()))
+        .setLinux(linux)
+        .build();
+  }
+
+  /** The counters of every interface but loopback; eth0 is the default interface. */
+  static java.util.Optional<NetworkUsage> network(Path netDev, long now) {
+    List<NetworkInterfaceUsage> interfaces = new ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(netDev)) {
+        int colon = line.indexOf(':');
+        if (colon < 0) {
+          continue; // the two header lines
+        }
+        String name = line.substring(0, colon).strip();
+        String[] f = line.substring(colon + 1).strip().split("\\s+");
+        if (name.equals("lo") || f.length < 11) {
+          continue;
+        }
+        interfaces.add(NetworkInterfaceUsage.newBuilder().setName(name)
+            .setRxBytes(u64(Long.parseLong(f[0]))).setRxErrors(u64(Long.parseLong(f[2])))
+            .setTxBytes(u64(Long.parseLong(f[8]))).setTxErrors(u64(Long.parseLong(f[10]))).build());
+      }
+    } catch (IOException | RuntimeException e) {
+      return java.util.Optional.empty();
+    }
+    if (interfaces.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    var usage = NetworkUsage.newBuilder().setTimestamp(now).addAllInterfaces(interfaces);
+    usage.setDefaultInterface(interfaces.stream().filter(i -> i.getName().equals("eth0")).findFirst()
+        .orElse(interfaces.getFirst()));
+    return java.util.Optional.of(usage.build());
+  }
+
+  /** A cgroupfs parent as is; a systemd slice name as its place in the slice tree. */
+  static String cgroupPath(String parent) {
+    if (parent.endsWith(".slice") && !parent.contains("/")) {
+      String scope = CgroupReader.path(parent + ":x:y");
+      return scope.substring(0, scope.lastIndexOf('/'));
+    }
+    return parent;
+  }
+
+  private static UInt64Value u64(long value) {
+    return UInt64Value.newBuilder().setValue(Math.max(0, value)).build();
+  }
+
+  private static long nanos() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+}

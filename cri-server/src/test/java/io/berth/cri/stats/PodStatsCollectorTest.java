@@ -1,0 +1,40 @@
+package io.berth.cri.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PodStatsCollectorTest {
+  @TempDir Path dir;
+
+  @Test
+  void interfaceCountersComeFromNetDevWithoutLoopback() throws Exception {
+    Path netDev = dir.resolve("dev");
+    Files.writeString(netDev, """
+        Inter-|   Receive                                                |  Transmit
+         face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+            lo:     140       2    0    0    0     0          0         0      140       2    0    0    0     0       0          0
+          eth0:    9536      64    1    0    0     0          0         0     3050      25    2    0    0     0       0          0
+        """);
+    var usage = PodStatsCollector.network(netDev, 42).orElseThrow();
+    assertThat(usage.getInterfacesList()).singleElement().satisfies(i -> {
+      assertThat(i.getName()).isEqualTo("eth0");
+      assertThat(i.getRxBytes().getValue()).isEqualTo(9536);
+      assertThat(i.getRxErrors().getValue()).isEqualTo(1);
+      assertThat(i.getTxBytes().getValue()).isEqualTo(3050);
+      assertThat(i.getTxErrors().getValue()).isEqualTo(2);
+    });
+    assertThat(usage.getDefaultInterface().getName()).isEqualTo("eth0");
+    assertThat(PodStatsCollector.network(dir.resolve("missing"), 42)).isEmpty();
+  }
+
+  @Test
+  void podCgroupParentsResolveForBothDrivers() {
+    assertThat(PodStatsCollector.cgroupPath("/kubepods/besteffort/pod1")).isEqualTo("/kubepods/besteffort/pod1");
+    assertThat(PodStatsCollector.cgroupPath("kubepods-besteffort-pod1.slice"))
+        .isEqualTo("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice");
+  }
+}
