@@ -76,7 +76,7 @@ public final class Daemon {
           networkConfig.cniBinDirs().stream().map(Path::of).toList(),
           Duration.ofSeconds(networkConfig.pluginTimeoutSeconds()), config.rootDir().resolve("cni-cache"), podNetwork);
       undo.push("stop CNI config watcher", network::close);
-      WorkloadSubsystem workloads = WorkloadSubsystem.open(config, images, network);
+      WorkloadSubsystem workloads = WorkloadSubsystem.open(config, images, network, metrics);
       undo.push("stop workload samplers", workloads::close);
 
       var runtimeService =

@@ -15,6 +15,8 @@ import io.berth.cri.runtime.ContainerStatusHandler;
 import io.berth.cri.runtime.CreateContainerHandler;
 import io.berth.cri.events.ContainerEventBus;
 import io.berth.cri.events.ExitWatcher;
+import io.berth.cri.metrics.CriMetrics;
+import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.runtime.ExecSyncHandler;
 import io.berth.cri.runtime.GetContainerEventsHandler;
 import io.berth.cri.runtime.ListContainerStatsHandler;
@@ -87,7 +89,8 @@ final class WorkloadSubsystem implements AutoCloseable {
     }
   }
 
-  static WorkloadSubsystem open(BerthConfig config, ImageSubsystem images, NetworkPlugin network) throws IOException {
+  static WorkloadSubsystem open(BerthConfig config, ImageSubsystem images, NetworkPlugin network,
+      CriMetrics criMetrics) throws IOException {
     Path root = config.rootDir();
     Path state = config.stateDir();
     var runtimeConfig = config.runtime();
@@ -111,19 +114,25 @@ final class WorkloadSubsystem implements AutoCloseable {
         ? CgroupPaths.Driver.SYSTEMD : CgroupPaths.Driver.CGROUPFS;
     ContainerSpecInput.HostFacts host = hostFacts();
     var specs = new ContainerSpecs(driver, host);
-    var events = new GetContainerEventsHandler(lifecycle, new ContainerEventBus());
+    var metrics = new WorkloadMetrics(criMetrics);
+    var bus = new ContainerEventBus();
+    WorkloadMetrics.registerGauges(criMetrics,
+        () -> count(lifecycle.containers().all().stream().map(c -> c.getPhase().name())),
+        () -> count(lifecycle.sandboxes().all().stream().map(s -> s.getPhase().name())),
+        bus::dropped);
+    var events = new GetContainerEventsHandler(lifecycle, bus);
     lifecycle.reportEventsTo(events);
     var cgroups = new CgroupReader(Path.of("/sys/fs/cgroup"));
     var stats = new ContainerStatsCollector(cgroups, new CpuRates(),
         images.snapshots(), root.resolve("snapshots").toString());
     var sampler = new CpuSampler(stats, () -> lifecycle.containers().all(), CPU_SAMPLE_PERIOD);
     var verbs = new RuntimeServiceAdapter.WorkloadHandlers(
-        new RunPodSandboxHandler(lifecycle, infra, driver, host),
+        new RunPodSandboxHandler(lifecycle, infra, driver, host, metrics),
         new StopPodSandboxHandler(lifecycle),
         new RemovePodSandboxHandler(lifecycle),
         new PodSandboxStatusHandler(lifecycle),
         new ListPodSandboxHandler(lifecycle),
-        new CreateContainerHandler(lifecycle, images.images(), specs),
+        new CreateContainerHandler(lifecycle, images.images(), specs, metrics),
         new StartContainerHandler(lifecycle),
         new StopContainerHandler(lifecycle),
         new RemoveContainerHandler(lifecycle),
@@ -139,6 +148,12 @@ final class WorkloadSubsystem implements AutoCloseable {
     var exits = new ExitWatcher(state.resolve("exits"),
         id -> lifecycle.containers().find(id).ifPresent(lifecycle::current));
     return new WorkloadSubsystem(verbs, sampler, exits);
+  }
+
+  /** Objects per phase name, for the gauges. */
+  private static java.util.Map<String, Long> count(java.util.stream.Stream<String> phases) {
+    return phases.collect(java.util.stream.Collectors.groupingBy(p -> p.toLowerCase(java.util.Locale.ROOT),
+        java.util.stream.Collectors.counting()));
   }
 
   /**

@@ -277,6 +277,52 @@ class PodLifecycleTest {
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
   }
 
+  @Test
+  void berthctlDrivesAPodLikeCrictl() throws Exception {
+    String endpoint = "unix://" + berthd.socket();
+    String ctl = io.berth.it.harness.BerthHome.berthctl().toString();
+    Path pod = shared.resolve("ctl-pod.json");
+    Path ctr = shared.resolve("ctl-ctr.json");
+    Files.writeString(pod, """
+        {"metadata": {"name": "ctl", "namespace": "berth-test", "uid": "ctl-uid", "attempt": 0},
+         "log_directory": "%s", "labels": {"app": "ctl"}}
+        """.formatted(shared.resolve("logs/ctl")));
+    Files.writeString(ctr, """
+        {"metadata": {"name": "talker"}, "image": {"image": "%s"},
+         "command": ["/bin/sh", "-c", "echo line one; echo line two; echo oops >&2; sleep 600"],
+         "log_path": "talker.log"}
+        """.formatted(image));
+    var run = (java.util.function.Function<String[], String>) args -> {
+      List<String> command = new java.util.ArrayList<>(List.of(ctl, "-r", endpoint));
+      command.addAll(List.of(args));
+      return io.berth.it.harness.Commands.runOrFail(command.toArray(String[]::new)).stdout();
+    };
+    String podId = run.apply(new String[] {"runp", pod.toString()}).strip();
+    String id = run.apply(new String[] {"create", podId, ctr.toString(), pod.toString()}).strip();
+    run.apply(new String[] {"start", id});
+    assertThat(run.apply(new String[] {"pods"})).contains(podId.substring(0, 13)).contains("Ready").contains("ctl");
+    assertThat(run.apply(new String[] {"ps"})).contains(id.substring(0, 13)).contains("Running").contains("talker");
+    assertThat(run.apply(new String[] {"inspect", id})).contains("\"timeline\"").contains("runtime_create");
+    assertThat(run.apply(new String[] {"inspectp", podId})).contains("infra_create").contains("SANDBOX_READY");
+    awaitLog(shared.resolve("logs/ctl/talker.log"), "line two");
+    awaitLog(shared.resolve("logs/ctl/talker.log"), "oops");
+    assertThat(run.apply(new String[] {"logs", id})).as("stdout lines only").isEqualTo("line one\nline two\n");
+    var tail = io.berth.it.harness.Commands.run(List.of(ctl, "-r", endpoint, "logs", "--tail", "2", id));
+    assertThat((tail.stdout() + tail.stderr()).lines().toList()).as("the last two lines of both streams")
+        .hasSize(2).doesNotContain("line one");
+    var exec = io.berth.it.harness.Commands.run(List.of(ctl, "-r", endpoint, "exec", "--sync", id, "/bin/sh", "-c",
+        "echo from exec; exit 5"));
+    assertThat(exec.exitCode()).isEqualTo(5);
+    assertThat(exec.stdout()).isEqualTo("from exec\n");
+    assertThat(run.apply(new String[] {"stats"})).contains("talker").contains("MEM");
+    run.apply(new String[] {"stop", "--timeout", "0", id});
+    assertThat(run.apply(new String[] {"ps", "-a"})).contains("Exited");
+    run.apply(new String[] {"rm", id});
+    run.apply(new String[] {"stopp", podId});
+    run.apply(new String[] {"rmp", podId});
+    assertThat(run.apply(new String[] {"pods", "-q"})).isEmpty();
+  }
+
   static Status.Code code(Throwable e) {
     return ((StatusRuntimeException) e).getStatus().getCode();
   }

@@ -20,7 +20,7 @@ import picocli.CommandLine;
         PodCommands.RunPod.class, PodCommands.ListPods.class, PodCommands.InspectPod.class, PodCommands.StopPod.class,
         PodCommands.RemovePod.class, ContainerCommands.Create.class, ContainerCommands.Start.class,
         ContainerCommands.ListContainers.class, ContainerCommands.Inspect.class, ContainerCommands.Exec.class,
-        ContainerCommands.Stop.class, ContainerCommands.Remove.class, LogsCommand.class})
+        ContainerCommands.Stop.class, ContainerCommands.Remove.class, LogsCommand.class, StatsCommand.class})
 public final class Berthctl {
   static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";
 
@@ -38,6 +38,8 @@ public final class Berthctl {
 
   public static void main(String[] args) {
     CommandLine commandLine = new CommandLine(new Berthctl());
+    // As with crictl: everything after the container ID is the command, flags included.
+    commandLine.getSubcommands().get("exec").setStopAtPositional(true);
     commandLine.setExecutionExceptionHandler(
         (error, cmd, parsed) -> {
           if (error instanceof StatusRuntimeException e) {

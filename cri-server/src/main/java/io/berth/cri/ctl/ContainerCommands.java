@@ -125,8 +125,9 @@ final class ContainerCommands {
 
     @Override
     int run(CriClient client) throws IOException {
-      System.out.println(PodCommands.printJson(client.runtime(berthctl.timeoutMillis()).containerStatus(
-          ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true).build())));
+      var response = client.runtime(berthctl.timeoutMillis()).containerStatus(
+          ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true).build());
+      System.out.println(PodCommands.statusWithInfo(response.getStatus(), response.getInfoMap()));
       return 0;
     }
   }

@@ -35,7 +35,25 @@ final class PodCommands {
   }
 
   static String printJson(com.google.protobuf.MessageOrBuilder message) throws IOException {
-    return JsonFormat.printer().print(message);
+    return JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(message);
+  }
+
+  private static final tools.jackson.databind.ObjectMapper JSON = new tools.jackson.databind.ObjectMapper()
+      .rebuild().enable(tools.jackson.databind.SerializationFeature.INDENT_OUTPUT).build();
+
+  /** A status and its verbose info as crictl shows them: the info's JSON values inlined. */
+  static String statusWithInfo(com.google.protobuf.MessageOrBuilder status, java.util.Map<String, String> info)
+      throws IOException {
+    var root = JSON.createObjectNode();
+    root.set("status", JSON.readTree(printJson(status)));
+    info.forEach((key, value) -> {
+      try {
+        root.set(key, JSON.readTree(value));
+      } catch (RuntimeException notJson) {
+        root.put(key, value);
+      }
+    });
+    return JSON.writeValueAsString(root);
   }
 
   static String age(long createdAtNanos) {
@@ -121,7 +139,7 @@ final class PodCommands {
     int run(CriClient client) throws IOException {
       PodSandboxStatusResponse response = client.runtime(berthctl.timeoutMillis()).podSandboxStatus(
           PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).setVerbose(true).build());
-      System.out.println(printJson(response));
+      System.out.println(statusWithInfo(response.getStatus(), response.getInfoMap()));
       return 0;
     }
   }

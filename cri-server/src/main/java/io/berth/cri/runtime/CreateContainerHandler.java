@@ -5,6 +5,7 @@ import io.berth.cri.error.AlreadyExistsException;
 import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;
+import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.pod.Lifecycle;
 import io.berth.cri.state.Ids;
 import io.berth.cri.util.CrashPoints;
@@ -37,7 +38,10 @@ public final class CreateContainerHandler {
   private final ImageStore images;
   private final ContainerSpecs specs;
 
-  public CreateContainerHandler(Lifecycle lifecycle, ImageStore images, ContainerSpecs specs) {
+  private final WorkloadMetrics metrics;
+
+  public CreateContainerHandler(Lifecycle lifecycle, ImageStore images, ContainerSpecs specs, WorkloadMetrics metrics) {
+    this.metrics = metrics;
     this.lifecycle = lifecycle;
     this.images = images;
     this.specs = specs;
@@ -111,10 +115,12 @@ public final class CreateContainerHandler {
       var user = spec.process().user();
       var createdRecord = lifecycle.containers().put(record.toBuilder()
           .setPhase(Phase.CREATED).setPid(created.pid()).setCgroupsPath(spec.linux().cgroupsPath())
+          .addAllCreateSteps(WorkloadProtos.steps(timer))
           .setUid(user.uid()).setGid(user.gid())
           .addAllSupplementalGroups(user.additionalGids() == null ? java.util.List.of() : user.additionalGids())
           .build());
       undo.commit();
+      metrics.steps("container_create", timer.steps());
       lifecycle.event(ContainerEventType.CONTAINER_CREATED_EVENT, createdRecord);
       log.info("container created id={} name={} {}", id, name, timer.summary());
     }

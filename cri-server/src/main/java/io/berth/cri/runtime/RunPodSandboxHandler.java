@@ -2,6 +2,7 @@ package io.berth.cri.runtime;
 
 import io.berth.cri.error.AlreadyExistsException;
 import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.Lifecycle;
 import io.berth.cri.state.Ids;
@@ -41,8 +42,11 @@ public final class RunPodSandboxHandler {
   private final ContainerSpecInput.HostFacts host;
   private final ConcurrentHashMap<String, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
 
+  private final WorkloadMetrics metrics;
+
   public RunPodSandboxHandler(Lifecycle lifecycle, InfraContainer infra, CgroupPaths.Driver cgroupDriver,
-      ContainerSpecInput.HostFacts host) {
+      ContainerSpecInput.HostFacts host, WorkloadMetrics metrics) {
+    this.metrics = metrics;
     this.lifecycle = lifecycle;
     this.infra = infra;
     this.cgroupDriver = cgroupDriver;
@@ -157,8 +161,10 @@ public final class RunPodSandboxHandler {
       record = record.toBuilder().addAllIps(joined(ips)).build();
       timer.step("network_wait");
       CrashPoints.reach("sandbox-network");
-      lifecycle.sandboxes().put(record.toBuilder().setPhase(Phase.CREATED).setInfraPid(created.pid()).build());
+      lifecycle.sandboxes().put(record.toBuilder().setPhase(Phase.CREATED).setInfraPid(created.pid())
+          .addAllStartSteps(WorkloadProtos.steps(timer)).build());
       undo.commit();
+      metrics.steps("pod_start", timer.steps());
       log.info("pod sandbox ready id={} name={} {}", id, name, timer.summary());
     }
   }

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** berth's records as CRI messages: the one place where phases become CRI states. */
@@ -74,6 +75,24 @@ final class WorkloadProtos {
       }
     }
     return network.build();
+  }
+
+  /** A timer's steps as records, in microseconds. */
+  static List<io.berth.proto.state.v1.Step> steps(io.berth.cri.util.StepTimer timer) {
+    return timer.steps().entrySet().stream()
+        .map(e -> io.berth.proto.state.v1.Step.newBuilder().setName(e.getKey()).setMicros(e.getValue() / 1000).build())
+        .toList();
+  }
+
+  /** Steps as a JSON object of milliseconds, for the verbose info. */
+  static String timeline(List<io.berth.proto.state.v1.Step> steps) {
+    StringBuilder json = new StringBuilder("{");
+    long total = 0;
+    for (var step : steps) {
+      json.append('"').append(step.getName()).append("\":").append(step.getMicros() / 1000.0).append(',');
+      total += step.getMicros();
+    }
+    return json.append("\"total\":").append(total / 1000.0).append('}').toString();
   }
 
   static ContainerState containerState(Phase phase) {
@@ -133,7 +152,8 @@ final class WorkloadProtos {
     for (var entry : extra.entrySet()) {
       json.append(",\"").append(entry.getKey()).append("\":");
       Object value = entry.getValue();
-      json.append(value instanceof Number || value instanceof Boolean ? value.toString() : quote(String.valueOf(value)));
+      json.append(value instanceof Number || value instanceof Boolean || value instanceof RawJson
+          ? value.toString() : quote(String.valueOf(value)));
     }
     try {
       json.append(",\"config\":").append(JSON.print(config));
@@ -149,6 +169,14 @@ final class WorkloadProtos {
     Map<String, String> info = new LinkedHashMap<>();
     info.put("info", json.toString());
     return info;
+  }
+
+  /** A value that is JSON already (inserted as is). */
+  record RawJson(String json) {
+    @Override
+    public String toString() {
+      return json;
+    }
   }
 
   private static String quote(String s) {

@@ -19,6 +19,11 @@ public final class StepTimer {
     last = now;
   }
 
+  /** Each step's duration in nanoseconds, in order. */
+  public Map<String, Long> steps() {
+    return java.util.Collections.unmodifiableMap(steps);
+  }
+
   /** {@code name=1.2ms ...} and the total. */
   public String summary() {
     StringBuilder text = new StringBuilder();
