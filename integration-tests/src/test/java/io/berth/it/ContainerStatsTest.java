@@ -81,6 +81,23 @@ class ContainerStatsTest {
       assertThat(podStats.getLinux().getContainersList()).hasSize(2);
       assertThat(client.runtime(10_000).listPodSandboxStats(io.berth.proto.runtime.v1.ListPodSandboxStatsRequest
           .getDefaultInstance()).getStatsList()).hasSize(1);
+      var descriptors = client.runtime(10_000).listMetricDescriptors(
+          io.berth.proto.runtime.v1.ListMetricDescriptorsRequest.getDefaultInstance()).getDescriptorsList();
+      assertThat(descriptors).extracting(d -> d.getName())
+          .contains("container_cpu_usage_seconds_total", "container_memory_working_set_bytes",
+              "container_fs_usage_bytes", "container_network_receive_bytes_total");
+      var metrics = client.runtime(10_000).listPodSandboxMetrics(
+          io.berth.proto.runtime.v1.ListPodSandboxMetricsRequest.getDefaultInstance()).getPodMetricsList();
+      assertThat(metrics).singleElement().satisfies(p -> {
+        assertThat(p.getPodSandboxId()).isEqualTo(pod);
+        assertThat(p.getContainerMetricsList()).extracting(c -> c.getContainerId()).containsExactlyInAnyOrder(busy, idle);
+        assertThat(p.getContainerMetricsList()).allSatisfy(c -> assertThat(c.getMetricsList())
+            .anySatisfy(m -> {
+              assertThat(m.getName()).isEqualTo("container_memory_working_set_bytes");
+              assertThat(m.getValue().getValue()).isPositive();
+              assertThat(m.getLabelValuesList()).hasSize(3).contains(image);
+            }));
+      });
       Pods.removeAll(client);
       assertThat(HostTraces.of(berthd)).isEmpty();
     }

@@ -15,14 +15,18 @@ import io.berth.proto.runtime.v1.ListContainerStatsRequest;
 import io.berth.proto.runtime.v1.ListContainerStatsResponse;
 import io.berth.proto.runtime.v1.ListContainersRequest;
 import io.berth.proto.runtime.v1.ListContainersResponse;
+import io.berth.proto.runtime.v1.ListMetricDescriptorsRequest;
+import io.berth.proto.runtime.v1.ListMetricDescriptorsResponse;
+import io.berth.proto.runtime.v1.ListPodSandboxMetricsRequest;
+import io.berth.proto.runtime.v1.ListPodSandboxMetricsResponse;
 import io.berth.proto.runtime.v1.ListPodSandboxRequest;
 import io.berth.proto.runtime.v1.ListPodSandboxResponse;
-import io.berth.proto.runtime.v1.PodSandboxStatusRequest;
-import io.berth.proto.runtime.v1.PodSandboxStatusResponse;
-import io.berth.proto.runtime.v1.PodSandboxStatsRequest;
-import io.berth.proto.runtime.v1.PodSandboxStatsResponse;
 import io.berth.proto.runtime.v1.ListPodSandboxStatsRequest;
 import io.berth.proto.runtime.v1.ListPodSandboxStatsResponse;
+import io.berth.proto.runtime.v1.PodSandboxStatsRequest;
+import io.berth.proto.runtime.v1.PodSandboxStatsResponse;
+import io.berth.proto.runtime.v1.PodSandboxStatusRequest;
+import io.berth.proto.runtime.v1.PodSandboxStatusResponse;
 import io.berth.proto.runtime.v1.RemoveContainerRequest;
 import io.berth.proto.runtime.v1.RemoveContainerResponse;
 import io.berth.proto.runtime.v1.RemovePodSandboxRequest;
@@ -197,6 +201,18 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   @Override
   public void listPodSandboxStats(ListPodSandboxStatsRequest request,
       StreamObserver<ListPodSandboxStatsResponse> response) {
+    Replies.unary(response, workloads.podSandboxStats().handle(request));
+  }
+
+  @Override
+  public void listMetricDescriptors(ListMetricDescriptorsRequest request,
+      StreamObserver<ListMetricDescriptorsResponse> response) {
+    Replies.unary(response, workloads.podSandboxStats().handle(request));
+  }
+
+  @Override
+  public void listPodSandboxMetrics(ListPodSandboxMetricsRequest request,
+      StreamObserver<ListPodSandboxMetricsResponse> response) {
     Replies.unary(response, workloads.podSandboxStats().handle(request));
   }
 }

@@ -150,6 +150,15 @@ final class PodBench {
           cp.add(time(() -> c.runtime(10_000).listPodSandbox(ListPodSandboxRequest.getDefaultInstance())));
         }
         report.add("ListContainers, 100 containers", new Samples(bl), new Samples(cl));
+        List<Long> bs = new ArrayList<>();
+        List<Long> cs = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          bs.add(time(() -> b.runtime(10_000).listContainerStats(
+              io.berth.proto.runtime.v1.ListContainerStatsRequest.getDefaultInstance())));
+          cs.add(time(() -> c.runtime(10_000).listContainerStats(
+              io.berth.proto.runtime.v1.ListContainerStatsRequest.getDefaultInstance())));
+        }
+        report.add("ListContainerStats, 100 running containers", new Samples(bs), new Samples(cs));
         report.add("ListPodSandbox, 20 pods / 100 containers", new Samples(bp), new Samples(cp));
         removeAll(b, bPods);
         removeAll(c, cPods);
