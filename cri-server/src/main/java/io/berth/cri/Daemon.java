@@ -3,6 +3,7 @@ package io.berth.cri;
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.config.ConfigLoader;
 import io.berth.cri.metrics.CriMetrics;
+import io.berth.cri.metrics.ImageMetrics;
 import io.berth.cri.metrics.MetricsEndpoint;
 import io.berth.cri.network.cni.CniNetwork;
 import io.berth.cri.runtime.PodNetworkSettings;
@@ -67,7 +68,7 @@ public final class Daemon {
         log.info("metrics endpoint=http://{}:{}/metrics", config.metrics().address(), metricsEndpoint.port());
       }
 
-      ImageSubsystem images = ImageSubsystem.open(config);
+      ImageSubsystem images = ImageSubsystem.open(config, new ImageMetrics(metrics));
       undo.push("close image store", images::close);
       var imageService = images.service();
       PodNetworkSettings podNetwork = new PodNetworkSettings();

@@ -7,6 +7,7 @@ import io.berth.cri.image.ImageStatusHandler;
 import io.berth.cri.image.ListImagesHandler;
 import io.berth.cri.image.PullImageHandler;
 import io.berth.cri.image.RemoveImageHandler;
+import io.berth.cri.metrics.ImageMetrics;
 import io.berth.image.content.LocalContentStore;
 import io.berth.image.oci.Platform;
 import io.berth.image.pull.ImagePuller;
@@ -47,7 +48,7 @@ final class ImageSubsystem implements AutoCloseable {
     this.service = service;
   }
 
-  static ImageSubsystem open(BerthConfig config) {
+  static ImageSubsystem open(BerthConfig config, ImageMetrics metrics) {
     Path root = config.rootDir();
     BerthConfig.Registry registryConfig = config.registry();
     Map<String, Credentials> auths = new HashMap<>();
@@ -66,12 +67,12 @@ final class ImageSubsystem implements AutoCloseable {
         Platform.parse(registryConfig.platform()), registryConfig.maxConcurrentDownloads(), gcLock);
     var collector = new ImageGarbageCollector(images, content, snapshots, gcLock);
     // Blobs and layers of pulls a crash interrupted belong to no image: free them now.
-    collector.collect();
+    metrics.gc(collector.collect().bytesFreed());
     var service = new ImageServiceAdapter(
-        new PullImageHandler(puller),
+        new PullImageHandler(puller, metrics),
         new ImageStatusHandler(images),
         new ListImagesHandler(images),
-        new RemoveImageHandler(images, collector),
+        new RemoveImageHandler(images, collector, metrics),
         new ImageFsInfoHandler(content, snapshots, root));
     JitPrewarm.startInBackground(config.stateDir(), applier, registry::prepareClients);
     return new ImageSubsystem(snapshots, registry, puller, service, images, sys);

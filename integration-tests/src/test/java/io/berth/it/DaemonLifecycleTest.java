@@ -191,7 +191,9 @@ class DaemonLifecycleTest {
           .body();
       assertThat(body)
           .contains("berth_cri_request_duration_seconds_count{code=\"OK\",method=\"Version\"}")
-          .contains("berth_cri_request_errors_total{code=\"INVALID_ARGUMENT\",method=\"RunPodSandbox\"} 1.0");
+          .contains("berth_cri_request_errors_total{code=\"INVALID_ARGUMENT\",method=\"RunPodSandbox\"} 1.0")
+          .as("the collection at start").contains("berth_image_gc_runs_total 1.0")
+          .contains("berth_container_events_dropped_total 0.0");
     }
   }
 

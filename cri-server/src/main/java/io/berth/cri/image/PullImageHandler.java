@@ -1,6 +1,7 @@
 package io.berth.cri.image;
 
 import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.metrics.ImageMetrics;
 import io.berth.image.pull.ImagePuller;
 import io.berth.image.ref.Digest;
 import io.berth.image.registry.Credentials;
@@ -12,9 +13,11 @@ import io.berth.proto.runtime.v1.PullImageResponse;
 /** Handles PullImage: pulls the reference with the request's credentials; returns the image ID. */
 public final class PullImageHandler {
   private final ImagePuller puller;
+  private final ImageMetrics metrics;
 
-  public PullImageHandler(ImagePuller puller) {
+  public PullImageHandler(ImagePuller puller, ImageMetrics metrics) {
     this.puller = puller;
+    this.metrics = metrics;
   }
 
   public PullImageResponse handle(PullImageRequest request) {
@@ -28,7 +31,15 @@ public final class PullImageHandler {
     AuthConfig auth = request.getAuth();
     Credentials credentials = Credentials.of(auth.getUsername(), auth.getPassword(), auth.getAuth(),
         auth.getIdentityToken(), auth.getRegistryToken());
-    ImageRecord image = puller.pull(reference, credentials);
+    long start = System.nanoTime();
+    ImageRecord image;
+    try {
+      image = puller.pull(reference, credentials);
+    } catch (RuntimeException e) {
+      metrics.pull(System.nanoTime() - start, false, 0);
+      throw e;
+    }
+    metrics.pull(System.nanoTime() - start, true, image.size());
     return PullImageResponse.newBuilder().setImageRef(image.id()).build();
   }
 }

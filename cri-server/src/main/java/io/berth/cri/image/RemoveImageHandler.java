@@ -1,6 +1,7 @@
 package io.berth.cri.image;
 
 import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.metrics.ImageMetrics;
 import io.berth.image.store.ImageGarbageCollector;
 import io.berth.image.store.ImageStore;
 import io.berth.proto.runtime.v1.RemoveImageRequest;
@@ -16,7 +17,10 @@ public final class RemoveImageHandler {
   private final ImageStore images;
   private final ImageGarbageCollector collector;
 
-  public RemoveImageHandler(ImageStore images, ImageGarbageCollector collector) {
+  private final ImageMetrics metrics;
+
+  public RemoveImageHandler(ImageStore images, ImageGarbageCollector collector, ImageMetrics metrics) {
+    this.metrics = metrics;
     this.images = images;
     this.collector = collector;
   }
@@ -27,7 +31,7 @@ public final class RemoveImageHandler {
       throw new InvalidArgumentException("RemoveImage needs image.image, a reference or an image ID");
     }
     if (images.remove(name) == ImageStore.Removal.IMAGE_REMOVED) {
-      collector.collect();
+      metrics.gc(collector.collect().bytesFreed());
     }
     return RemoveImageResponse.getDefaultInstance();
   }
