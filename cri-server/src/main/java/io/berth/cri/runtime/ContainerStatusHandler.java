@@ -22,7 +22,7 @@ public final class ContainerStatusHandler {
       extra.put("sandboxID", record.getSandboxId());
       extra.put("snapshotKey", record.getSnapshotKey());
       extra.put("runtimeHandler", record.getRuntimeHandler());
-      extra.put("timeline", new WorkloadProtos.RawJson(WorkloadProtos.timeline(record.getCreateStepsList())));
+      extra.put("timeline", WorkloadProtos.timeline(record.getCreateStepsList()));
       response.putAllInfo(WorkloadProtos.info(record.getPid(), record.getConfig(),
           lifecycle.runner().bundle(record.getId()), extra));
     }

@@ -26,7 +26,7 @@ public final class PodSandboxStatusHandler {
       extra.put("netnsPath", record.getNetnsPath());
       extra.put("cgroupParent", record.getCgroupParent());
       extra.put("phase", record.getPhase().name());
-      extra.put("timeline", new WorkloadProtos.RawJson(WorkloadProtos.timeline(record.getStartStepsList())));
+      extra.put("timeline", WorkloadProtos.timeline(record.getStartStepsList()));
       response.putAllInfo(WorkloadProtos.info(record.getInfraPid(), record.getConfig(),
           lifecycle.runner().bundle(record.getId()), extra));
     }

@@ -20,6 +20,8 @@ import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
 import java.io.IOException;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -28,6 +30,7 @@ import java.util.Map;
 
 /** berth's records as CRI messages: the one place where phases become CRI states. */
 final class WorkloadProtos {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private WorkloadProtos() {}
@@ -85,15 +88,16 @@ final class WorkloadProtos {
   }
 
   /** Steps as a JSON object of milliseconds, for the verbose info. */
-  static String timeline(List<io.berth.proto.state.v1.Step> steps) {
-    StringBuilder json = new StringBuilder("{");
+  static ObjectNode timeline(List<io.berth.proto.state.v1.Step> steps) {
+    ObjectNode json = MAPPER.createObjectNode();
     long total = 0;
     for (var step : steps) {
-      json.append('"').append(step.getName()).append("\":").append(step.getMicros() / 1000.0).append(',');
+      json.put(step.getName(), step.getMicros() / 1000.0);
       total += step.getMicros();
     }
-    return json.append("\"total\":").append(total / 1000.0).append('}').toString();
+    return json.put("total", total / 1000.0);
   }
+
 
   static ContainerState containerState(Phase phase) {
     return switch (phase) {
@@ -148,53 +152,22 @@ final class WorkloadProtos {
 
   /** The {@code verbose} info: one JSON document under the key "info", as crictl inspect reads it. */
   static Map<String, String> info(long pid, MessageOrBuilder config, Path bundle, Map<String, Object> extra) {
-    StringBuilder json = new StringBuilder("{\"pid\":").append(pid);
-    for (var entry : extra.entrySet()) {
-      json.append(",\"").append(entry.getKey()).append("\":");
-      Object value = entry.getValue();
-      json.append(value instanceof Number || value instanceof Boolean || value instanceof RawJson
-          ? value.toString() : quote(String.valueOf(value)));
-    }
+    ObjectNode json = MAPPER.createObjectNode();
+    json.put("pid", pid);
+    extra.forEach((key, value) -> json.set(key, MAPPER.valueToTree(value)));
     try {
-      json.append(",\"config\":").append(JSON.print(config));
+      json.set("config", MAPPER.readTree(JSON.print(config)));
     } catch (InvalidProtocolBufferException e) {
-      json.append(",\"config\":null");
+      json.putNull("config");
     }
     try {
-      json.append(",\"runtimeSpec\":").append(Files.readString(bundle.resolve("config.json")));
+      json.set("runtimeSpec", MAPPER.readTree(Files.readString(bundle.resolve("config.json"))));
     } catch (IOException e) {
       // the bundle is gone (stopped sandbox, removed container): the spec is no longer there
     }
-    json.append('}');
     Map<String, String> info = new LinkedHashMap<>();
-    info.put("info", json.toString());
+    info.put("info", MAPPER.writeValueAsString(json));
     return info;
   }
 
-  /** A value that is JSON already (inserted as is). */
-  record RawJson(String json) {
-    @Override
-    public String toString() {
-      return json;
-    }
-  }
-
-  private static String quote(String s) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
-  }
 }

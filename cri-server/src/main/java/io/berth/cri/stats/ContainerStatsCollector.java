@@ -7,13 +7,11 @@ import io.berth.proto.runtime.v1.FilesystemIdentifier;
 import io.berth.proto.runtime.v1.FilesystemUsage;
 import io.berth.proto.runtime.v1.MemoryUsage;
 import io.berth.proto.runtime.v1.SwapUsage;
-import io.berth.proto.runtime.v1.UInt64Value;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.snapshot.SnapshotException;
 import io.berth.snapshot.Snapshotter;
 import io.berth.snapshot.Usage;
-import java.time.Instant;
 
 /**
  * A container's CRI stats: CPU and memory from its cgroup (when it has one: created or
@@ -35,7 +33,7 @@ public final class ContainerStatsCollector {
   }
 
   public ContainerStats stats(ContainerRecord record) {
-    long now = nanos();
+    long now = StatsValues.nowNanos();
     var config = record.getConfig();
     var stats = ContainerStats.newBuilder().setAttributes(ContainerAttributes.newBuilder()
         .setId(record.getId()).setMetadata(config.getMetadata())
@@ -44,21 +42,21 @@ public final class ContainerStatsCollector {
     var sample = live && !record.getCgroupsPath().isEmpty()
         ? cgroups.read(CgroupReader.path(record.getCgroupsPath())) : java.util.Optional.<CgroupSample>empty();
     sample.ifPresent(s -> {
-      var cpu = CpuUsage.newBuilder().setTimestamp(now).setUsageCoreNanoSeconds(u64(s.cpuUsageNanos()));
+      var cpu = CpuUsage.newBuilder().setTimestamp(now).setUsageCoreNanoSeconds(StatsValues.u64(s.cpuUsageNanos()));
       Long rate = rates.nanoCores(record.getId());
       if (rate != null) {
-        cpu.setUsageNanoCores(u64(rate));
+        cpu.setUsageNanoCores(StatsValues.u64(rate));
       }
       stats.setCpu(cpu);
       var memory = MemoryUsage.newBuilder().setTimestamp(now)
-          .setWorkingSetBytes(u64(s.workingSet())).setUsageBytes(u64(s.memoryUsage())).setRssBytes(u64(s.rss()))
-          .setPageFaults(u64(s.pageFaults())).setMajorPageFaults(u64(s.majorPageFaults()));
+          .setWorkingSetBytes(StatsValues.u64(s.workingSet())).setUsageBytes(StatsValues.u64(s.memoryUsage())).setRssBytes(StatsValues.u64(s.rss()))
+          .setPageFaults(StatsValues.u64(s.pageFaults())).setMajorPageFaults(StatsValues.u64(s.majorPageFaults()));
       if (s.memoryLimit() != null) {
-        memory.setAvailableBytes(u64(Math.max(0, s.memoryLimit() - s.workingSet())));
+        memory.setAvailableBytes(StatsValues.u64(Math.max(0, s.memoryLimit() - s.workingSet())));
       }
       stats.setMemory(memory);
       if (s.swapUsage() != null) {
-        stats.setSwap(SwapUsage.newBuilder().setTimestamp(now).setSwapUsageBytes(u64(s.swapUsage())));
+        stats.setSwap(SwapUsage.newBuilder().setTimestamp(now).setSwapUsageBytes(StatsValues.u64(s.swapUsage())));
       }
     });
     if (!record.getSnapshotKey().isEmpty()) {
@@ -66,7 +64,7 @@ public final class ContainerStatsCollector {
         Usage usage = snapshots.usage(record.getSnapshotKey());
         stats.setWritableLayer(FilesystemUsage.newBuilder().setTimestamp(now)
             .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(snapshotMountpoint))
-            .setUsedBytes(u64(usage.bytes())).setInodesUsed(u64(usage.inodes())));
+            .setUsedBytes(StatsValues.u64(usage.bytes())).setInodesUsed(StatsValues.u64(usage.inodes())));
       } catch (SnapshotException.NotFound gone) {
         // removed meanwhile
       }
@@ -85,14 +83,5 @@ public final class ContainerStatsCollector {
 
   public CpuRates rates() {
     return rates;
-  }
-
-  private static UInt64Value u64(long value) {
-    return UInt64Value.newBuilder().setValue(Math.max(0, value)).build();
-  }
-
-  private static long nanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 }

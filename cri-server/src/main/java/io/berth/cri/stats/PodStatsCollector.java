@@ -9,12 +9,10 @@ import io.berth.proto.runtime.v1.NetworkUsage;
 import io.berth.proto.runtime.v1.PodSandboxAttributes;
 import io.berth.proto.runtime.v1.PodSandboxStats;
 import io.berth.proto.runtime.v1.ProcessUsage;
-import io.berth.proto.runtime.v1.UInt64Value;
 import io.berth.proto.state.v1.SandboxRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,20 +29,20 @@ public final class PodStatsCollector {
   }
 
   public PodSandboxStats stats(SandboxRecord sandbox, boolean ready, List<ContainerStats> containers) {
-    long now = nanos();
+    long now = StatsValues.nowNanos();
     var config = sandbox.getConfig();
     var linux = LinuxPodSandboxStats.newBuilder().addAllContainers(containers);
     if (ready) {
       cgroups.read(cgroupPath(sandbox.getCgroupParent())).ifPresent(s -> {
-        linux.setCpu(CpuUsage.newBuilder().setTimestamp(now).setUsageCoreNanoSeconds(u64(s.cpuUsageNanos())));
-        var memory = MemoryUsage.newBuilder().setTimestamp(now).setWorkingSetBytes(u64(s.workingSet()))
-            .setUsageBytes(u64(s.memoryUsage())).setRssBytes(u64(s.rss())).setPageFaults(u64(s.pageFaults()))
-            .setMajorPageFaults(u64(s.majorPageFaults()));
+        linux.setCpu(CpuUsage.newBuilder().setTimestamp(now).setUsageCoreNanoSeconds(StatsValues.u64(s.cpuUsageNanos())));
+        var memory = MemoryUsage.newBuilder().setTimestamp(now).setWorkingSetBytes(StatsValues.u64(s.workingSet()))
+            .setUsageBytes(StatsValues.u64(s.memoryUsage())).setRssBytes(StatsValues.u64(s.rss())).setPageFaults(StatsValues.u64(s.pageFaults()))
+            .setMajorPageFaults(StatsValues.u64(s.majorPageFaults()));
         if (s.memoryLimit() != null) {
-          memory.setAvailableBytes(u64(Math.max(0, s.memoryLimit() - s.workingSet())));
+          memory.setAvailableBytes(StatsValues.u64(Math.max(0, s.memoryLimit() - s.workingSet())));
         }
         linux.setMemory(memory);
-        linux.setProcess(ProcessUsage.newBuilder().setTimestamp(now).setProcessCount(u64(s.processes())));
+        linux.setProcess(ProcessUsage.newBuilder().setTimestamp(now).setProcessCount(StatsValues.u64(s.processes())));
       });
       if (!sandbox.getNetnsPath().isEmpty() && sandbox.getInfraPid() > 0) {
         network(Path.of("/proc/" + sandbox.getInfraPid() + "/net/dev"), now).ifPresent(linux::setNetwork);
@@ -72,8 +70,8 @@ public final class PodStatsCollector {
           continue;
         }
         interfaces.add(NetworkInterfaceUsage.newBuilder().setName(name)
-            .setRxBytes(u64(Long.parseLong(f[0]))).setRxErrors(u64(Long.parseLong(f[2])))
-            .setTxBytes(u64(Long.parseLong(f[8]))).setTxErrors(u64(Long.parseLong(f[10]))).build());
+            .setRxBytes(StatsValues.u64(Long.parseLong(f[0]))).setRxErrors(StatsValues.u64(Long.parseLong(f[2])))
+            .setTxBytes(StatsValues.u64(Long.parseLong(f[8]))).setTxErrors(StatsValues.u64(Long.parseLong(f[10]))).build());
       }
     } catch (IOException | RuntimeException e) {
       return java.util.Optional.empty();
@@ -94,14 +92,5 @@ public final class PodStatsCollector {
       return scope.substring(0, scope.lastIndexOf('/'));
     }
     return parent;
-  }
-
-  private static UInt64Value u64(long value) {
-    return UInt64Value.newBuilder().setValue(Math.max(0, value)).build();
-  }
-
-  private static long nanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 }
