@@ -17,7 +17,13 @@ import io.berth.cri.events.ContainerEventBus;
 import io.berth.cri.events.ExitWatcher;
 import io.berth.cri.metrics.CriMetrics;
 import io.berth.cri.metrics.WorkloadMetrics;
+import io.berth.cri.runtime.AttachHandler;
+import io.berth.cri.runtime.ExecHandler;
 import io.berth.cri.runtime.ExecSyncHandler;
+import io.berth.cri.runtime.PortForwardHandler;
+import io.berth.cri.streaming.StreamTargets;
+import io.berth.cri.streaming.StreamTokens;
+import io.berth.cri.streaming.StreamingServer;
 import io.berth.cri.runtime.GetContainerEventsHandler;
 import io.berth.cri.runtime.ListContainerStatsHandler;
 import io.berth.cri.runtime.ListContainersHandler;
@@ -50,6 +56,7 @@ import io.berth.snapshot.Mounter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,15 +71,25 @@ final class WorkloadSubsystem implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkloadSubsystem.class);
   /** How often running containers' CPU counters are sampled for usage_nano_cores. */
   private static final Duration CPU_SAMPLE_PERIOD = Duration.ofSeconds(10);
+  /** Unused streaming URLs kept at most: far above what a node's clients hold at once. */
+  private static final int MAX_STREAM_TOKENS = 10_000;
 
   private final RuntimeServiceAdapter.WorkloadHandlers handlers;
   private final CpuSampler sampler;
   private final ExitWatcher exits;
 
-  private WorkloadSubsystem(RuntimeServiceAdapter.WorkloadHandlers handlers, CpuSampler sampler, ExitWatcher exits) {
+  private final StreamingServer streaming;
+
+  private WorkloadSubsystem(RuntimeServiceAdapter.WorkloadHandlers handlers, CpuSampler sampler, ExitWatcher exits,
+      StreamingServer streaming) {
     this.handlers = handlers;
     this.sampler = sampler;
     this.exits = exits;
+    this.streaming = streaming;
+  }
+
+  StreamingServer streaming() {
+    return streaming;
   }
 
   RuntimeServiceAdapter.WorkloadHandlers handlers() {
@@ -81,6 +98,7 @@ final class WorkloadSubsystem implements AutoCloseable {
 
   @Override
   public void close() {
+    streaming.close();
     sampler.close();
     try {
       exits.close();
@@ -126,6 +144,17 @@ final class WorkloadSubsystem implements AutoCloseable {
     var stats = new ContainerStatsCollector(cgroups, new CpuRates(),
         images.snapshots(), root.resolve("snapshots").toString());
     var sampler = new CpuSampler(stats, () -> lifecycle.containers().all(), CPU_SAMPLE_PERIOD);
+    var streamingConfig = config.streaming();
+    StreamingServer streaming;
+    try {
+      streaming = StreamingServer.start(streamingConfig.address(), streamingConfig.port(),
+          streamingConfig.tlsCertFile(), streamingConfig.tlsKeyFile(),
+          new StreamTokens(Duration.ofSeconds(streamingConfig.tokenTtlSeconds()), MAX_STREAM_TOKENS, Clock.systemUTC()),
+          new StreamTargets(lifecycle));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted starting the streaming server", e);
+    }
     var verbs = new RuntimeServiceAdapter.WorkloadHandlers(
         new RunPodSandboxHandler(lifecycle, infra, driver, host, metrics),
         new StopPodSandboxHandler(lifecycle),
@@ -141,13 +170,16 @@ final class WorkloadSubsystem implements AutoCloseable {
         new UpdateContainerResourcesHandler(lifecycle),
         new ReopenContainerLogHandler(lifecycle),
         new ExecSyncHandler(lifecycle),
+        new ExecHandler(lifecycle, streaming),
+        new AttachHandler(lifecycle, streaming),
+        new PortForwardHandler(lifecycle, streaming),
         new ContainerStatsHandler(lifecycle, stats),
         new ListContainerStatsHandler(lifecycle, stats),
         events,
         new PodSandboxStatsHandler(lifecycle, new PodStatsCollector(cgroups), stats));
     var exits = new ExitWatcher(state.resolve("exits"),
         id -> lifecycle.containers().find(id).ifPresent(lifecycle::current));
-    return new WorkloadSubsystem(verbs, sampler, exits);
+    return new WorkloadSubsystem(verbs, sampler, exits, streaming);
   }
 
   /** Objects per phase name, for the gauges. */

@@ -21,6 +21,7 @@ public record BerthConfig(
     Runtime runtime,
     Network network,
     Metrics metrics,
+    Streaming streaming,
     Registry registry,
     Images images) {
 
@@ -35,6 +36,7 @@ public record BerthConfig(
     Objects.requireNonNull(runtime, "runtime");
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(streaming, "streaming");
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(images, "images");
   }
@@ -50,6 +52,7 @@ public record BerthConfig(
         new Runtime(CgroupDriver.CGROUPFS, "runc", defaultHandlers(), "/usr/bin/conmon", "/usr/bin/catatonit"),
         new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin"), 60),
         new Metrics("127.0.0.1", 0),
+        new Streaming("127.0.0.1", 0, "", "", 60),
         new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, Map.of()),
         new Images(List.of(), 60));
   }
@@ -77,11 +80,11 @@ public record BerthConfig(
   }
 
   public BerthConfig withPaths(String root, String state, String socket) {
-    return new BerthConfig(root, state, socket, logLevel, server, runtime, network, metrics, registry, images);
+    return new BerthConfig(root, state, socket, logLevel, server, runtime, network, metrics, streaming, registry, images);
   }
 
   public BerthConfig withLogLevel(String level) {
-    return new BerthConfig(root, state, socket, level, server, runtime, network, metrics, registry, images);
+    return new BerthConfig(root, state, socket, level, server, runtime, network, metrics, streaming, registry, images);
   }
 
   /** gRPC server behaviour. */
@@ -137,6 +140,28 @@ public record BerthConfig(
     @JsonIgnore
     public boolean enabled() {
       return port != 0;
+    }
+  }
+
+  /**
+   * The streaming server behind Exec, Attach and PortForward: where it listens (port 0: a free
+   * one), TLS from a PEM certificate and PKCS#8 key when both are set, and how long an unused URL
+   * stays valid.
+   */
+  public record Streaming(String address, int port, String tlsCertFile, String tlsKeyFile, int tokenTtlSeconds) {
+    public Streaming {
+      Objects.requireNonNull(address, "streaming.address");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("streaming.port must be within 0..65535, got " + port);
+      }
+      Objects.requireNonNull(tlsCertFile, "streaming.tls_cert_file");
+      Objects.requireNonNull(tlsKeyFile, "streaming.tls_key_file");
+      if (tlsCertFile.isEmpty() != tlsKeyFile.isEmpty()) {
+        throw new IllegalArgumentException("streaming.tls_cert_file and streaming.tls_key_file must be set together");
+      }
+      if (tokenTtlSeconds < 1) {
+        throw new IllegalArgumentException("streaming.token_ttl_seconds must be >= 1");
+      }
     }
   }
 

@@ -59,11 +59,11 @@ public final class ContainerRunner {
 
   /** Writes config.json and creates the container under a new conmon; returns its PID. */
   public ConmonMonitor.Created create(CommandLineRuntime runtime, String id, String name, RuntimeSpec spec,
-      Path logPath, boolean stdin) throws IOException {
+      Path logPath, boolean stdin, boolean stdinOnce) throws IOException {
     Path bundle = Files.createDirectories(bundle(id));
     Files.writeString(bundle.resolve("config.json"), SpecJson.write(spec));
     return monitor.create(runtime,
-        new ConmonMonitor.Request(id, name, bundle, logPath, spec.process().terminal(), stdin));
+        new ConmonMonitor.Request(id, name, bundle, logPath, spec.process().terminal(), stdin, stdinOnce));
   }
 
   public Optional<ConmonMonitor.Exit> exit(String id) {

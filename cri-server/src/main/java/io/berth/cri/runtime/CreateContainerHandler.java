@@ -109,7 +109,7 @@ public final class CreateContainerHandler {
       CrashPoints.reach("container-rootfs");
       RuntimeSpec spec = SpecBuilder.build(specs.input(id, rootfs, config, pod(sandbox), image, targetPid(config)));
       timer.step("spec");
-      var created = runner.create(runtime, id, name, spec, logPath, config.getStdin());
+      var created = runner.create(runtime, id, name, spec, logPath, config.getStdin(), config.getStdinOnce());
       timer.step("runtime_create");
       CrashPoints.reach("container-created");
       var user = spec.process().user();

@@ -149,7 +149,7 @@ public final class RunPodSandboxHandler {
         var spec = infra.spec(id, config, hostNetwork ? null : record.getNetnsPath(), hostname, cgroupDriver,
             cgroupParent, host);
         created = lifecycle.runner().create(runtime, id, name, spec,
-            lifecycle.runner().bundle(id).resolve("infra.log"), false);
+            lifecycle.runner().bundle(id).resolve("infra.log"), false, false);
         timer.step("infra_create");
         CrashPoints.reach("sandbox-infra-created");
         runtime.start(id);

@@ -1,6 +1,12 @@
 package io.berth.cri.runtime;
 
 import io.berth.cri.server.Replies;
+import io.berth.proto.runtime.v1.AttachRequest;
+import io.berth.proto.runtime.v1.AttachResponse;
+import io.berth.proto.runtime.v1.ExecRequest;
+import io.berth.proto.runtime.v1.ExecResponse;
+import io.berth.proto.runtime.v1.PortForwardRequest;
+import io.berth.proto.runtime.v1.PortForwardResponse;
 import io.berth.proto.runtime.v1.ContainerEventResponse;
 import io.berth.proto.runtime.v1.ContainerStatsRequest;
 import io.berth.proto.runtime.v1.ContainerStatsResponse;
@@ -76,6 +82,9 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
       UpdateContainerResourcesHandler updateContainerResources,
       ReopenContainerLogHandler reopenContainerLog,
       ExecSyncHandler execSync,
+      ExecHandler exec,
+      AttachHandler attach,
+      PortForwardHandler portForward,
       ContainerStatsHandler containerStats,
       ListContainerStatsHandler listContainerStats,
       GetContainerEventsHandler containerEvents,
@@ -173,6 +182,21 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   public void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> response) {
     Replies.unary(response, workloads.reopenContainerLog().handle(request));
   }
+  @Override
+  public void exec(ExecRequest request, StreamObserver<ExecResponse> response) {
+    Replies.unary(response, workloads.exec().handle(request));
+  }
+
+  @Override
+  public void attach(AttachRequest request, StreamObserver<AttachResponse> response) {
+    Replies.unary(response, workloads.attach().handle(request));
+  }
+
+  @Override
+  public void portForward(PortForwardRequest request, StreamObserver<PortForwardResponse> response) {
+    Replies.unary(response, workloads.portForward().handle(request));
+  }
+
   @Override
   public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> response) {
     Replies.unary(response, workloads.execSync().handle(request));

@@ -116,60 +116,86 @@ public final class CommandLineRuntime implements OciRuntime {
    * deadline the exec'd process is killed, as an exec probe requires.
    */
   public ExecResult execSync(String id, Path bundle, List<String> command, java.time.Duration timeout) {
-    if (command.isEmpty()) {
-      throw new OciRuntimeException("exec in " + id + ": no command");
-    }
-    Path processFile = null;
-    Path pidFile = null;
-    Path log = null;
-    try {
-      JsonNode process = JSON.readTree(Files.readString(bundle.resolve("config.json"))).get("process");
-      var spec = (tools.jackson.databind.node.ObjectNode) process.deepCopy();
-      spec.put("terminal", false);
-      var args = spec.putArray("args");
-      command.forEach(args::add);
-      processFile = Files.createTempFile(bundle, ".exec-", ".json");
-      Files.writeString(processFile, JSON.writeValueAsString(spec));
-      pidFile = bundle.resolve(processFile.getFileName() + ".pid");
-      log = Files.createTempFile(root, ".log-", ".json");
-      List<String> argv = new ArrayList<>();
-      argv.add(binary.toString());
-      argv.addAll(globalArgs(log));
-      argv.addAll(List.of("exec", "--process", processFile.toString(), "--pid-file", pidFile.toString(), id));
-      Process runtimeProcess = new ProcessBuilder(argv)
-          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-          .start();
+    try (RunningExec exec = startExec(id, bundle, command, ExecStdio.PIPES_NO_STDIN)) {
+      Process runtimeProcess = exec.process();
       var stdout = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(runtimeProcess.getInputStream()),
           Thread::startVirtualThread);
       var stderr = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(runtimeProcess.getErrorStream()),
           Thread::startVirtualThread);
-      boolean finished = runtimeProcess.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+      boolean finished = exec.waitFor(Math.max(1, timeout.toMillis()));
       if (!finished) {
-        killExecProcess(pidFile);
+        exec.kill();
         runtimeProcess.waitFor(10, TimeUnit.SECONDS);
+        return new ExecResult(-1, stdout.join(), stderr.join(), true);
       }
-      int code = finished ? runtimeProcess.exitValue() : -1;
-      if (finished && code != 0 && !Files.exists(pidFile)) {
-        // runc never started the process: its own error, not the command's.
-        throw new OciRuntimeException(name + " exec in " + id + ": "
-            + RuntimeLog.lastError(log).orElse(new String(stderr.join(), StandardCharsets.UTF_8).strip()));
-      }
-      return new ExecResult(code, stdout.join(), stderr.join(), !finished);
-    } catch (IOException e) {
-      throw new OciRuntimeException("cannot exec in " + id + ": " + e.getMessage(), e);
+      int code = exec.exitCode(stderr.join());
+      return new ExecResult(code, stdout.join(), stderr.join(), false);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OciRuntimeException("interrupted exec in " + id, e);
-    } finally {
-      for (Path p : new Path[] {processFile, pidFile, log}) {
-        if (p != null) {
-          try {
-            Files.deleteIfExists(p);
-          } catch (IOException ignored) {
-            // leftovers in the bundle go with the container
-          }
+    }
+  }
+
+  /**
+   * How an exec'd command's stdio are connected: pipes (stdin one only if {@code stdin}), or the
+   * terminal whose slave is at {@code terminal}.
+   */
+  public record ExecStdio(boolean stdin, String terminal) {
+    public static final ExecStdio PIPES_NO_STDIN = new ExecStdio(false, null);
+  }
+
+  /**
+   * Starts {@code command} in the running container {@code id} and returns at once. With a
+   * terminal, the runtime runs with {@code -t} in a new session whose controlling terminal is the
+   * given slave, so that resizing its master (SIGWINCH) reaches the runtime, which resizes the
+   * container's own terminal.
+   */
+  public RunningExec startExec(String id, Path bundle, List<String> command, ExecStdio stdio) {
+    if (command.isEmpty()) {
+      throw new OciRuntimeException("exec in " + id + ": no command");
+    }
+    List<Path> files = new ArrayList<>();
+    try {
+      JsonNode process = JSON.readTree(Files.readString(bundle.resolve("config.json"))).get("process");
+      var spec = (tools.jackson.databind.node.ObjectNode) process.deepCopy();
+      spec.put("terminal", stdio.terminal() != null);
+      var args = spec.putArray("args");
+      command.forEach(args::add);
+      Path processFile = Files.createTempFile(bundle, ".exec-", ".json");
+      files.add(processFile);
+      Files.writeString(processFile, JSON.writeValueAsString(spec));
+      Path pidFile = bundle.resolve(processFile.getFileName() + ".pid");
+      files.add(pidFile);
+      Path log = Files.createTempFile(root, ".log-", ".json");
+      files.add(log);
+      List<String> argv = new ArrayList<>();
+      argv.add(binary.toString());
+      argv.addAll(globalArgs(log));
+      argv.addAll(List.of("exec", "--process", processFile.toString(), "--pid-file", pidFile.toString(), id));
+      ProcessBuilder builder;
+      if (stdio.terminal() != null) {
+        List<String> wrapped = new ArrayList<>(List.of("setsid", "-w", "/bin/sh", "-c",
+            // a session leader opening a terminal makes it its controlling one
+            "exec \"$@\" <\"$BERTH_TTY\" >\"$BERTH_TTY\" 2>&1", "sh"));
+        wrapped.addAll(argv);
+        builder = new ProcessBuilder(wrapped).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        builder.environment().put("BERTH_TTY", stdio.terminal());
+      } else {
+        builder = new ProcessBuilder(argv);
+        if (!stdio.stdin()) {
+          builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         }
       }
+      return new RunningExec(name + " exec in " + id, builder.start(), pidFile, log, files);
+    } catch (IOException e) {
+      for (Path p : files) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+          // best effort
+        }
+      }
+      throw new OciRuntimeException("cannot exec in " + id + ": " + e.getMessage(), e);
     }
   }
 
@@ -178,16 +204,6 @@ public final class CommandLineRuntime implements OciRuntime {
       return in.readAllBytes();
     } catch (IOException e) {
       return new byte[0];
-    }
-  }
-
-  /** Kills the exec'd process by the PID runc recorded (it lives on if only runc dies). */
-  private static void killExecProcess(Path pidFile) {
-    try {
-      long pid = Long.parseLong(Files.readString(pidFile).strip());
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    } catch (IOException | NumberFormatException e) {
-      // not started yet, or gone already
     }
   }
 

@@ -44,8 +44,12 @@ public final class ConmonMonitor {
   /** A container created under conmon: its init process and its monitor. */
   public record Created(long pid, long conmonPid) {}
 
-  /** How one container is run: where its bundle, CRI log and terminal/stdin settings are. */
-  public record Request(String id, String name, Path bundle, Path logPath, boolean terminal, boolean stdin) {}
+  /**
+   * How one container is run: where its bundle and CRI log are, and its terminal and stdin
+   * settings; {@code stdinOnce}: stdin closes when the first attached client detaches.
+   */
+  public record Request(String id, String name, Path bundle, Path logPath, boolean terminal, boolean stdin,
+      boolean stdinOnce) {}
 
   /**
    * Creates the container described by {@code request.bundle()/config.json} under a new conmon.
@@ -88,6 +92,9 @@ public final class ConmonMonitor {
     }
     if (request.stdin()) {
       command.add("-i");
+      if (!request.stdinOnce()) {
+        command.add("--leave-stdin-open");
+      }
     }
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
     builder.environment().put("_OCI_SYNCPIPE", "3");

@@ -117,7 +117,7 @@ class ConmonRuntimeTest {
   }
 
   private ConmonMonitor.Request request(Path bundle) {
-    return new ConmonMonitor.Request(id, id, bundle, work.resolve("logs/" + id + ".log"), terminal, false);
+    return new ConmonMonitor.Request(id, id, bundle, work.resolve("logs/" + id + ".log"), terminal, false, false);
   }
 
   @ParameterizedTest

@@ -1,0 +1,48 @@
+package io.berth.cri.streaming;
+
+import io.berth.cri.pod.Lifecycle;
+import io.berth.proto.state.v1.Phase;
+import io.berth.snapshot.sys.SyscallException;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+
+/**
+ * What streaming sessions connect to, looked up again when the client arrives (the container
+ * may have stopped, or the pod gone, since the URL was issued).
+ */
+public final class StreamTargets {
+  private final Lifecycle lifecycle;
+
+  public StreamTargets(Lifecycle lifecycle) {
+    this.lifecycle = lifecycle;
+  }
+
+  CommandSession exec(StreamRequest.Exec request, ClientStreams client) throws IOException {
+    var record = runningContainer(request.containerId());
+    return ExecSession.start(lifecycle.handlers().get(record.getRuntimeHandler()),
+        lifecycle.runner().bundle(record.getId()), request, client);
+  }
+
+  CommandSession attach(StreamRequest.Attach request, ClientStreams client) throws SyscallException, IOException {
+    var record = runningContainer(request.containerId());
+    return AttachSession.start(lifecycle.runner().bundle(record.getId()), request, client);
+  }
+
+  SocketChannel dial(String sandboxId, int port) throws IOException {
+    var sandbox = lifecycle.sandboxes().find(sandboxId)
+        .orElseThrow(() -> new IOException("pod sandbox " + sandboxId + " no longer exists"));
+    if (!lifecycle.ready(sandbox)) {
+      throw new IOException("pod sandbox " + sandboxId + " is not ready");
+    }
+    return PodDialer.dial(sandbox.getNetnsPath(), port);
+  }
+
+  private io.berth.proto.state.v1.ContainerRecord runningContainer(String id) throws IOException {
+    var record = lifecycle.containers().find(id).map(lifecycle::current)
+        .orElseThrow(() -> new IOException("container " + id + " no longer exists"));
+    if (record.getPhase() != Phase.RUNNING) {
+      throw new IOException("container " + id + " is not running");
+    }
+    return record;
+  }
+}
