@@ -10,6 +10,8 @@ import io.berth.it.harness.ContainerdProcess;
 import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.Pods;
 import io.berth.it.harness.Registry;
+import io.berth.it.harness.SpdyStreamClient;
+import io.berth.proto.runtime.v1.ExecRequest;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.LinuxPodSandboxConfig;
 import io.berth.proto.runtime.v1.LinuxSandboxSecurityContext;
@@ -24,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -135,6 +138,19 @@ final class PodBench {
           ce.add(time(() -> exec(c, cCtr)));
         }
         report.add("ExecSync `true` in a running container", new Samples(be), new Samples(ce));
+
+        for (int i = 0; i < 5; i++) {
+          streamingExec(b, bCtr);
+          streamingExec(c, cCtr);
+        }
+        List<Long> bStream = new ArrayList<>();
+        List<Long> cStream = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+          bStream.add(time(() -> streamingExec(b, bCtr)));
+          cStream.add(time(() -> streamingExec(c, cCtr)));
+        }
+        report.add("Streaming exec `true` (Exec + SPDY session to the exit status)", new Samples(bStream),
+            new Samples(cStream));
 
         // 100 containers: the 20 pods get 4 more each.
         addContainers(b, bPods, logs, busybox, 4);
@@ -272,6 +288,23 @@ final class PodBench {
   private static void exec(CriClient client, String container) {
     client.runtime(30_000).execSync(ExecSyncRequest.newBuilder().setContainerId(container).addCmd("true")
         .setTimeout(10).build());
+  }
+
+  /** What `crictl exec <id> true` does: Exec for a URL, then a SPDY v4 session until the exit status arrives. */
+  private static void streamingExec(CriClient client, String container) {
+    String url = client.runtime(30_000).exec(ExecRequest.newBuilder().setContainerId(container).addCmd("true")
+        .setStdout(true).setStderr(true).build()).getUrl();
+    try (var session = SpdyStreamClient.connect(url, List.of("v4.channel.k8s.io"))) {
+      var error = session.open(Map.of("streamType", "error"));
+      session.open(Map.of("streamType", "stdout"));
+      session.open(Map.of("streamType", "stderr"));
+      String status = error.awaitText(Duration.ofSeconds(30));
+      if (!status.contains("Success")) {
+        throw new IllegalStateException("streaming exec failed: " + status);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("streaming exec: " + e.getMessage(), e);
+    }
   }
 
   private static void removeAll(CriClient client, List<String> pods) {
