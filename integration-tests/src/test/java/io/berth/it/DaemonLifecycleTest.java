@@ -100,10 +100,11 @@ class DaemonLifecycleTest {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
             assertThat(e.getStatus().getDescription()).contains("CheckpointContainer");
           });
+      // PortForward is built: an empty request is refused for what it lacks
       assertThatThrownBy(() -> berthd.client().runtime(5000).portForward(PortForwardRequest.getDefaultInstance()))
           .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-            assertThat(e.getStatus().getDescription()).contains("PortForward");
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription()).contains("pod_sandbox_id is required");
           });
     }
   }
