@@ -9,7 +9,7 @@ import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.HostTraces;
 import io.berth.it.harness.Pods;
 import io.berth.it.harness.Registry;
-import io.berth.it.harness.SpdyStreamClient;
+import io.berth.cri.client.SpdyStreamClient;
 import io.berth.it.harness.WebSocketStreamClient;
 import io.berth.proto.runtime.v1.AttachRequest;
 import io.berth.proto.runtime.v1.ContainerState;

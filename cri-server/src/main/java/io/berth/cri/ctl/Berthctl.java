@@ -19,7 +19,7 @@ import picocli.CommandLine;
         InspectImageCommand.class, RemoveImageCommand.class, ImageFsInfoCommand.class,
         PodCommands.RunPod.class, PodCommands.ListPods.class, PodCommands.InspectPod.class, PodCommands.StopPod.class,
         PodCommands.RemovePod.class, ContainerCommands.Create.class, ContainerCommands.Start.class,
-        ContainerCommands.ListContainers.class, ContainerCommands.Inspect.class, ContainerCommands.Exec.class,
+        ContainerCommands.ListContainers.class, ContainerCommands.Inspect.class, ContainerCommands.Exec.class, ContainerCommands.Attach.class, PortForwardCommand.class,
         ContainerCommands.Stop.class, ContainerCommands.Remove.class, LogsCommand.class, StatsCommand.class})
 public final class Berthctl {
   static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";

@@ -8,6 +8,8 @@ import io.berth.proto.runtime.v1.ContainerState;
 import io.berth.proto.runtime.v1.ContainerStateValue;
 import io.berth.proto.runtime.v1.ContainerStatusRequest;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
+import io.berth.proto.runtime.v1.AttachRequest;
+import io.berth.proto.runtime.v1.ExecRequest;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.ListContainersRequest;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
@@ -132,11 +134,16 @@ final class ContainerCommands {
     }
   }
 
-  @Command(name = "exec", description = "Run a command in a running container (--sync: wait and print its output).")
+  @Command(name = "exec", description = "Run a command in a running container: streamed (-i, -t), or --sync.")
   static final class Exec extends Berthctl.RuntimeCommand {
-    @Option(names = {"-s", "--sync"}, required = true,
-        description = "Run synchronously (the only mode until streaming exists).")
+    @Option(names = {"-s", "--sync"}, description = "Run through ExecSync: wait, then print its output.")
     boolean sync;
+
+    @Option(names = {"-i", "--interactive"}, description = "Send this terminal's stdin to the command.")
+    boolean interactive;
+
+    @Option(names = {"-t", "--tty"}, description = "Give the command a terminal (stderr joins stdout).")
+    boolean tty;
 
     @Option(names = "--timeout", description = "Seconds before the command is killed (0: none).")
     long timeout;
@@ -148,7 +155,12 @@ final class ContainerCommands {
     List<String> command;
 
     @Override
-    int run(CriClient client) throws IOException {
+    int run(CriClient client) throws Exception {
+      if (!sync) {
+        String url = client.runtime(berthctl.timeoutMillis()).exec(ExecRequest.newBuilder().setContainerId(id)
+            .addAllCmd(command).setStdin(interactive).setTty(tty).setStdout(true).setStderr(!tty).build()).getUrl();
+        return StreamSession.run(url, interactive, tty);
+      }
       var response = client.runtime(berthctl.timeoutMillis() + timeout * 1000).execSync(ExecSyncRequest.newBuilder()
           .setContainerId(id).addAllCmd(command).setTimeout(timeout).build());
       System.out.write(response.getStdout().toByteArray());
@@ -156,6 +168,25 @@ final class ContainerCommands {
       System.err.write(response.getStderr().toByteArray());
       System.err.flush();
       return response.getExitCode();
+    }
+  }
+
+  @Command(name = "attach", description = "Attach to a running container's stdio (its terminal with -t).")
+  static final class Attach extends Berthctl.RuntimeCommand {
+    @Option(names = {"-i", "--interactive"}, description = "Send this terminal's stdin to the container.")
+    boolean interactive;
+
+    @Option(names = {"-t", "--tty"}, description = "The container has a terminal.")
+    boolean tty;
+
+    @Parameters(index = "0", paramLabel = "CONTAINER_ID")
+    String id;
+
+    @Override
+    int run(CriClient client) throws Exception {
+      String url = client.runtime(berthctl.timeoutMillis()).attach(AttachRequest.newBuilder().setContainerId(id)
+          .setStdin(interactive).setTty(tty).setStdout(true).setStderr(!tty).build()).getUrl();
+      return StreamSession.run(url, interactive, tty);
     }
   }
 

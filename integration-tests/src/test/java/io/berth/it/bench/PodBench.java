@@ -10,7 +10,7 @@ import io.berth.it.harness.ContainerdProcess;
 import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.Pods;
 import io.berth.it.harness.Registry;
-import io.berth.it.harness.SpdyStreamClient;
+import io.berth.cri.client.SpdyStreamClient;
 import io.berth.proto.runtime.v1.ExecRequest;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.LinuxPodSandboxConfig;

@@ -1,4 +1,4 @@
-package io.berth.it.harness;
+package io.berth.cri.client;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
@@ -38,8 +38,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A SPDY/3.1 streaming client written for the tests, speaking as client-go does: an HTTP upgrade
- * with {@code X-Stream-Protocol-Version}, then client-opened streams named by headers.
+ * A SPDY/3.1 streaming client (berthctl's exec, attach and port-forward, and the tests),
+ * speaking as client-go does: an HTTP upgrade with {@code X-Stream-Protocol-Version}, then
+ * client-opened streams named by headers.
  */
 public final class SpdyStreamClient implements AutoCloseable {
   /** What the upgrade request got back when it was not a switch of protocols. */
@@ -58,9 +59,15 @@ public final class SpdyStreamClient implements AutoCloseable {
     final ByteArrayOutputStream received = new ByteArrayOutputStream();
     final CompletableFuture<Void> replied = new CompletableFuture<>();
     final CompletableFuture<byte[]> finished = new CompletableFuture<>();
+    private volatile java.util.function.Consumer<byte[]> sink;
 
     Stream(int id) {
       this.id = id;
+    }
+
+    /** Hands what arrives from now on to {@code sink} instead of keeping it. */
+    public void onData(java.util.function.Consumer<byte[]> sink) {
+      this.sink = sink;
     }
 
     public synchronized String text() {
@@ -158,8 +165,13 @@ public final class SpdyStreamClient implements AutoCloseable {
   }
 
   public void write(Stream stream, String text) {
-    channel.writeAndFlush(new DefaultSpdyDataFrame(stream.id,
-        Unpooled.copiedBuffer(text, StandardCharsets.UTF_8))).syncUninterruptibly();
+    write(stream, text.getBytes(StandardCharsets.UTF_8), text.getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  /** Sends bytes on a stream and waits until they are written (SPDY flow control applies). */
+  public boolean write(Stream stream, byte[] data, int length) {
+    return channel.writeAndFlush(new DefaultSpdyDataFrame(stream.id, Unpooled.copiedBuffer(data, 0, length)))
+        .awaitUninterruptibly().isSuccess();
   }
 
   /** Half-closes the stream from this side. */
@@ -201,8 +213,14 @@ public final class SpdyStreamClient implements AutoCloseable {
         if (s == null) {
           return;
         }
-        synchronized (s) {
-          s.received.writeBytes(ByteBufUtil.getBytes(data.content()));
+        byte[] bytes = ByteBufUtil.getBytes(data.content());
+        var sink = s.sink;
+        if (sink != null) {
+          sink.accept(bytes);
+        } else {
+          synchronized (s) {
+            s.received.writeBytes(bytes);
+          }
         }
         if (data.isLast()) {
           s.finished.complete(s.received.toByteArray());
