@@ -78,16 +78,7 @@ final class SpdyRemoteCommand extends SpdyStreamsHandler implements ClientStream
   }
 
   private void start() {
-    try {
-      session = switch (request) {
-        case StreamRequest.Exec exec -> targets.exec(exec, this);
-        case StreamRequest.Attach attach -> targets.attach(attach, this);
-        case StreamRequest.PortForward ignored -> throw new IllegalStateException("not a command");
-      };
-    } catch (Exception e) {
-      log.info("streaming {} failed to start: {}", request.kind(), e.getMessage());
-      Thread.ofVirtual().start(() -> finish(SessionResult.failed(e.getMessage())));
-    }
+    session = targets.start(request, this);
   }
 
   @Override

@@ -17,6 +17,40 @@ public final class StreamTargets {
     this.lifecycle = lifecycle;
   }
 
+  /**
+   * Starts the exec or attach behind {@code request}. When it cannot start, the client is told
+   * why (off the calling event loop) and a session that ignores input is returned.
+   */
+  CommandSession start(StreamRequest request, ClientStreams client) {
+    try {
+      return switch (request) {
+        case StreamRequest.Exec exec -> exec(exec, client);
+        case StreamRequest.Attach attach -> attach(attach, client);
+        case StreamRequest.PortForward ignored -> throw new IllegalArgumentException("not a command");
+      };
+    } catch (Exception e) {
+      log.info("streaming {} failed to start: {}", request.kind(), e.getMessage());
+      Thread.ofVirtual().start(() -> client.finish(SessionResult.failed(e.getMessage())));
+      return NOT_STARTED;
+    }
+  }
+
+  private static final CommandSession NOT_STARTED = new CommandSession() {
+    @Override
+    public void stdin(byte[] data) {}
+
+    @Override
+    public void stdinClosed() {}
+
+    @Override
+    public void resize(int width, int height) {}
+
+    @Override
+    public void clientGone() {}
+  };
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StreamTargets.class);
+
   CommandSession exec(StreamRequest.Exec request, ClientStreams client) throws IOException {
     var record = runningContainer(request.containerId());
     return ExecSession.start(lifecycle.handlers().get(record.getRuntimeHandler()),

@@ -1,8 +1,6 @@
 package io.berth.cri.streaming;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Exec and attach over WebSocket: channel 0 stdin, 1 stdout, 2 stderr, 3 the error report,
@@ -10,7 +8,6 @@ import org.slf4j.LoggerFactory;
  * up; after the report the connection closes.
  */
 final class WebSocketRemoteCommand extends WebSocketChannels implements ClientStreams {
-  private static final Logger log = LoggerFactory.getLogger(WebSocketRemoteCommand.class);
   private static final int STDIN = 0;
   private static final int STDOUT = 1;
   private static final int STDERR = 2;
@@ -33,16 +30,7 @@ final class WebSocketRemoteCommand extends WebSocketChannels implements ClientSt
   protected void opened() {
     var stdio = SpdyRemoteCommand.stdio(request);
     post(stdio.stdout() ? STDOUT : stdio.stderr() ? STDERR : ERROR, new byte[0]);
-    try {
-      session = switch (request) {
-        case StreamRequest.Exec exec -> targets.exec(exec, this);
-        case StreamRequest.Attach attach -> targets.attach(attach, this);
-        case StreamRequest.PortForward ignored -> throw new IllegalStateException("not a command");
-      };
-    } catch (Exception e) {
-      log.info("streaming {} failed to start: {}", request.kind(), e.getMessage());
-      Thread.ofVirtual().start(() -> finish(SessionResult.failed(e.getMessage())));
-    }
+    session = targets.start(request, this);
   }
 
   @Override
