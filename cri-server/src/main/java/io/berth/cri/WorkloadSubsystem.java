@@ -7,7 +7,7 @@ import io.berth.cri.container.RuntimeHandlers;
 import io.berth.cri.network.NetworkPlugin;
 import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.Lifecycle;
-import io.berth.cri.pod.NetworkNamespaces;
+import io.berth.cri.pod.PodNamespaces;
 import io.berth.cri.pod.Recovery;
 import io.berth.cri.pod.SandboxFiles;
 import io.berth.cri.runtime.ContainerStatsHandler;
@@ -122,7 +122,7 @@ final class WorkloadSubsystem implements AutoCloseable {
         new ObjectTable<>("container", new RecordFiles<>(root.resolve("containers"), ContainerRecord.parser()),
             ContainerRecord::getId),
         new NameReservations(), new NameReservations(), runner, handlers,
-        new NetworkNamespaces(state.resolve("netns"), sys),
+        new PodNamespaces(state.resolve("netns"), sys),
         new SandboxFiles(state.resolve("sandboxes"), sys), network);
     int live = new Recovery(lifecycle).run();
     log.info("recovered objects={}", live);
@@ -156,7 +156,7 @@ final class WorkloadSubsystem implements AutoCloseable {
       throw new IOException("interrupted starting the streaming server", e);
     }
     var verbs = new RuntimeServiceAdapter.WorkloadHandlers(
-        new RunPodSandboxHandler(lifecycle, infra, driver, host, metrics),
+        new RunPodSandboxHandler(lifecycle, infra, driver, host, runtimeConfig.dropInfraContainer(), metrics),
         new StopPodSandboxHandler(lifecycle),
         new RemovePodSandboxHandler(lifecycle),
         new PodSandboxStatusHandler(lifecycle),

@@ -122,6 +122,48 @@ class PodLifecycleTest {
   }
 
   @Test
+  void aPodWithoutASharedPidNamespaceHasItsNamespacesPinnedAndNoInfraContainer() throws Exception {
+    var client = berthd.client();
+    String hostPorts = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+    var builder = Pods.perContainerPid(Pods.podConfig("lean", shared.resolve("logs/lean")));
+    builder.getLinuxBuilder().putSysctls("kernel.shm_rmid_forced", "1")
+        .putSysctls("net.ipv4.ip_local_port_range", "20000 30000");
+    PodSandboxConfig podConfig = builder.build();
+    String pod = Pods.runPod(client, podConfig);
+    assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("-c " + pod)))
+        .as("no monitor, hence no infra container, for the pod").isEmpty();
+    String a = Pods.run(client, pod, podConfig, Pods.containerConfig("a", image, "sleep", "600").build());
+    String b = Pods.run(client, pod, podConfig, Pods.containerConfig("b", image, "sleep", "600").build());
+    String probe = "hostname; cat /proc/sys/kernel/shm_rmid_forced /proc/sys/net/ipv4/ip_local_port_range;"
+        + " for n in ipc uts net; do readlink /proc/self/ns/$n; done; cat /proc/1/cmdline; echo";
+    String inA = exec(client, a, probe);
+    String inB = exec(client, b, probe);
+    assertThat(inA).as("hostname, sysctls, then the namespaces and PID 1")
+        .startsWith("lean\n1\n20000\t30000\nipc:[").contains("sleep");
+    assertThat(inA).as("both containers share the pod's IPC, UTS and network namespaces").isEqualTo(inB);
+    assertThat(inA).doesNotContain(Files.readSymbolicLink(Path.of("/proc/self/ns/ipc")).toString())
+        .doesNotContain(Files.readSymbolicLink(Path.of("/proc/self/ns/uts")).toString());
+    assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))).as("the host's is untouched")
+        .isEqualTo(hostPorts);
+    assertThat(client.runtime(10_000).podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod)
+        .build()).getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+
+    client.runtime(10_000).stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    assertThat(client.runtime(10_000).podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod)
+        .build()).getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+    assertThat(Pods.status(client, a).getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    client.runtime(10_000).removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    assertThat(HostTraces.of(berthd)).as("pins unmounted and deleted").isEmpty();
+  }
+
+  private static String exec(io.berth.cri.client.CriClient client, String container, String script) {
+    var result = client.runtime(30_000).execSync(ExecSyncRequest.newBuilder().setContainerId(container)
+        .addAllCmd(List.of("/bin/sh", "-c", script)).setTimeout(10).build());
+    assertThat(result.getExitCode()).as(result.getStderr().toStringUtf8()).isZero();
+    return result.getStdout().toStringUtf8();
+  }
+
+  @Test
   void listsFilterByIdPrefixStateLabelAndPod() {
     var client = berthd.client();
     PodSandboxConfig a = pod("list-a");

@@ -49,7 +49,8 @@ public record BerthConfig(
         "/run/berth/berth.sock",
         "info",
         new Server(10, 16 * 1024 * 1024),
-        new Runtime(CgroupDriver.CGROUPFS, "runc", defaultHandlers(), "/usr/bin/conmon", "/usr/bin/catatonit"),
+        new Runtime(CgroupDriver.CGROUPFS, "runc", defaultHandlers(), "/usr/bin/conmon", "/usr/bin/catatonit",
+            true),
         new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin"), 60),
         new Metrics("127.0.0.1", 0),
         new Streaming("127.0.0.1", 0, "", "", 60),
@@ -101,10 +102,13 @@ public record BerthConfig(
 
   /**
    * OCI runtime handlers (name to binary), the cgroup manager berthd drives, the per-container
-   * monitor (conmon) and the pods' infra process (catatonit, a static binary).
+   * monitor (conmon) and the pods' infra process (catatonit, a static binary). With
+   * {@code drop_infra_container} a pod gets an infra process only when its containers share a PID
+   * namespace; otherwise berthd pins the pod's IPC and UTS namespaces itself, as it does the
+   * network namespace, and a pod costs one process and one monitor less.
    */
   public record Runtime(CgroupDriver cgroupDriver, String defaultHandler, Map<String, String> handlers,
-      String conmon, String catatonit) {
+      String conmon, String catatonit, boolean dropInfraContainer) {
     public Runtime {
       requireAbsolute("runtime.conmon", conmon);
       requireAbsolute("runtime.catatonit", catatonit);

@@ -31,8 +31,12 @@ import java.util.Map;
  * {@code /etc/passwd} and {@code /etc/group}, and the host's device nodes it is asked to pass.
  */
 public final class ContainerSpecs {
-  /** What the spec needs to know about the container's pod. */
-  public record Pod(String sandboxId, String sandboxName, String hostname, String netnsPath, long infraPid,
+  /**
+   * What the spec needs to know about the container's pod. The namespace paths are null where the
+   * pod has none of its own (host namespaces, or no infra process holding a PID namespace).
+   */
+  public record Pod(String sandboxId, String sandboxName, String hostname, String netnsPath, String ipcNsPath,
+      String utsNsPath, String pidNsPath,
       String cgroupParent, String hostsFile, String resolvConfFile, String hostnameFile, String shmPath,
       NamespaceMode podNetwork, NamespaceMode podIpc, NamespaceMode podPid) {}
 
@@ -73,17 +77,19 @@ public final class ContainerSpecs {
         security.getNoNewPrivs(),
         security.getMaskedPathsCount() == 0 ? null : security.getMaskedPathsList(),
         security.getReadonlyPathsCount() == 0 ? null : security.getReadonlyPathsList(),
-        Map.of(), // the pod's sysctls are set once, by its infra container, in the shared namespaces
+        Map.of(), // the pod's sysctls are set once, when its shared namespaces are made
         seccomp.kind(), seccomp.profile(),
         devices(config.getDevicesList()));
     var options = security.getNamespaceOptions();
-    String infraNs = pod.infraPid() > 0 ? "/proc/" + pod.infraPid() + "/ns/" : null;
+    Namespaces.Mode pid = mode(options.getPid(), pod.podPid());
+    if (pid == Namespaces.Mode.POD && pod.pidNsPath() == null) {
+      pid = Namespaces.Mode.CONTAINER; // a pod without an infra process has no PID namespace to share
+    }
     var namespaces = new ContainerSpecInput.NamespaceInput(
         pod.podNetwork() == NamespaceMode.NODE ? Namespaces.Mode.NODE : Namespaces.Mode.POD,
         mode(options.getIpc(), pod.podIpc()),
-        mode(options.getPid(), pod.podPid()),
-        new Namespaces.SandboxPaths(pod.netnsPath(), infraNs == null ? null : infraNs + "ipc",
-            infraNs == null ? null : infraNs + "uts", infraNs == null ? null : infraNs + "pid",
+        pid,
+        new Namespaces.SandboxPaths(pod.netnsPath(), pod.ipcNsPath(), pod.utsNsPath(), pod.pidNsPath(),
             targetPid > 0 ? "/proc/" + targetPid + "/ns/pid" : null),
         pod.hostname());
     var cgroup = new ContainerSpecInput.CgroupInput(driver, pod.cgroupParent(),

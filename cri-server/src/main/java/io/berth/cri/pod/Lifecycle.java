@@ -42,14 +42,14 @@ public final class Lifecycle {
   private final NameReservations containerNames;
   private final ContainerRunner runner;
   private final RuntimeHandlers handlers;
-  private final NetworkNamespaces netns;
+  private final PodNamespaces namespaces;
   private final SandboxFiles files;
   private final NetworkPlugin network;
   private volatile EventSink events = EventSink.NONE;
 
   public Lifecycle(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
       NameReservations sandboxNames, NameReservations containerNames, ContainerRunner runner,
-      RuntimeHandlers handlers, NetworkNamespaces netns, SandboxFiles files, NetworkPlugin network) {
+      RuntimeHandlers handlers, PodNamespaces namespaces, SandboxFiles files, NetworkPlugin network) {
     this.network = network;
     this.sandboxes = sandboxes;
     this.containers = containers;
@@ -57,7 +57,7 @@ public final class Lifecycle {
     this.containerNames = containerNames;
     this.runner = runner;
     this.handlers = handlers;
-    this.netns = netns;
+    this.namespaces = namespaces;
     this.files = files;
   }
 
@@ -85,8 +85,8 @@ public final class Lifecycle {
     return handlers;
   }
 
-  public NetworkNamespaces netns() {
-    return netns;
+  public PodNamespaces namespaces() {
+    return namespaces;
   }
 
   public SandboxFiles files() {
@@ -157,7 +157,7 @@ public final class Lifecycle {
         .build();
   }
 
-  /** Whether the sandbox is READY: created, and its infra container still running. */
+  /** Whether the sandbox is READY: created, and its infra container (if it has one) still running. */
   public boolean ready(SandboxRecord sandbox) {
     return sandbox.getPhase() == Phase.CREATED && runner.exit(sandbox.getId()).isEmpty();
   }
@@ -234,7 +234,7 @@ public final class Lifecycle {
 
   /**
    * Stops sandbox {@code id}: kills its containers and its infra container, releases its
-   * network namespace and /dev/shm, and keeps the records (NOTREADY). Idempotent.
+   * pinned namespaces and /dev/shm, and keeps the records (NOTREADY). Idempotent.
    */
   public SandboxRecord stopSandbox(String id) {
     SandboxRecord found = sandboxes.resolve(id);
@@ -250,7 +250,7 @@ public final class Lifecycle {
       }
       stopInfra(record);
       detachNetwork(record);
-      netns.remove(record.getId());
+      namespaces.remove(record.getId());
       files.unmountShm(record.getId());
       if (record.getPhase() == Phase.STOPPED) {
         return record;
@@ -260,6 +260,9 @@ public final class Lifecycle {
   }
 
   private void stopInfra(SandboxRecord record) {
+    if (record.getInfraPid() == 0 && record.getPhase() != Phase.CREATING) {
+      return; // a pod without an infra container
+    }
     if (runner.exit(record.getId()).isPresent()) {
       return;
     }
@@ -307,7 +310,7 @@ public final class Lifecycle {
   public void destroySandbox(SandboxRecord record) {
     runner.destroy(handlers.get(record.getRuntimeHandler()), record.getId(), null);
     detachNetwork(record);
-    netns.remove(record.getId());
+    namespaces.remove(record.getId());
     files.remove(record.getId());
     if (record.getOwnCgroupParent()) {
       removeCgroup(record.getCgroupParent());

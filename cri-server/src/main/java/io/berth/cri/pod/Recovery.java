@@ -3,6 +3,7 @@ package io.berth.cri.pod;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
+import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,11 +79,15 @@ public final class Recovery {
       return;
     }
     if (sandbox.getPhase() == Phase.CREATED) {
-      boolean netnsLost = !sandbox.getNetnsPath().isEmpty() && !lifecycle.netns().isPinned(sandbox.getId());
-      boolean infraLost = lifecycle.handlers().get(sandbox.getRuntimeHandler()).state(sandbox.getId()).isEmpty();
-      if (netnsLost || infraLost) {
+      var pins = lifecycle.namespaces();
+      boolean netnsLost = !sandbox.getNetnsPath().isEmpty() && !pins.isPinned(sandbox.getId());
+      boolean sharedLost = (!sandbox.getIpcNsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getIpcNsPath())))
+          || (!sandbox.getUtsNsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getUtsNsPath())));
+      boolean infraLost = sandbox.getInfraPid() > 0
+          && lifecycle.handlers().get(sandbox.getRuntimeHandler()).state(sandbox.getId()).isEmpty();
+      if (netnsLost || sharedLost || infraLost) {
         log.warn("recovery: pod sandbox id={} lost its {} (host reboot?): now NOTREADY", sandbox.getId(),
-            netnsLost ? "network namespace" : "infra container");
+            netnsLost ? "network namespace" : sharedLost ? "IPC/UTS namespaces" : "infra container");
         lifecycle.sandboxes().put(sandbox.toBuilder().setPhase(Phase.STOPPED).build());
       }
     }

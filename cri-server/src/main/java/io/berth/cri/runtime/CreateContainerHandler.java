@@ -133,10 +133,20 @@ public final class CreateContainerHandler {
     String id = sandbox.getId();
     return new ContainerSpecs.Pod(id, sandbox.getConfig().getMetadata().getName(),
         files.hostname(id).toFile().exists() ? readHostname(files.hostname(id)) : "",
-        sandbox.getNetnsPath().isEmpty() ? null : sandbox.getNetnsPath(), sandbox.getInfraPid(),
+        sandbox.getNetnsPath().isEmpty() ? null : sandbox.getNetnsPath(),
+        namespacePath(sandbox, sandbox.getIpcNsPath(), "ipc"), namespacePath(sandbox, sandbox.getUtsNsPath(), "uts"),
+        namespacePath(sandbox, "", "pid"),
         sandbox.getCgroupParent(), files.hosts(id).toString(), files.resolvConf(id).toString(),
         files.hostname(id).toString(), sandbox.getShmPath().isEmpty() ? null : sandbox.getShmPath(),
         options.getNetwork(), options.getIpc(), options.getPid());
+  }
+
+  /** The pod's pinned namespace, else its infra process's, else none (null). */
+  private static String namespacePath(SandboxRecord sandbox, String pinned, String type) {
+    if (!pinned.isEmpty()) {
+      return pinned;
+    }
+    return sandbox.getInfraPid() > 0 ? "/proc/" + sandbox.getInfraPid() + "/ns/" + type : null;
   }
 
   private static String readHostname(Path file) {

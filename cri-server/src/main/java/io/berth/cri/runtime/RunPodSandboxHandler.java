@@ -10,8 +10,10 @@ import io.berth.cri.util.CrashPoints;
 import io.berth.cri.util.StepTimer;
 import io.berth.cri.util.UndoStack;
 import io.berth.oci.runtime.ConmonMonitor;
+import io.berth.oci.runtime.CommandLineRuntime;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
+import io.berth.oci.spec.Sysctls;
 import io.berth.proto.runtime.v1.NamespaceMode;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.runtime.v1.RunPodSandboxRequest;
@@ -31,8 +33,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * RunPodSandbox: reserve the name, write the intent, then the pod's files and /dev/shm, its
- * pinned network namespace, and its infra container, each with its undo; READY last. A retry of
- * a request still in progress (same name, same request) waits for it and gets the same sandbox.
+ * pinned network namespace, and either its pinned IPC and UTS namespaces or (when the pod shares
+ * a PID namespace, or infra containers are configured) its infra container, each with its undo;
+ * READY last. A retry of a request still in progress (same name, same request) waits for it and
+ * gets the same sandbox.
  */
 public final class RunPodSandboxHandler {
   private static final Logger log = LoggerFactory.getLogger(RunPodSandboxHandler.class);
@@ -40,13 +44,15 @@ public final class RunPodSandboxHandler {
   private final InfraContainer infra;
   private final CgroupPaths.Driver cgroupDriver;
   private final ContainerSpecInput.HostFacts host;
+  private final boolean dropInfra;
   private final ConcurrentHashMap<String, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
 
   private final WorkloadMetrics metrics;
 
   public RunPodSandboxHandler(Lifecycle lifecycle, InfraContainer infra, CgroupPaths.Driver cgroupDriver,
-      ContainerSpecInput.HostFacts host, WorkloadMetrics metrics) {
+      ContainerSpecInput.HostFacts host, boolean dropInfra, WorkloadMetrics metrics) {
     this.metrics = metrics;
+    this.dropInfra = dropInfra;
     this.lifecycle = lifecycle;
     this.infra = infra;
     this.cgroupDriver = cgroupDriver;
@@ -108,6 +114,12 @@ public final class RunPodSandboxHandler {
       throws IOException {
     var options = config.getLinux().getSecurityContext().getNamespaceOptions();
     boolean hostNetwork = options.getNetwork() == NamespaceMode.NODE;
+    // Only a shared PID namespace needs a process to hold it (and to be its PID 1); the other
+    // namespaces are pinned like the network one, as CRI-O does with drop_infra_ctr.
+    boolean withInfra = !dropInfra || options.getPid() == NamespaceMode.POD;
+    boolean ownIpc = options.getIpc() != NamespaceMode.NODE;
+    // The infra container's spec checks its sysctls; without one they are checked here, before anything is made.
+    var sysctls = withInfra ? null : Sysctls.validate(config.getLinux().getSysctlsMap(), !hostNetwork, ownIpc);
     boolean ownCgroup = config.getLinux().getCgroupParent().isEmpty() && cgroupDriver == CgroupPaths.Driver.CGROUPFS;
     String cgroupParent = ownCgroup ? "/berth/pod-" + id : config.getLinux().getCgroupParent();
     String hostname = config.getHostname().isEmpty() ? shortHostname(hostNetwork) : config.getHostname();
@@ -132,11 +144,11 @@ public final class RunPodSandboxHandler {
       }
       timer.step("files_shm");
       CrashPoints.reach("sandbox-shm");
-      // The network plugins and the infra container need only the pinned namespace, not each
-      // other: CNI ADD runs on its own thread while the infra container is created and started.
+      // The network plugins and the infra container (or the other pinned namespaces) need only the
+      // pinned network namespace, not each other: CNI ADD runs on its own thread meanwhile.
       CompletableFuture<List<String>> ips = CompletableFuture.completedFuture(List.of());
       if (!hostNetwork) {
-        Path netns = lifecycle.netns().create(id);
+        Path netns = lifecycle.namespaces().create(id);
         record = lifecycle.sandboxes().put(record.toBuilder().setNetnsPath(netns.toString()).build());
         timer.step("netns");
         CrashPoints.reach("sandbox-netns");
@@ -144,16 +156,20 @@ public final class RunPodSandboxHandler {
         ips = CompletableFuture.supplyAsync(() -> lifecycle.network().setUp(id, netns.toString(), config),
             Thread::startVirtualThread);
       }
-      ConmonMonitor.Created created;
+      long infraPid = 0;
       try {
-        var spec = infra.spec(id, config, hostNetwork ? null : record.getNetnsPath(), hostname, cgroupDriver,
-            cgroupParent, host);
-        created = lifecycle.runner().create(runtime, id, name, spec,
-            lifecycle.runner().bundle(id).resolve("infra.log"), false, false);
-        timer.step("infra_create");
-        CrashPoints.reach("sandbox-infra-created");
-        runtime.start(id);
-        timer.step("infra_start");
+        if (withInfra) {
+          infraPid = startInfra(id, name, config, runtime, record, hostname, cgroupParent, timer);
+        } else {
+          var shared = lifecycle.namespaces().createShared(id, ownIpc,
+              hostNetwork ? null : hostname, hostNetwork ? null : record.getNetnsPath(), sysctls);
+          record = record.toBuilder()
+              .setIpcNsPath(shared.ipc() == null ? "" : shared.ipc().toString())
+              .setUtsNsPath(shared.uts() == null ? "" : shared.uts().toString())
+              .build();
+          timer.step("namespaces");
+          CrashPoints.reach("sandbox-namespaces");
+        }
       } finally {
         // Whatever happened, the network step must be over before anything is undone.
         settle(ips);
@@ -161,12 +177,26 @@ public final class RunPodSandboxHandler {
       record = record.toBuilder().addAllIps(joined(ips)).build();
       timer.step("network_wait");
       CrashPoints.reach("sandbox-network");
-      lifecycle.sandboxes().put(record.toBuilder().setPhase(Phase.CREATED).setInfraPid(created.pid())
+      lifecycle.sandboxes().put(record.toBuilder().setPhase(Phase.CREATED).setInfraPid(infraPid)
           .addAllStartSteps(WorkloadProtos.steps(timer)).build());
       undo.commit();
       metrics.steps("pod_start", timer.steps());
       log.info("pod sandbox ready id={} name={} {}", id, name, timer.summary());
     }
+  }
+
+  /** Creates and starts the infra container; returns its PID. */
+  private long startInfra(String id, String name, PodSandboxConfig config, CommandLineRuntime runtime, SandboxRecord record,
+      String hostname, String cgroupParent, StepTimer timer) throws IOException {
+    var spec = infra.spec(id, config, record.getNetnsPath().isEmpty() ? null : record.getNetnsPath(), hostname,
+        cgroupDriver, cgroupParent, host);
+    ConmonMonitor.Created created = lifecycle.runner().create(runtime, id, name, spec,
+        lifecycle.runner().bundle(id).resolve("infra.log"), false, false);
+    timer.step("infra_create");
+    CrashPoints.reach("sandbox-infra-created");
+    runtime.start(id);
+    timer.step("infra_start");
+    return created.pid();
   }
 
   /** Waits for {@code future} to finish, successfully or not. */

@@ -12,14 +12,15 @@ import io.berth.proto.runtime.v1.ProcessUsage;
 import io.berth.proto.state.v1.SandboxRecord;
 import java.io.IOException;
 import java.nio.file.Files;
+import io.berth.cri.pod.PodNamespaces;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A pod's CRI stats: CPU, memory and process count of the pod's cgroup parent, the counters
- * of every interface in its network namespace (read through {@code /proc/<infra pid>/net/dev},
- * which shows the namespace of that process without entering it), and its containers' stats.
+ * of every interface in its network namespace (read through {@code /proc/<infra pid>/net/dev}, or
+ * from inside the pinned namespace for a pod without an infra process), and its containers' stats.
  */
 public final class PodStatsCollector {
   private final CgroupReader cgroups;
@@ -44,8 +45,8 @@ public final class PodStatsCollector {
         linux.setMemory(memory);
         linux.setProcess(ProcessUsage.newBuilder().setTimestamp(now).setProcessCount(StatsValues.u64(s.processes())));
       });
-      if (!sandbox.getNetnsPath().isEmpty() && sandbox.getInfraPid() > 0) {
-        network(Path.of("/proc/" + sandbox.getInfraPid() + "/net/dev"), now).ifPresent(linux::setNetwork);
+      if (!sandbox.getNetnsPath().isEmpty()) {
+        netDev(sandbox).flatMap(text -> network(text, now)).ifPresent(linux::setNetwork);
       }
     }
     return PodSandboxStats.newBuilder()
@@ -55,11 +56,25 @@ public final class PodStatsCollector {
         .build();
   }
 
-  /** The counters of every interface but loopback; eth0 is the default interface. */
-  static java.util.Optional<NetworkUsage> network(Path netDev, long now) {
+  /**
+   * The pod's {@code /proc/net/dev}: through its infra process when it has one (no namespace to
+   * enter), else read from inside its pinned network namespace.
+   */
+  private static java.util.Optional<String> netDev(SandboxRecord sandbox) {
+    try {
+      return java.util.Optional.of(sandbox.getInfraPid() > 0
+          ? Files.readString(Path.of("/proc/" + sandbox.getInfraPid() + "/net/dev"))
+          : PodNamespaces.readInNetwork(sandbox.getNetnsPath(), Path.of("/proc/thread-self/net/dev")));
+    } catch (IOException e) {
+      return java.util.Optional.empty(); // the pod is going away
+    }
+  }
+
+  /** The counters of every interface but loopback in a {@code /proc/net/dev} text; eth0 is the default. */
+  static java.util.Optional<NetworkUsage> network(String netDev, long now) {
     List<NetworkInterfaceUsage> interfaces = new ArrayList<>();
     try {
-      for (String line : Files.readAllLines(netDev)) {
+      for (String line : netDev.split("\n")) {
         int colon = line.indexOf(':');
         if (colon < 0) {
           continue; // the two header lines
@@ -73,7 +88,7 @@ public final class PodStatsCollector {
             .setRxBytes(StatsValues.u64(Long.parseLong(f[0]))).setRxErrors(StatsValues.u64(Long.parseLong(f[2])))
             .setTxBytes(StatsValues.u64(Long.parseLong(f[8]))).setTxErrors(StatsValues.u64(Long.parseLong(f[10]))).build());
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       return java.util.Optional.empty();
     }
     if (interfaces.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.berth.cri.streaming;
 
+import io.berth.cri.util.NativeIo;
 import io.berth.snapshot.sys.SyscallException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

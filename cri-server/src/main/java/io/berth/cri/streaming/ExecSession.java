@@ -1,5 +1,6 @@
 package io.berth.cri.streaming;
 
+import io.berth.cri.util.NativeIo;
 import io.berth.oci.runtime.CommandLineRuntime;
 import io.berth.oci.runtime.OciRuntimeException;
 import io.berth.oci.runtime.RunningExec;

@@ -1,5 +1,6 @@
 package io.berth.cri.streaming;
 
+import io.berth.cri.util.NativeIo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;

@@ -28,7 +28,7 @@ class StatusHandlerTest {
     BerthConfig d = BerthConfig.defaults();
     return new BerthConfig(d.root(), d.state(), d.socket(), d.logLevel(), d.server(),
         new BerthConfig.Runtime(BerthConfig.CgroupDriver.CGROUPFS, "runc", Map.of("runc", binary.toString()),
-            "/usr/bin/conmon", "/usr/bin/catatonit"),
+            "/usr/bin/conmon", "/usr/bin/catatonit", true),
         d.network(), d.metrics(), d.streaming(), d.registry(), d.images());
   }
 

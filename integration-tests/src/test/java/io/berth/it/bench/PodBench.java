@@ -200,6 +200,7 @@ final class PodBench {
     return registry.host() + "/bench/pause:1";
   }
 
+  /** A pod as the kubelet sends it: one PID namespace per container (no shareProcessNamespace). */
   private static PodSandboxConfig podConfig(Path logs, String name, boolean hostNetwork) {
     var config = Pods.podConfig(name, logs.resolve(name));
     if (hostNetwork) {
@@ -207,13 +208,13 @@ final class PodBench {
       config.setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
           .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))));
     }
-    return config.build();
+    return Pods.perContainerPid(config).build();
   }
 
   private static String startPod(CriClient client, Path logs, String name, String image, boolean hostNetwork) {
     PodSandboxConfig config = podConfig(logs, name, hostNetwork);
     String pod = Pods.runPod(client, config);
-    Pods.run(client, pod, config, Pods.containerConfig("sleeper", image, "sleep", "3600").build());
+    Pods.run(client, pod, config, Pods.perContainerPid(Pods.containerConfig("sleeper", image, "sleep", "3600")).build());
     return pod;
   }
 
@@ -235,11 +236,11 @@ final class PodBench {
   private static long timedContainerStart(CriClient client, String pod, Path logs, String image, int n) {
     var status = client.runtime(10_000).podSandboxStatus(
         io.berth.proto.runtime.v1.PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build()).getStatus();
-    PodSandboxConfig config = Pods.podConfig(status.getMetadata().getName(), logs.resolve("single"))
-        .setMetadata(status.getMetadata()).build();
+    PodSandboxConfig config = Pods.perContainerPid(Pods.podConfig(status.getMetadata().getName(),
+        logs.resolve("single")).setMetadata(status.getMetadata())).build();
     String[] id = new String[1];
     long nanos = time(() -> id[0] = Pods.run(client, pod, config,
-        Pods.containerConfig("single-" + n, image, "sleep", "3600").build()));
+        Pods.perContainerPid(Pods.containerConfig("single-" + n, image, "sleep", "3600")).build()));
     client.runtime(30_000).removeContainer(io.berth.proto.runtime.v1.RemoveContainerRequest.newBuilder()
         .setContainerId(id[0]).build());
     return nanos;
@@ -273,10 +274,10 @@ final class PodBench {
     for (String pod : pods) {
       var status = client.runtime(10_000).podSandboxStatus(
           io.berth.proto.runtime.v1.PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build()).getStatus();
-      PodSandboxConfig config = Pods.podConfig(status.getMetadata().getName(), logs.resolve("extra"))
-          .setMetadata(status.getMetadata()).build();
+      PodSandboxConfig config = Pods.perContainerPid(Pods.podConfig(status.getMetadata().getName(),
+          logs.resolve("extra")).setMetadata(status.getMetadata())).build();
       for (int i = 0; i < each; i++) {
-        Pods.run(client, pod, config, Pods.containerConfig("extra-" + i, image, "sleep", "3600").build());
+        Pods.run(client, pod, config, Pods.perContainerPid(Pods.containerConfig("extra-" + i, image, "sleep", "3600")).build());
       }
     }
   }

@@ -9,6 +9,7 @@ import io.berth.proto.runtime.v1.ContainerStatusRequest;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
 import io.berth.proto.runtime.v1.ImageSpec;
 import io.berth.proto.runtime.v1.ListPodSandboxRequest;
+import io.berth.proto.runtime.v1.NamespaceMode;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.runtime.v1.PodSandboxMetadata;
 import io.berth.proto.runtime.v1.RemovePodSandboxRequest;
@@ -32,6 +33,24 @@ public final class Pods {
         .setHostname(name)
         .setLogDirectory(logDir.toString())
         .putLabels("app", name);
+  }
+
+  /**
+   * {@code config} as the kubelet sends it for a pod that does not share its PID namespace
+   * (every pod without shareProcessNamespace): berthd then runs no infra container for it.
+   */
+  public static PodSandboxConfig.Builder perContainerPid(PodSandboxConfig.Builder config) {
+    var linux = config.getLinux().toBuilder();
+    var security = linux.getSecurityContext().toBuilder();
+    security.setNamespaceOptions(security.getNamespaceOptions().toBuilder().setPid(NamespaceMode.CONTAINER));
+    return config.setLinux(linux.setSecurityContext(security));
+  }
+
+  /** {@code config} with its own PID namespace, as the kubelet sends containers of such pods. */
+  public static ContainerConfig.Builder perContainerPid(ContainerConfig.Builder config) {
+    var security = config.getLinuxBuilder().getSecurityContextBuilder();
+    security.setNamespaceOptions(security.getNamespaceOptions().toBuilder().setPid(NamespaceMode.CONTAINER));
+    return config;
   }
 
   public static ContainerConfig.Builder containerConfig(String name, String image, String... command) {

@@ -1,4 +1,4 @@
-package io.berth.cri.streaming;
+package io.berth.cri.util;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -17,26 +17,33 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The few system calls streaming needs that the JDK does not offer: pseudo-terminals (for exec
- * with a tty), SOCK_SEQPACKET unix sockets (conmon's attach socket) and {@code setns} (port
- * forwarding dials inside the pod's network namespace). Blocking calls pin their thread, so
- * callers run them on platform threads.
+ * The few system calls berthd needs that the JDK does not offer: namespaces ({@code unshare},
+ * {@code setns}, {@code sethostname}, loopback up), pseudo-terminals (exec with a tty) and
+ * SOCK_SEQPACKET unix sockets (conmon's attach socket). Namespace calls change only the calling
+ * thread and blocking calls pin it, so callers run them on platform threads of their own.
  */
-final class NativeIo {
-  static final int O_RDONLY = 0;
-  static final int O_RDWR = 2;
-  static final int O_NOCTTY = 0x100;
-  static final int O_CLOEXEC = 0x80000;
-  static final int O_PATH = 0x200000;
-  static final int CLONE_NEWNET = 0x40000000;
-  static final int SHUT_WR = 1;
-  static final int SHUT_RDWR = 2;
+public final class NativeIo {
+  public static final int O_RDONLY = 0;
+  public static final int O_RDWR = 2;
+  public static final int O_NOCTTY = 0x100;
+  public static final int O_CLOEXEC = 0x80000;
+  public static final int O_PATH = 0x200000;
+  public static final int CLONE_NEWNET = 0x40000000;
+  public static final int CLONE_NEWIPC = 0x08000000;
+  public static final int CLONE_NEWUTS = 0x04000000;
+  public static final int SHUT_WR = 1;
+  public static final int SHUT_RDWR = 2;
   private static final int EINTR = 4;
   private static final int EIO = 5;
   private static final int AF_UNIX = 1;
   private static final int SOCK_SEQPACKET = 5;
   private static final int SOCK_CLOEXEC = 0x80000;
   private static final long TIOCSWINSZ = 0x5414;
+  private static final int AF_INET = 2;
+  private static final int SOCK_DGRAM = 2;
+  private static final long SIOCGIFFLAGS = 0x8913;
+  private static final long SIOCSIFFLAGS = 0x8914;
+  private static final short IFF_UP = 1;
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -47,6 +54,9 @@ final class NativeIo {
       handle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
   private static final MethodHandle WRITE =
       handle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+  private static final MethodHandle UNSHARE = handle("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle SETHOSTNAME =
+      handle("sethostname", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
   private static final MethodHandle SETNS = handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
   private static final MethodHandle SOCKET =
       handle("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
@@ -64,7 +74,7 @@ final class NativeIo {
 
   private NativeIo() {}
 
-  static int open(String path, int flags) throws SyscallException {
+  public static int open(String path, int flags) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
       return check((int) OPEN.invokeExact(capture, arena.allocateFrom(path), flags), capture, "open", path);
@@ -75,7 +85,7 @@ final class NativeIo {
     }
   }
 
-  static void close(int fd) {
+  public static void close(int fd) {
     try (Arena arena = Arena.ofConfined()) {
       int ignored = (int) CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
     } catch (Throwable t) {
@@ -84,7 +94,7 @@ final class NativeIo {
   }
 
   /** Reads up to {@code buffer.length} bytes; 0 means end of file (EIO, a pty whose other side closed, counts as one). */
-  static int read(int fd, byte[] buffer) throws SyscallException {
+  public static int read(int fd, byte[] buffer) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment native_ = arena.allocate(buffer.length);
@@ -110,7 +120,7 @@ final class NativeIo {
   }
 
   /** Writes all of {@code data[offset, offset+length)}. */
-  static void writeFully(int fd, byte[] data, int offset, int length) throws SyscallException {
+  public static void writeFully(int fd, byte[] data, int offset, int length) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment native_ = arena.allocate(Math.max(1, length));
@@ -135,7 +145,7 @@ final class NativeIo {
   }
 
   /** Moves the calling thread into the namespace {@code fd} refers to. */
-  static void setns(int fd, int type) throws SyscallException {
+  public static void setns(int fd, int type) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
       check((int) SETNS.invokeExact(capture, fd, type), capture, "setns", "fd " + fd);
@@ -146,8 +156,57 @@ final class NativeIo {
     }
   }
 
+  /** Moves the calling thread into new namespaces of the {@code CLONE_NEW*} kinds in {@code flags}. */
+  public static void unshare(int flags) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) UNSHARE.invokeExact(capture, flags), capture, "unshare", "flags 0x" + Integer.toHexString(flags));
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("unshare", t);
+    }
+  }
+
+  /** Sets the host name of the calling thread's UTS namespace. */
+  public static void sethostname(String name) throws SyscallException {
+    byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment native_ = arena.allocate(Math.max(1, bytes.length));
+      MemorySegment.copy(bytes, 0, native_, JAVA_BYTE, 0, bytes.length);
+      check((int) SETHOSTNAME.invokeExact(capture, native_, (long) bytes.length), capture, "sethostname", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("sethostname", t);
+    }
+  }
+
+  /** Brings {@code lo} up in the calling thread's network namespace. */
+  public static void loopbackUp() throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      int fd = check((int) SOCKET.invokeExact(capture, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), capture, "socket",
+          "AF_INET");
+      try {
+        MemorySegment ifreq = arena.allocate(40, 8); // struct ifreq: name[16], then the flags union
+        ifreq.setString(0, "lo");
+        check((int) IOCTL.invokeExact(capture, fd, SIOCGIFFLAGS, ifreq), capture, "ioctl(SIOCGIFFLAGS)", "lo");
+        ifreq.set(JAVA_SHORT, 16, (short) (ifreq.get(JAVA_SHORT, 16) | IFF_UP));
+        check((int) IOCTL.invokeExact(capture, fd, SIOCSIFFLAGS, ifreq), capture, "ioctl(SIOCSIFFLAGS)", "lo");
+      } finally {
+        close(fd);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("loopback up", t);
+    }
+  }
+
   /** Connects a SOCK_SEQPACKET unix socket to {@code path} (at most 107 bytes). */
-  static int connectSeqPacket(String path) throws SyscallException {
+  public static int connectSeqPacket(String path) throws SyscallException {
     byte[] name = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     if (name.length > 107) {
       throw new SyscallException("connect", path + " (path too long for a unix socket)", 36);
@@ -173,7 +232,7 @@ final class NativeIo {
     }
   }
 
-  static void shutdown(int fd, int how) {
+  public static void shutdown(int fd, int how) {
     try (Arena arena = Arena.ofConfined()) {
       int ignored = (int) SHUTDOWN.invokeExact(arena.allocate(CAPTURE), fd, how);
     } catch (Throwable t) {
@@ -182,9 +241,9 @@ final class NativeIo {
   }
 
   /** A new pseudo-terminal: the master's descriptor and the slave's path. */
-  record Pty(int master, String slave) {}
+  public record Pty(int master, String slave) {}
 
-  static Pty openPty() throws SyscallException {
+  public static Pty openPty() throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
       int master = check((int) POSIX_OPENPT.invokeExact(capture, O_RDWR | O_NOCTTY | O_CLOEXEC), capture,
@@ -210,7 +269,7 @@ final class NativeIo {
   }
 
   /** Sets a terminal's window size (the kernel then signals SIGWINCH to its foreground group). */
-  static void resize(int fd, int width, int height) throws SyscallException {
+  public static void resize(int fd, int width, int height) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment winsize = arena.allocate(8, 2); // rows, cols, xpixel, ypixel

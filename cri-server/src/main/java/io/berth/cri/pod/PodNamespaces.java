@@ -1,0 +1,223 @@
+package io.berth.cri.pod;
+
+import io.berth.cri.util.NativeIo;
+import io.berth.snapshot.sys.SyscallException;
+import io.berth.snapshot.sys.Syscalls;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Pinned namespaces of pods. Each is made on a fresh platform thread ({@code unshare} changes
+ * only the calling thread) and bind-mounted onto a file under {@code dir}, so it outlives every
+ * process in it, and berthd. The thread then dies, so a failed return to the host's namespaces
+ * cannot leak into other work. The network namespace comes first (CNI needs it); the IPC and UTS
+ * namespaces, with the pod's hostname and sysctls, are what an infra container would otherwise hold.
+ */
+public final class PodNamespaces {
+  /** The pinned IPC and UTS namespaces of a pod; null where the pod uses the host's. */
+  public record Shared(Path ipc, Path uts) {}
+
+  private final Path dir;
+  private final Syscalls sys;
+
+  public PodNamespaces(Path dir, Syscalls sys) {
+    this.dir = dir;
+    this.sys = sys;
+  }
+
+  /** Where the pinned network namespace of sandbox {@code id} lives. */
+  public Path path(String id) {
+    return dir.resolve(id);
+  }
+
+  private Path ipcPath(String id) {
+    return dir.resolve(id + ".ipc");
+  }
+
+  private Path utsPath(String id) {
+    return dir.resolve(id + ".uts");
+  }
+
+  /** Creates and pins a network namespace for {@code id} with loopback up; returns its path. */
+  public Path create(String id) throws IOException {
+    Path pin = path(id);
+    onOwnThread(id, "network namespace", List.of(pin), () -> {
+      NativeIo.unshare(NativeIo.CLONE_NEWNET);
+      sys.mount("/proc/thread-self/ns/net", pin.toString(), null, Syscalls.MS_BIND, null);
+      NativeIo.loopbackUp();
+    });
+    return pin;
+  }
+
+  /**
+   * Creates and pins the pod's own IPC namespace (when {@code ownIpc}) and UTS namespace named
+   * {@code hostname} (when not null), then sets {@code sysctls} inside them and inside
+   * {@code netns} (null for the host's), as runc would have for an infra container. The sysctls
+   * were validated against the pod's namespaces already.
+   */
+  public Shared createShared(String id, boolean ownIpc, String hostname, String netns, Map<String, String> sysctls)
+      throws IOException {
+    Path ipc = ownIpc ? ipcPath(id) : null;
+    Path uts = hostname != null ? utsPath(id) : null;
+    List<Path> pins = new ArrayList<>();
+    if (ipc != null) {
+      pins.add(ipc);
+    }
+    if (uts != null) {
+      pins.add(uts);
+    }
+    onOwnThread(id, "IPC/UTS namespaces", pins, () -> {
+      int flags = (ipc != null ? NativeIo.CLONE_NEWIPC : 0) | (uts != null ? NativeIo.CLONE_NEWUTS : 0);
+      if (flags != 0) {
+        NativeIo.unshare(flags);
+      }
+      if (ipc != null) {
+        sys.mount("/proc/thread-self/ns/ipc", ipc.toString(), null, Syscalls.MS_BIND, null);
+      }
+      if (uts != null) {
+        NativeIo.sethostname(hostname);
+        sys.mount("/proc/thread-self/ns/uts", uts.toString(), null, Syscalls.MS_BIND, null);
+      }
+      if (netns != null && sysctls.keySet().stream().anyMatch(k -> k.startsWith("net."))) {
+        int fd = NativeIo.open(netns, NativeIo.O_RDONLY | NativeIo.O_CLOEXEC);
+        try {
+          NativeIo.setns(fd, NativeIo.CLONE_NEWNET);
+        } finally {
+          NativeIo.close(fd);
+        }
+      }
+      // /proc/sys resolves per thread: these writes land in the namespaces this thread is in now.
+      for (var sysctl : sysctls.entrySet()) {
+        Path file = Path.of("/proc/sys", sysctl.getKey().replace('.', '/'));
+        try {
+          Files.writeString(file, sysctl.getValue());
+        } catch (IOException e) {
+          throw new IOException("cannot set sysctl " + sysctl.getKey() + "=" + sysctl.getValue() + ": "
+              + e.getMessage(), e);
+        }
+      }
+    });
+    return new Shared(ipc, uts);
+  }
+
+  /**
+   * Reads {@code file} (under /proc, which resolves per thread) from inside network namespace
+   * {@code netns}, on a throwaway platform thread; for pods with no process of berth's own in it.
+   */
+  public static String readInNetwork(String netns, Path file) throws IOException {
+    AtomicReference<Object> result = new AtomicReference<>();
+    Thread worker = Thread.ofPlatform().name("ns-read").start(() -> {
+      try {
+        int fd = NativeIo.open(netns, NativeIo.O_RDONLY | NativeIo.O_CLOEXEC);
+        try {
+          NativeIo.setns(fd, NativeIo.CLONE_NEWNET);
+        } finally {
+          NativeIo.close(fd);
+        }
+        result.set(Files.readString(file));
+      } catch (Throwable t) {
+        result.set(t);
+      }
+    });
+    try {
+      worker.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted reading " + file + " in " + netns, e);
+    }
+    if (result.get() instanceof String text) {
+      return text;
+    }
+    Throwable failure = (Throwable) result.get();
+    throw new IOException("cannot read " + file + " in " + netns + ": " + failure.getMessage(), failure);
+  }
+
+  /** A namespace job for one throwaway platform thread: it may leave that thread anywhere. */
+  private interface Job {
+    void run() throws Exception;
+  }
+
+  private void onOwnThread(String id, String what, List<Path> pins, Job job) throws IOException {
+    Files.createDirectories(dir);
+    for (Path pin : pins) {
+      Files.deleteIfExists(pin);
+      Files.createFile(pin);
+    }
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread worker = Thread.ofPlatform().name("ns-" + id).unstarted(() -> {
+      try {
+        job.run();
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    });
+    worker.start();
+    try {
+      worker.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      joinUninterruptibly(worker); // the pins must be settled before anyone undoes them
+      throw new IOException("interrupted creating " + what + " for " + id, e);
+    } finally {
+      if (failure.get() != null || Thread.currentThread().isInterrupted()) {
+        pins.forEach(this::unpin);
+      }
+    }
+    if (failure.get() != null) {
+      throw new IOException("cannot create " + what + " for " + id + ": " + failure.get().getMessage(),
+          failure.get());
+    }
+  }
+
+  private static void joinUninterruptibly(Thread thread) {
+    while (thread.isAlive()) {
+      try {
+        thread.join();
+      } catch (InterruptedException again) {
+        // keep waiting; the interrupt is already recorded
+      }
+    }
+  }
+
+  /** Unpins and deletes every namespace of {@code id}; missing ones are fine (idempotent). */
+  public void remove(String id) {
+    unpin(path(id));
+    unpin(ipcPath(id));
+    unpin(utsPath(id));
+  }
+
+  private void unpin(Path pin) {
+    try {
+      sys.umount2(pin.toString(), Syscalls.MNT_DETACH);
+    } catch (SyscallException e) {
+      // EINVAL: not mounted (never pinned, or unpinned already); ENOENT: gone
+    }
+    try {
+      Files.deleteIfExists(pin);
+    } catch (NoSuchFileException e) {
+      // gone
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot delete namespace pin " + pin, e);
+    }
+  }
+
+  /** Whether {@code id}'s network namespace pin exists and still holds a namespace (false after a reboot). */
+  public boolean isPinned(String id) {
+    return isPinned(path(id));
+  }
+
+  /** Whether {@code pin} exists and still holds a namespace. */
+  public boolean isPinned(Path pin) {
+    try {
+      return Files.exists(pin) && Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + pin + " ");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
