@@ -137,11 +137,12 @@ final class ExecSession implements CommandSession {
     var session = new ExecSession(exec, input, null);
     CountDownLatch drained = new CountDownLatch(2);
     byte[][] runtimeErrors = new byte[1][];
-    Thread.ofVirtual().name(what + " stdout").start(() -> {
+    // The runtime's pipes are plain descriptors whose reads would pin a virtual thread's carrier.
+    Thread.ofPlatform().name(what + " stdout").daemon().start(() -> {
       copyKeepingTail(process.getInputStream(), stdio.stdout() ? client::stdout : (b, n) -> { });
       drained.countDown();
     });
-    Thread.ofVirtual().name(what + " stderr").start(() -> {
+    Thread.ofPlatform().name(what + " stderr").daemon().start(() -> {
       runtimeErrors[0] = copyKeepingTail(process.getErrorStream(), stdio.stderr() ? client::stderr : (b, n) -> { });
       drained.countDown();
     });

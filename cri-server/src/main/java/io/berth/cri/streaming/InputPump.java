@@ -24,7 +24,9 @@ final class InputPump {
   private final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
 
   InputPump(String name, Sink sink) {
-    Thread.ofVirtual().name(name).start(() -> run(sink));
+    // A platform thread: the sinks write to descriptors (a pipe, a terminal, a socket) whose
+    // writes block, and would pin a virtual thread's carrier, while the command does not read.
+    Thread.ofPlatform().name(name).daemon().start(() -> run(sink));
   }
 
   void offer(byte[] data) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
@@ -39,6 +40,15 @@ public final class CommandLineRuntime implements OciRuntime {
     return binary;
   }
 
+  /**
+   * Whether the runtime may know container {@code id}: runc and crun keep each container's state
+   * in {@code <root>/<id>/} from the start of create to the end of delete. Saves a process for
+   * containers that were never created (a pod without an infra container, a failed create).
+   */
+  private boolean known(String id) {
+    return Files.isDirectory(root.resolve(id));
+  }
+
   @Override
   public Path root() {
     return root;
@@ -51,6 +61,9 @@ public final class CommandLineRuntime implements OciRuntime {
 
   @Override
   public Optional<ContainerState> state(String id) {
+    if (!known(id)) {
+      return Optional.empty();
+    }
     Result result = exec(List.of("state", id));
     if (result.exitCode() != 0) {
       if (result.error().contains("does not exist")) {
@@ -74,6 +87,9 @@ public final class CommandLineRuntime implements OciRuntime {
 
   @Override
   public void delete(String id, boolean force) {
+    if (!known(id)) {
+      return;
+    }
     Result result = exec(force ? List.of("delete", "--force", id) : List.of("delete", id));
     if (result.exitCode() != 0 && !result.error().contains("does not exist")) {
       throw new OciRuntimeException(name + " delete " + id + ": " + result.error());
@@ -116,20 +132,23 @@ public final class CommandLineRuntime implements OciRuntime {
    * deadline the exec'd process is killed, as an exec probe requires.
    */
   public ExecResult execSync(String id, Path bundle, List<String> command, java.time.Duration timeout) {
-    try (RunningExec exec = startExec(id, bundle, command, ExecStdio.PIPES_NO_STDIN)) {
-      Process runtimeProcess = exec.process();
-      var stdout = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(runtimeProcess.getInputStream()),
-          Thread::startVirtualThread);
-      var stderr = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(runtimeProcess.getErrorStream()),
-          Thread::startVirtualThread);
-      boolean finished = exec.waitFor(Math.max(1, timeout.toMillis()));
-      if (!finished) {
+    try (RunningExec exec = startExec(id, bundle, command, ExecStdio.COLLECTED)) {
+      var output = ((SpawnedProcess) exec.process()).output();
+      try {
+        var done = output.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        return new ExecResult(exec.exitCode(done.stderr()), done.stdout(), done.stderr(), false);
+      } catch (java.util.concurrent.TimeoutException deadline) {
         exec.kill();
-        runtimeProcess.waitFor(10, TimeUnit.SECONDS);
-        return new ExecResult(-1, stdout.join(), stderr.join(), true);
+        try {
+          var killed = output.get(10, TimeUnit.SECONDS);
+          return new ExecResult(-1, killed.stdout(), killed.stderr(), true);
+        } catch (java.util.concurrent.TimeoutException stillOpen) {
+          // something the command started still holds its output open
+          return new ExecResult(-1, new byte[0], new byte[0], true);
+        }
       }
-      int code = exec.exitCode(stderr.join());
-      return new ExecResult(code, stdout.join(), stderr.join(), false);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new OciRuntimeException("exec in " + id + ": " + e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OciRuntimeException("interrupted exec in " + id, e);
@@ -140,8 +159,14 @@ public final class CommandLineRuntime implements OciRuntime {
    * How an exec'd command's stdio are connected: pipes (stdin one only if {@code stdin}), or the
    * terminal whose slave is at {@code terminal}.
    */
-  public record ExecStdio(boolean stdin, String terminal) {
-    public static final ExecStdio PIPES_NO_STDIN = new ExecStdio(false, null);
+  public record ExecStdio(boolean stdin, String terminal, boolean collected) {
+    /** Streamed stdio: pipes, or the {@code terminal} slave. */
+    public ExecStdio(boolean stdin, String terminal) {
+      this(stdin, terminal, false);
+    }
+
+    /** No stdin; stdout and stderr collected whole ({@link SpawnedProcess#output()}). */
+    public static final ExecStdio COLLECTED = new ExecStdio(false, null, true);
   }
 
   /**
@@ -172,21 +197,20 @@ public final class CommandLineRuntime implements OciRuntime {
       argv.add(binary.toString());
       argv.addAll(globalArgs(log));
       argv.addAll(List.of("exec", "--process", processFile.toString(), "--pid-file", pidFile.toString(), id));
-      ProcessBuilder builder;
+      Process runtimeProcess;
       if (stdio.terminal() != null) {
         List<String> wrapped = new ArrayList<>(List.of("setsid", "-w", "/bin/sh", "-c",
             // a session leader opening a terminal makes it its controlling one
             "exec \"$@\" <\"$BERTH_TTY\" >\"$BERTH_TTY\" 2>&1", "sh"));
         wrapped.addAll(argv);
-        builder = new ProcessBuilder(wrapped).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        builder.environment().put("BERTH_TTY", stdio.terminal());
+        runtimeProcess = SpawnedProcess.start(wrapped, Map.of("BERTH_TTY", stdio.terminal()), SpawnedProcess.NULL,
+            SpawnedProcess.PIPE, SpawnedProcess.PIPE, null);
       } else {
-        builder = new ProcessBuilder(argv);
-        if (!stdio.stdin()) {
-          builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        }
+        SpawnedProcess.Fd out = stdio.collected() ? SpawnedProcess.COLLECT : SpawnedProcess.PIPE;
+        runtimeProcess = SpawnedProcess.start(argv, Map.of(), stdio.stdin() ? SpawnedProcess.PIPE : SpawnedProcess.NULL,
+            out, out, null);
       }
-      return new RunningExec(name + " exec in " + id, builder.start(), pidFile, log, files);
+      return new RunningExec(name + " exec in " + id, runtimeProcess, pidFile, log, files);
     } catch (IOException e) {
       for (Path p : files) {
         try {
@@ -196,14 +220,6 @@ public final class CommandLineRuntime implements OciRuntime {
         }
       }
       throw new OciRuntimeException("cannot exec in " + id + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static byte[] readAll(java.io.InputStream in) {
-    try (in) {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      return new byte[0];
     }
   }
 
@@ -230,18 +246,18 @@ public final class CommandLineRuntime implements OciRuntime {
       command.add(binary.toString());
       command.addAll(globalArgs(log));
       command.addAll(args);
-      Process process = new ProcessBuilder(command)
-          .redirectErrorStream(false)
-          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-          .start();
-      byte[] stdout = process.getInputStream().readAllBytes();
-      byte[] stderr = process.getErrorStream().readAllBytes();
-      if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      SpawnedProcess process = SpawnedProcess.collect(command, Map.of());
+      SpawnedProcess.Output output;
+      try {
+        output = process.output().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
         process.destroyForcibly();
         throw new OciRuntimeException(name + " " + String.join(" ", args) + ": no answer after " + TIMEOUT_SECONDS + " s");
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new OciRuntimeException("cannot run " + binary + ": " + e.getCause().getMessage(), e.getCause());
       }
-      String error = RuntimeLog.lastError(log).orElse(new String(stderr, StandardCharsets.UTF_8).strip());
-      return new Result(process.exitValue(), new String(stdout, StandardCharsets.UTF_8), error);
+      String error = RuntimeLog.lastError(log).orElse(new String(output.stderr(), StandardCharsets.UTF_8).strip());
+      return new Result(output.exitCode(), new String(output.stdout(), StandardCharsets.UTF_8), error);
     } catch (IOException e) {
       throw new OciRuntimeException("cannot run " + binary + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -67,10 +68,6 @@ public final class ConmonMonitor {
     Path bundle = request.bundle();
     Path runtimeLog = bundle.resolve("runtime.log");
     List<String> command = new ArrayList<>(List.of(
-        // fd 3 becomes the pipe berth reads; the shell then waits for berth to close its stdin,
-        // because the JDK empties and closes a child's stdout pipe as soon as the child exits,
-        // and conmon's first process exits (after forking) before the report is written.
-        "/bin/sh", "-c", "exec 3>&1 1>/dev/null 2>>\"$BERTH_CONMON_LOG\"; \"$0\" \"$@\" </dev/null; s=$?; read -r _; exit $s",
         conmon.toString(),
         "--api-version", "1",
         "-c", request.id(), "-n", request.name(), "-u", request.id(),
@@ -96,12 +93,13 @@ public final class ConmonMonitor {
         command.add("--leave-stdin-open");
       }
     }
-    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
-    builder.environment().put("_OCI_SYNCPIPE", "3");
-    builder.environment().put("BERTH_CONMON_LOG", bundle.resolve("conmon.log").toString());
-    Process process;
+    // conmon reports the container's PID (or the runtime's failure) on fd 3; its first process
+    // exits after forking, before the report, so the pipe is read to its first line, not to exit.
+    SpawnedProcess process;
     try {
-      process = builder.start();
+      process = SpawnedProcess.start(command, Map.of("_OCI_SYNCPIPE", "3"), SpawnedProcess.NULL,
+          SpawnedProcess.NULL, new SpawnedProcess.Fd.Append(bundle.resolve("conmon.log").toString()),
+          SpawnedProcess.PIPE);
     } catch (IOException e) {
       throw new OciRuntimeException("cannot start conmon for " + request.id() + ": " + e.getMessage(), e);
     }
@@ -118,25 +116,22 @@ public final class ConmonMonitor {
     return new Created(pid, readPid(bundle.resolve("conmon.pid")));
   }
 
-  private static JsonNode readSync(Process process, String id, Path conmonLog) {
+  private static JsonNode readSync(SpawnedProcess process, String id, Path conmonLog) {
     CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.fd3(), StandardCharsets.UTF_8))) {
         return reader.readLine();
       } catch (IOException e) {
         return null;
       }
-    }, Thread::startVirtualThread);
+    }, task -> Thread.ofPlatform().name("conmon-sync " + id).daemon().start(task)); // a pinning read
     try {
       String text = line.get(CREATE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      process.getOutputStream().close(); // lets the waiting shell exit
       process.waitFor(CREATE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       if (text == null || text.isBlank()) {
         throw new OciRuntimeException("conmon for " + id + " exited without reporting the container: "
             + readQuietly(conmonLog));
       }
       return JSON.readTree(text);
-    } catch (IOException e) {
-      throw new OciRuntimeException("cannot release conmon's launcher for " + id + ": " + e.getMessage(), e);
     } catch (TimeoutException e) {
       process.destroyForcibly();
       throw new OciRuntimeException("conmon for " + id + " did not report within " + CREATE_TIMEOUT.toSeconds() + " s");

@@ -1,0 +1,92 @@
+package io.berth.oci.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** posix_spawn'd children: their descriptors, environment, exit status and signals, with real programs. */
+class SpawnedProcessTest {
+  @TempDir Path dir;
+
+  @Test
+  void pipesCarryStdinStdoutAndStderrAndTheExitCodeComesBack() throws Exception {
+    var process = SpawnedProcess.start(List.of("/bin/sh", "-c", "cat; echo oops >&2; exit 7"), Map.of(),
+        SpawnedProcess.PIPE, SpawnedProcess.PIPE, SpawnedProcess.PIPE, null);
+    process.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().close();
+    assertThat(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello\n");
+    assertThat(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("oops\n");
+    assertThat(process.waitFor()).isEqualTo(7);
+    assertThat(process.exitValue()).isEqualTo(7);
+    assertThat(process.isAlive()).isFalse();
+  }
+
+  @Test
+  void theChildGetsOnlyTheDescriptorsAskedForAndTheAddedEnvironment() throws Exception {
+    Path log = dir.resolve("log");
+    var sleeper = SpawnedProcess.start(List.of("sleep", "30"), Map.of(), SpawnedProcess.NULL, SpawnedProcess.NULL,
+        new SpawnedProcess.Fd.Append(log.toString()), SpawnedProcess.PIPE);
+    try (var fds = Files.list(Path.of("/proc/" + sleeper.pid() + "/fd"))) {
+      // posix_spawn returns once the child has exec'd, so these are sleep's own descriptors
+      assertThat(fds.map(p -> p.getFileName().toString())).as("0-3, and nothing of the daemon's")
+          .containsExactlyInAnyOrder("0", "1", "2", "3");
+    }
+    assertThat(Files.readSymbolicLink(Path.of("/proc/" + sleeper.pid() + "/fd/2"))).isEqualTo(log);
+    sleeper.destroyForcibly();
+    sleeper.waitFor();
+
+    var printer = SpawnedProcess.start(List.of("sh", "-c", "echo $BERTH_X; echo to-log >&2"),
+        Map.of("BERTH_X", "added"), SpawnedProcess.NULL, SpawnedProcess.PIPE,
+        new SpawnedProcess.Fd.Append(log.toString()), null);
+    assertThat(new String(printer.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("added\n");
+    assertThat(printer.waitFor()).isZero();
+    assertThat(Files.readString(log)).isEqualTo("to-log\n");
+  }
+
+  @Test
+  void aCollectedChildsOutputComesWithItsExitCode() throws Exception {
+    var process = SpawnedProcess.collect(List.of("/bin/sh", "-c",
+        "head -c 200000 /dev/zero; echo err >&2; head -c 100000 /dev/zero >&2; exit 4"), Map.of());
+    var output = process.output().get(10, TimeUnit.SECONDS);
+    assertThat(output.exitCode()).isEqualTo(4);
+    assertThat(output.stdout()).as("more than a pipe holds").hasSize(200_000);
+    assertThat(output.stderr()).hasSize(100_004);
+  }
+
+  @Test
+  void aKilledChildReportsTheSignalAsTheJdkDoes() throws Exception {
+    var process = SpawnedProcess.start(List.of("sleep", "30"), Map.of(), SpawnedProcess.NULL, SpawnedProcess.NULL,
+        SpawnedProcess.NULL, null);
+    assertThat(process.waitFor(50, TimeUnit.MILLISECONDS)).isFalse();
+    assertThatThrownBy(process::exitValue).isInstanceOf(IllegalThreadStateException.class);
+    process.destroyForcibly();
+    assertThat(process.waitFor()).isEqualTo(128 + 9);
+    assertThat(process.onExit().get().exitValue()).isEqualTo(137);
+  }
+
+  @Test
+  void aMissingProgramIsAnIOExceptionAndLeavesNoDescriptorOpen() throws Exception {
+    long before = openDescriptors();
+    for (int i = 0; i < 20; i++) {
+      assertThatThrownBy(() -> SpawnedProcess.start(List.of("/nonexistent/program"), Map.of(), SpawnedProcess.PIPE,
+          SpawnedProcess.PIPE, SpawnedProcess.PIPE, SpawnedProcess.PIPE))
+          .isInstanceOf(IOException.class).hasMessageContaining("/nonexistent/program");
+    }
+    assertThat(openDescriptors()).isLessThanOrEqualTo(before);
+  }
+
+  private static long openDescriptors() throws IOException {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+}
