@@ -4,11 +4,11 @@ import io.berth.cri.error.UnavailableException;
 import io.berth.cri.network.NetworkPlugin;
 import io.berth.cri.runtime.Condition;
 import io.berth.cri.runtime.PodNetworkSettings;
+import io.berth.oci.runtime.SpawnedProcess;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.runtime.v1.PortMapping;
 import io.berth.proto.runtime.v1.Protocol;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -189,8 +189,7 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
       stdin.set("runtimeConfig", wanted);
     }
     var meta = config.getMetadata();
-    ProcessBuilder builder = new ProcessBuilder(binary.toString());
-    Map<String, String> env = builder.environment();
+    Map<String, String> env = new java.util.HashMap<>();
     env.put("CNI_COMMAND", command);
     env.put("CNI_CONTAINERID", id);
     env.put("CNI_NETNS", netns);
@@ -199,23 +198,24 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
     env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + meta.getNamespace() + ";K8S_POD_NAME=" + meta.getName()
         + ";K8S_POD_INFRA_CONTAINER_ID=" + id + ";K8S_POD_UID=" + meta.getUid());
     try {
-      Process process = builder.start();
-      CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()),
-          Thread::startVirtualThread);
-      CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()),
-          Thread::startVirtualThread);
+      SpawnedProcess process = SpawnedProcess.start(List.of(binary.toString()), env, SpawnedProcess.PIPE,
+          SpawnedProcess.COLLECT, SpawnedProcess.COLLECT, null);
       try (var in = process.getOutputStream()) {
-        in.write(CniConfigList.JSON.writeValueAsBytes(stdin));
+        in.write(CniConfigList.JSON.writeValueAsBytes(stdin)); // a plugin reads all of it first
       }
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      SpawnedProcess.Output output;
+      try {
+        output = process.output().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
         throw new CniException(type + " " + command + " timed out after " + timeout.toSeconds() + " s");
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new CniException("cannot run " + binary + ": " + e.getCause().getMessage(), e.getCause());
       }
-      String stdout = new String(out.join(), StandardCharsets.UTF_8).strip();
-      if (process.exitValue() != 0) {
+      String stdout = new String(output.stdout(), StandardCharsets.UTF_8).strip();
+      if (output.exitCode() != 0) {
         throw new CniException(type + " " + command + " failed: " + errorText(stdout,
-            new String(err.join(), StandardCharsets.UTF_8).strip(), process.exitValue()));
+            new String(output.stderr(), StandardCharsets.UTF_8).strip(), output.exitCode()));
       }
       return stdout.isEmpty() ? prevResult : CniConfigList.JSON.readTree(stdout);
     } catch (IOException e) {
@@ -242,14 +242,6 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
     }
     String text = !stdout.isEmpty() ? stdout : stderr;
     return text.isEmpty() ? "exit status " + exit : text;
-  }
-
-  private static byte[] readAll(InputStream in) {
-    try (in) {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      return new byte[0];
-    }
   }
 
   /** What the runtime offers plugins that declare the capability. */
