@@ -152,10 +152,21 @@ public final class SpawnedProcess extends Process {
   }
 
   /**
-   * Starts {@code argv} (its first element a path, or a name looked up in PATH) with the daemon's environment plus
-   * {@code env}, and descriptors 0, 1, 2 and (when {@code fd3} is not null) 3 as given.
+   * Starts {@code argv} (its first element a path, or a name looked up in PATH) with the daemon's
+   * environment (less systemd's notify and socket-activation variables) plus {@code env}, and
+   * descriptors 0, 1, 2 and (when {@code fd3} is not null) 3 as given.
    */
   public static SpawnedProcess start(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err, Fd fd3)
+      throws IOException {
+    Map<String, String> all = new TreeMap<>(System.getenv());
+    // These describe the daemon's own bond with systemd: inherited, they would have runc proxy
+    // the container's sd_notify (and wait for it), or a child take over the daemon's sockets.
+    all.keySet().removeAll(java.util.Set.of("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"));
+    all.putAll(env);
+    return spawn(argv, all, in, out, err, fd3);
+  }
+
+  private static SpawnedProcess spawn(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err, Fd fd3)
       throws IOException {
     Fd[] fds = fd3 == null ? new Fd[] {in, out, err} : new Fd[] {in, out, err, fd3};
     int[] parentEnds = new int[fds.length];
@@ -265,9 +276,7 @@ public final class SpawnedProcess extends Process {
     }
   }
 
-  private static List<String> environment(Map<String, String> extra) {
-    Map<String, String> all = new TreeMap<>(System.getenv());
-    all.putAll(extra);
+  private static List<String> environment(Map<String, String> all) {
     List<String> out = new ArrayList<>(all.size());
     all.forEach((k, v) -> out.add(k + "=" + v));
     return out;
