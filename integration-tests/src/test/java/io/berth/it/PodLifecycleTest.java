@@ -242,6 +242,10 @@ class PodLifecycleTest {
         .addAllCmd(List.of("sleep", "60")).setTimeout(1).build()))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    String ps = client.runtime(30_000).execSync(ExecSyncRequest.newBuilder().setContainerId(id)
+        .addAllCmd(List.of("ps", "-o", "stat,args")).setTimeout(10).build()).getStdout().toStringUtf8();
+    assertThat(ps.lines().filter(l -> l.contains("sleep")))
+        .as("the timed-out command is gone, not left a zombie under the pod's init").allMatch(l -> l.contains("sleep 600"));
 
     client.runtime(30_000).stopContainer(StopContainerRequest.newBuilder().setContainerId(id).build());
     assertThatThrownBy(() -> client.runtime(30_000).execSync(ExecSyncRequest.newBuilder().setContainerId(id)

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
  * deletes the process spec, PID file and runtime log it used.
  */
 public final class RunningExec implements AutoCloseable {
+  private static final long REAP_GRACE_SECONDS = 2;
   private final String description;
   private final Process process;
   private final Path pidFile;
@@ -50,13 +51,26 @@ public final class RunningExec implements AutoCloseable {
     return code;
   }
 
-  /** Kills the command (by the PID the runtime recorded: it lives on if only the runtime dies) and the runtime. */
+  /**
+   * Kills the command (by the PID the runtime recorded: it lives on if only the runtime dies),
+   * then lets the runtime reap it and exit; the runtime itself is killed only if it does not
+   * within a grace period. Killing both at once would leave the command a zombie under the
+   * container's init, which need not reap (a pod's catatonit -P, a container's own process).
+   */
   public void kill() {
+    boolean signalled = false;
     try {
       long pid = Long.parseLong(Files.readString(pidFile).strip());
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      signalled = ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false);
     } catch (IOException | NumberFormatException e) {
       // not started yet, or gone already
+    }
+    try {
+      if (signalled && process.waitFor(REAP_GRACE_SECONDS, TimeUnit.SECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     process.destroyForcibly();
   }
