@@ -18,10 +18,15 @@ public final class StreamTargets {
   }
 
   /**
-   * Starts the exec or attach behind {@code request}. When it cannot start, the client is told
-   * why (off the calling event loop) and a session that ignores input is returned.
+   * Starts the exec or attach behind {@code request} off the calling event loop, and returns a
+   * session that takes the client's input at once (kept until the command has started). When it
+   * cannot start, the client is told why and its input is ignored.
    */
   CommandSession start(StreamRequest request, ClientStreams client) {
+    return StartingSession.start("start " + request.kind(), () -> startNow(request, client));
+  }
+
+  private CommandSession startNow(StreamRequest request, ClientStreams client) {
     try {
       return switch (request) {
         case StreamRequest.Exec exec -> exec(exec, client);
@@ -30,7 +35,7 @@ public final class StreamTargets {
       };
     } catch (Exception e) {
       log.info("streaming {} failed to start: {}", request.kind(), e.getMessage());
-      Thread.ofVirtual().start(() -> client.finish(SessionResult.failed(e.getMessage())));
+      client.finish(SessionResult.failed(e.getMessage()));
       return NOT_STARTED;
     }
   }
