@@ -35,11 +35,14 @@ class SpawnedProcessTest {
     Path log = dir.resolve("log");
     var sleeper = SpawnedProcess.start(List.of("sleep", "30"), Map.of(), SpawnedProcess.NULL, SpawnedProcess.NULL,
         new SpawnedProcess.Fd.Append(log.toString()), SpawnedProcess.PIPE);
-    try (var fds = Files.list(Path.of("/proc/" + sleeper.pid() + "/fd"))) {
-      // posix_spawn returns once the child has exec'd, so these are sleep's own descriptors
-      assertThat(fds.map(p -> p.getFileName().toString())).as("0-3, and nothing of the daemon's")
-          .containsExactlyInAnyOrder("0", "1", "2", "3");
+    // sleep itself may hold a file open for a moment while it starts (its locale): a descriptor
+    // inherited from this JVM would stay, so wait for the set to settle rather than race it.
+    List<String> fds = descriptors(sleeper.pid());
+    for (int i = 0; i < 100 && !fds.equals(List.of("0", "1", "2", "3")); i++) {
+      Thread.sleep(20);
+      fds = descriptors(sleeper.pid());
     }
+    assertThat(fds).as("0-3, and nothing of the daemon's").containsExactly("0", "1", "2", "3");
     assertThat(Files.readSymbolicLink(Path.of("/proc/" + sleeper.pid() + "/fd/2"))).isEqualTo(log);
     sleeper.destroyForcibly();
     sleeper.waitFor();
@@ -82,6 +85,12 @@ class SpawnedProcessTest {
           .isInstanceOf(IOException.class).hasMessageContaining("/nonexistent/program");
     }
     assertThat(openDescriptors()).isLessThanOrEqualTo(before);
+  }
+
+  private static List<String> descriptors(long pid) throws IOException {
+    try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+      return fds.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   private static long openDescriptors() throws IOException {
