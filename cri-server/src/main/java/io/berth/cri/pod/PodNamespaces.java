@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -85,12 +86,7 @@ public final class PodNamespaces {
         sys.mount("/proc/thread-self/ns/uts", uts.toString(), null, Syscalls.MS_BIND, null);
       }
       if (netns != null && sysctls.keySet().stream().anyMatch(k -> k.startsWith("net."))) {
-        int fd = NativeIo.open(netns, NativeIo.O_RDONLY | NativeIo.O_CLOEXEC);
-        try {
-          NativeIo.setns(fd, NativeIo.CLONE_NEWNET);
-        } finally {
-          NativeIo.close(fd);
-        }
+        enterNetwork(netns);
       }
       // /proc/sys resolves per thread: these writes land in the namespaces this thread is in now.
       for (var sysctl : sysctls.entrySet()) {
@@ -107,38 +103,33 @@ public final class PodNamespaces {
   }
 
   /**
-   * Reads {@code file} (under /proc, which resolves per thread) from inside network namespace
-   * {@code netns}, on a throwaway platform thread; for pods with no process of berth's own in it.
+   * Runs {@code task} inside network namespace {@code netns}, on a throw-away platform thread,
+   * and returns what it returns: a socket made there stays in that namespace, and /proc/thread-self
+   * shows it. For pods with no process of berth's own in them (port-forward dials, network stats).
    */
-  public static String readInNetwork(String netns, Path file) throws IOException {
-    AtomicReference<Object> result = new AtomicReference<>();
-    Thread worker = Thread.ofPlatform().name("ns-read").start(() -> {
-      try {
-        int fd = NativeIo.open(netns, NativeIo.O_RDONLY | NativeIo.O_CLOEXEC);
-        try {
-          NativeIo.setns(fd, NativeIo.CLONE_NEWNET);
-        } finally {
-          NativeIo.close(fd);
-        }
-        result.set(Files.readString(file));
-      } catch (Throwable t) {
-        result.set(t);
-      }
-    });
+  public static <T> T inNetwork(String netns, Callable<T> task) throws IOException {
     try {
-      worker.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted reading " + file + " in " + netns, e);
+      return onThrowawayThread("netns", () -> {
+        enterNetwork(netns);
+        return task.call();
+      });
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("in network namespace " + netns + ": " + e.getMessage(), e);
     }
-    if (result.get() instanceof String text) {
-      return text;
-    }
-    Throwable failure = (Throwable) result.get();
-    throw new IOException("cannot read " + file + " in " + netns + ": " + failure.getMessage(), failure);
   }
 
-  /** A namespace job for one throwaway platform thread: it may leave that thread anywhere. */
+  private static void enterNetwork(String netns) throws SyscallException {
+    int fd = NativeIo.open(netns, NativeIo.O_RDONLY | NativeIo.O_CLOEXEC);
+    try {
+      NativeIo.setns(fd, NativeIo.CLONE_NEWNET);
+    } finally {
+      NativeIo.close(fd);
+    }
+  }
+
+  /** A namespace job for one throw-away platform thread: it may leave that thread anywhere. */
   private interface Job {
     void run() throws Exception;
   }
@@ -149,41 +140,57 @@ public final class PodNamespaces {
       Files.deleteIfExists(pin);
       Files.createFile(pin);
     }
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread worker = Thread.ofPlatform().name("ns-" + id).unstarted(() -> {
-      try {
+    try {
+      onThrowawayThread("ns-" + id, () -> {
         job.run();
+        return null;
+      });
+    } catch (Exception e) {
+      pins.forEach(this::unpin);
+      throw new IOException("cannot create " + what + " for " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs {@code task} on a fresh platform thread, which it may leave in other namespaces (the
+   * thread then dies, so nothing else ever runs there), and waits for it even when interrupted:
+   * what it made must be settled before anyone undoes it.
+   */
+  private static <T> T onThrowawayThread(String name, Callable<T> task) throws Exception {
+    AtomicReference<T> value = new AtomicReference<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread worker = Thread.ofPlatform().name(name).start(() -> {
+      try {
+        value.set(task.call());
       } catch (Throwable t) {
         failure.set(t);
       }
     });
-    worker.start();
-    try {
-      worker.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      joinUninterruptibly(worker); // the pins must be settled before anyone undoes them
-      throw new IOException("interrupted creating " + what + " for " + id, e);
-    } finally {
-      if (failure.get() != null || Thread.currentThread().isInterrupted()) {
-        pins.forEach(this::unpin);
-      }
+    joinUninterruptibly(worker);
+    Throwable t = failure.get();
+    if (t instanceof Exception e) {
+      throw e;
     }
-    if (failure.get() != null) {
-      throw new IOException("cannot create " + what + " for " + id + ": " + failure.get().getMessage(),
-          failure.get());
+    if (t != null) {
+      throw new IllegalStateException(t);
     }
+    return value.get();
   }
 
   private static void joinUninterruptibly(Thread thread) {
+    boolean interrupted = false;
     while (thread.isAlive()) {
       try {
         thread.join();
-      } catch (InterruptedException again) {
-        // keep waiting; the interrupt is already recorded
+      } catch (InterruptedException e) {
+        interrupted = true;
       }
     }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
+
 
   /** Unpins and deletes every namespace of {@code id}; missing ones are fine (idempotent). */
   public void remove(String id) {

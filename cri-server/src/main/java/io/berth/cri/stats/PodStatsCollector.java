@@ -64,7 +64,8 @@ public final class PodStatsCollector {
     try {
       return java.util.Optional.of(sandbox.getInfraPid() > 0
           ? Files.readString(Path.of("/proc/" + sandbox.getInfraPid() + "/net/dev"))
-          : PodNamespaces.readInNetwork(sandbox.getNetnsPath(), Path.of("/proc/thread-self/net/dev")));
+          : PodNamespaces.inNetwork(sandbox.getNetnsPath(),
+              () -> Files.readString(Path.of("/proc/thread-self/net/dev"))));
     } catch (IOException e) {
       return java.util.Optional.empty(); // the pod is going away
     }

@@ -6,7 +6,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import io.berth.snapshot.sys.LinuxSyscalls;
 import io.berth.snapshot.sys.SyscallException;
+import io.berth.snapshot.sys.Syscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -45,15 +47,14 @@ public final class NativeIo {
   private static final long SIOCSIFFLAGS = 0x8914;
   private static final short IFF_UP = 1;
 
+  private static final int AT_FDCWD = -100;
+  /** The snapshotter's system calls: open, write and close are the same calls there. */
+  private static final Syscalls FILES = new LinuxSyscalls();
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-  private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
-  private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
   private static final MethodHandle READ =
       handle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-  private static final MethodHandle WRITE =
-      handle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
   private static final MethodHandle UNSHARE = handle("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
   private static final MethodHandle SETHOSTNAME =
       handle("sethostname", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
@@ -75,22 +76,11 @@ public final class NativeIo {
   private NativeIo() {}
 
   public static int open(String path, int flags) throws SyscallException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment capture = arena.allocate(CAPTURE);
-      return check((int) OPEN.invokeExact(capture, arena.allocateFrom(path), flags), capture, "open", path);
-    } catch (SyscallException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException("open " + path, t);
-    }
+    return FILES.openat(AT_FDCWD, path, flags, 0);
   }
 
   public static void close(int fd) {
-    try (Arena arena = Arena.ofConfined()) {
-      int ignored = (int) CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
-    } catch (Throwable t) {
-      throw new IllegalStateException("close", t);
-    }
+    FILES.close(fd);
   }
 
   /** Reads up to {@code buffer.length} bytes; 0 means end of file (EIO, a pty whose other side closed, counts as one). */
@@ -122,27 +112,12 @@ public final class NativeIo {
   /** Writes all of {@code data[offset, offset+length)}. */
   public static void writeFully(int fd, byte[] data, int offset, int length) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment native_ = arena.allocate(Math.max(1, length));
       MemorySegment.copy(data, offset, native_, JAVA_BYTE, 0, length);
-      long done = 0;
-      while (done < length) {
-        long n = (long) WRITE.invokeExact(capture, fd, native_.asSlice(done), (long) length - done);
-        if (n < 0) {
-          int errno = (int) ERRNO.get(capture, 0L);
-          if (errno == EINTR) {
-            continue;
-          }
-          throw new SyscallException("write", "fd " + fd, errno);
-        }
-        done += n;
-      }
-    } catch (SyscallException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException("write", t);
+      FILES.writeFully(fd, native_, length);
     }
   }
+
 
   /** Moves the calling thread into the namespace {@code fd} refers to. */
   public static void setns(int fd, int type) throws SyscallException {

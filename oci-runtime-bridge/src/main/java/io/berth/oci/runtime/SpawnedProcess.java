@@ -115,6 +115,20 @@ public final class SpawnedProcess extends Process {
       LINKER.defaultLookup().find("waitpid").orElseThrow(),
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
 
+  /**
+   * The daemon's environment as children get it, computed once (it never changes). Without
+   * systemd's notify and socket-activation variables: they describe the daemon's own bond with
+   * systemd, and inherited they would have runc proxy the container's sd_notify (and wait for
+   * it), or a child take over the daemon's sockets.
+   */
+  private static final Map<String, String> INHERITED_ENV = inheritedEnvironment();
+
+  private static Map<String, String> inheritedEnvironment() {
+    Map<String, String> env = new TreeMap<>(System.getenv());
+    env.keySet().removeAll(java.util.Set.of("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"));
+    return java.util.Collections.unmodifiableMap(env);
+  }
+
   private final int pid;
   private final OutputStream stdin;
   private final InputStream stdout;
@@ -158,10 +172,7 @@ public final class SpawnedProcess extends Process {
    */
   public static SpawnedProcess start(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err, Fd fd3)
       throws IOException {
-    Map<String, String> all = new TreeMap<>(System.getenv());
-    // These describe the daemon's own bond with systemd: inherited, they would have runc proxy
-    // the container's sd_notify (and wait for it), or a child take over the daemon's sockets.
-    all.keySet().removeAll(java.util.Set.of("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"));
+    Map<String, String> all = new TreeMap<>(INHERITED_ENV);
     all.putAll(env);
     return spawn(argv, all, in, out, err, fd3);
   }
@@ -195,8 +206,8 @@ public final class SpawnedProcess extends Process {
         // one that happens to be 3 is duplicated to its target before 3 itself is replaced.
         for (int target = 0; target < fds.length; target++) {
           switch (fds[target]) {
-            case Fd.Pipe p -> check((int) FA_DUP2.invokeExact(actions, childEnds[target], target), "adddup2");
-            case Fd.Collect c -> check((int) FA_DUP2.invokeExact(actions, childEnds[target], target), "adddup2");
+            case Fd.Pipe _, Fd.Collect _ ->
+                check((int) FA_DUP2.invokeExact(actions, childEnds[target], target), "adddup2");
             case Fd.Null n -> check((int) FA_OPEN.invokeExact(actions, target, arena.allocateFrom("/dev/null"),
                 target == 0 ? O_RDONLY : O_RDWR, 0), "addopen /dev/null");
             case Fd.Append a -> check((int) FA_OPEN.invokeExact(actions, target, arena.allocateFrom(a.path()),
