@@ -122,6 +122,7 @@ public final class SpawnedProcess extends Process {
    * it), or a child take over the daemon's sockets.
    */
   private static final Map<String, String> INHERITED_ENV = inheritedEnvironment();
+  private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private static Map<String, String> inheritedEnvironment() {
     Map<String, String> env = new TreeMap<>(System.getenv());
@@ -174,6 +175,18 @@ public final class SpawnedProcess extends Process {
       throws IOException {
     Map<String, String> all = new TreeMap<>(INHERITED_ENV);
     all.putAll(env);
+    return spawn(argv, all, in, out, err, fd3);
+  }
+
+  /**
+   * Starts {@code argv} as {@link #start} does, but with exactly {@code env} plus the daemon's
+   * PATH: for long-lived children (conmon), which should neither carry the daemon's environment
+   * in their memory nor pass it on to what they run.
+   */
+  public static SpawnedProcess startWithOnly(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err,
+      Fd fd3) throws IOException {
+    Map<String, String> all = new TreeMap<>(env);
+    all.putIfAbsent("PATH", INHERITED_ENV.getOrDefault("PATH", DEFAULT_PATH));
     return spawn(argv, all, in, out, err, fd3);
   }
 

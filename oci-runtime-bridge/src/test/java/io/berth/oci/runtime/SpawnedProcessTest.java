@@ -56,6 +56,16 @@ class SpawnedProcessTest {
   }
 
   @Test
+  void aChildStartedWithOnlyItsOwnEnvironmentSeesThatAndPathAlone() throws Exception {
+    var process = SpawnedProcess.startWithOnly(List.of("/usr/bin/env"), Map.of("_OCI_SYNCPIPE", "3"),
+        SpawnedProcess.NULL, SpawnedProcess.COLLECT, SpawnedProcess.COLLECT, null);
+    var output = process.output().get(10, TimeUnit.SECONDS);
+    assertThat(output.exitCode()).isZero();
+    assertThat(new String(output.stdout(), StandardCharsets.UTF_8).lines().map(line -> line.split("=", 2)[0]))
+        .containsExactlyInAnyOrder("PATH", "_OCI_SYNCPIPE");
+  }
+
+  @Test
   void aCollectedChildsOutputComesWithItsExitCode() throws Exception {
     var process = SpawnedProcess.collect(List.of("/bin/sh", "-c",
         "head -c 200000 /dev/zero; echo err >&2; head -c 100000 /dev/zero >&2; exit 4"), Map.of());
