@@ -5,9 +5,12 @@ JAVA_HOME := /usr/lib/jvm/temurin-25-jdk-amd64
 export JAVA_HOME
 MVN := mvn -B -ntp -Dstyle.color=never
 # berthd's heap: live data is ~15 MB and bursts (pulls) are bounded. Free heap goes back to
-# the OS after a collection (at once, not in steps) instead of staying resident, and a small
-# young generation keeps the garbage of kubelet polling from piling up.
-BERTHD_JAVA_OPTS := -Xmx256m -Xmn12m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps
+# the OS after a collection (at once, not in steps; berthd's HeapTrimmer runs one after a burst)
+# instead of staying resident, and a small young generation keeps the garbage of kubelet polling
+# from piling up. One Netty buffer arena instead of one per core pair: berthd's traffic is small
+# messages on a unix socket, and each arena keeps MBs of direct memory resident.
+BERTHD_JAVA_OPTS := -Xmx256m -Xmn12m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps \
+                    -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
 
 # What berth's tests and benchmark drive for real (Debian 12 package names).
 DEB_PACKAGES := runc crun conmon catatonit containernetworking-plugins docker-registry skopeo \

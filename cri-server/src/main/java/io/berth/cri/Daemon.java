@@ -16,6 +16,7 @@ import io.berth.cri.runtime.VersionHandler;
 import io.berth.cri.server.CriCallInterceptor;
 import io.berth.cri.server.CriServer;
 import io.berth.cri.server.StateDirLock;
+import io.berth.cri.util.HeapTrimmer;
 import io.berth.cri.util.UndoStack;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,10 +42,12 @@ public final class Daemon {
   private final ImageSubsystem images;
   private final WorkloadSubsystem workloads;
   private final CniNetwork network;
+  private final HeapTrimmer heapTrimmer;
 
   private Daemon(BerthConfig config, StateDirLock lock, CriServer server, MetricsEndpoint metricsEndpoint,
-      ImageSubsystem images, WorkloadSubsystem workloads, CniNetwork network) {
+      ImageSubsystem images, WorkloadSubsystem workloads, CniNetwork network, HeapTrimmer heapTrimmer) {
     this.network = network;
+    this.heapTrimmer = heapTrimmer;
     this.workloads = workloads;
     this.config = config;
     this.lock = lock;
@@ -99,6 +102,9 @@ public final class Daemon {
               List.of(runtimeService, imageService),
               new CriCallInterceptor(metrics),
               config.server().maxMessageBytes());
+      // Checked often enough that the memory of a burst goes back within seconds; a slack of
+      // 8 MB keeps the collections rare (one per burst, or per minutes of kubelet polling).
+      HeapTrimmer heapTrimmer = HeapTrimmer.start(Duration.ofSeconds(5), 8L << 20);
       undo.commit();
       log.info(
           "berthd {} serving socket={} root={} state={} startup_ms={}",
@@ -107,7 +113,7 @@ public final class Daemon {
           config.root(),
           config.state(),
           millisSinceProcessStart());
-      return new Daemon(config, lock, server, metricsEndpoint, images, workloads, network);
+      return new Daemon(config, lock, server, metricsEndpoint, images, workloads, network, heapTrimmer);
     }
   }
 
@@ -116,6 +122,7 @@ public final class Daemon {
     long grace = Duration.ofSeconds(config.server().shutdownGraceSeconds()).toMillis();
     log.info("berthd stopping grace_ms={}", grace);
     server.shutdown(grace);
+    heapTrimmer.close();
     workloads.close();
     network.close();
     images.close();

@@ -42,10 +42,9 @@ final class JitPrewarm {
               new LayerDirs(upper, List.of()), null);
           FileTrees.deleteTree(upper);
         }
+        // The synthetic layers' garbage is left to the HeapTrimmer: collected here, with the
+        // layer still in scope, it would survive the collection it was meant to undo.
         log.debug("jit prewarm done duration_ms={}", (System.nanoTime() - start) / 1_000_000);
-        // The synthetic layers were the largest allocation berthd ever makes when idle: collect
-        // now, so that the heap shrinks back (MaxHeapFreeRatio) instead of staying resident.
-        System.gc();
       } catch (Exception | Error e) {
         log.debug("jit prewarm skipped error={}", e.toString());
       } finally {

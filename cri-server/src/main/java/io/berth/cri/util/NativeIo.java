@@ -20,9 +20,10 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The few system calls berthd needs that the JDK does not offer: namespaces ({@code unshare},
- * {@code setns}, {@code sethostname}, loopback up), pseudo-terminals (exec with a tty) and
- * SOCK_SEQPACKET unix sockets (conmon's attach socket). Namespace calls change only the calling
- * thread and blocking calls pin it, so callers run them on platform threads of their own.
+ * {@code setns}, {@code sethostname}, loopback up), pseudo-terminals (exec with a tty),
+ * SOCK_SEQPACKET unix sockets (conmon's attach socket) and {@code malloc_trim}. Namespace calls
+ * change only the calling thread and blocking calls pin it, so callers run them on platform
+ * threads of their own.
  */
 public final class NativeIo {
   public static final int O_RDONLY = 0;
@@ -55,6 +56,8 @@ public final class NativeIo {
   private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final MethodHandle READ =
       handle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+  private static final MethodHandle MALLOC_TRIM = LINKER.downcallHandle(
+      LINKER.defaultLookup().find("malloc_trim").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
   private static final MethodHandle UNSHARE = handle("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
   private static final MethodHandle SETHOSTNAME =
       handle("sethostname", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
@@ -155,6 +158,18 @@ public final class NativeIo {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("sethostname", t);
+    }
+  }
+
+  /**
+   * glibc's {@code malloc_trim(0)}: hands the free memory of every malloc arena back to the
+   * kernel. Returns whether any was released.
+   */
+  public static boolean mallocTrim() {
+    try {
+      return (int) MALLOC_TRIM.invokeExact(0L) == 1;
+    } catch (Throwable t) {
+      throw new IllegalStateException("malloc_trim", t);
     }
   }
 
