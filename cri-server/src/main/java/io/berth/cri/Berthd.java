@@ -75,9 +75,10 @@ public final class Berthd implements Callable<Integer> {
     String effectiveState = state != null ? state : config.state();
     String effectiveSocket = socket;
     if (effectiveSocket == null) {
-      // A socket left at its default follows a relocated state directory.
+      // A socket left at its default follows a relocated state directory, whether the flag or
+      // the file moved it: two daemons with their own state must not share one socket path.
       boolean socketIsDefault = config.socket().equals(BerthConfig.defaults().socket());
-      effectiveSocket = state != null && socketIsDefault ? Path.of(state, "berth.sock").toString() : config.socket();
+      effectiveSocket = socketIsDefault ? Path.of(effectiveState, "berth.sock").toString() : config.socket();
     }
     try {
       config = config.withPaths(root != null ? root : config.root(), effectiveState, effectiveSocket);
