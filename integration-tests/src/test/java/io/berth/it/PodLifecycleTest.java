@@ -364,9 +364,15 @@ class PodLifecycleTest {
     run.apply(new String[] {"stop", "--timeout", "0", id});
     assertThat(run.apply(new String[] {"ps", "-a"})).contains("Exited");
     run.apply(new String[] {"rm", id});
-    run.apply(new String[] {"stopp", podId});
-    run.apply(new String[] {"rmp", podId});
+    String second = run.apply(new String[] {"create", podId, ctr.toString(), pod.toString()}).strip();
+    run.apply(new String[] {"start", second});
+    run.apply(new String[] {"rm", "-f", second}); // stopped at once, then removed
+    assertThat(run.apply(new String[] {"ps", "-a", "-q"})).isEmpty();
+    run.apply(new String[] {"rmp", "--force", podId}); // a ready pod: stopped, then removed
     assertThat(run.apply(new String[] {"pods", "-q"})).isEmpty();
+    var nothingNamed = io.berth.it.harness.Commands.run(List.of(ctl, "-r", endpoint, "rmp"));
+    assertThat(nothingNamed.exitCode()).isEqualTo(2);
+    assertThat(nothingNamed.stderr()).contains("--all");
   }
 
   static Status.Code code(Throwable e) {

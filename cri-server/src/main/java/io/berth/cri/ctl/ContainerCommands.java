@@ -211,12 +211,30 @@ final class ContainerCommands {
 
   @Command(name = "rm", description = "Remove containers (running ones are killed).")
   static final class Remove extends Berthctl.RuntimeCommand {
-    @Parameters(arity = "1..*", paramLabel = "CONTAINER_ID")
-    List<String> ids;
+    @Option(names = {"-a", "--all"}, description = "Remove every container.")
+    boolean all;
+
+    @Option(names = {"-f", "--force"}, description = "Stop each container first, at once (removal kills it anyway).")
+    boolean force;
+
+    @Parameters(arity = "0..*", paramLabel = "CONTAINER_ID")
+    List<String> ids = List.of();
 
     @Override
     int run(CriClient client) {
-      for (String id : ids) {
+      List<String> targets = all
+          ? client.runtime(berthctl.timeoutMillis()).listContainers(ListContainersRequest.getDefaultInstance())
+              .getContainersList().stream().map(Container::getId).toList()
+          : ids;
+      if (!all && targets.isEmpty()) {
+        System.err.println("berthctl rm: name at least one CONTAINER_ID, or --all");
+        return 2;
+      }
+      for (String id : targets) {
+        if (force) {
+          client.runtime(berthctl.timeoutMillis()).stopContainer(
+              StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
+        }
         client.runtime(berthctl.timeoutMillis()).removeContainer(
             RemoveContainerRequest.newBuilder().setContainerId(id).build());
         System.out.println(id);

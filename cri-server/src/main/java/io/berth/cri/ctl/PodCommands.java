@@ -162,12 +162,30 @@ final class PodCommands {
 
   @Command(name = "rmp", description = "Remove pod sandboxes (their containers too).")
   static final class RemovePod extends Berthctl.RuntimeCommand {
-    @Parameters(arity = "1..*", paramLabel = "POD_ID")
-    List<String> ids;
+    @Option(names = {"-a", "--all"}, description = "Remove every pod sandbox.")
+    boolean all;
+
+    @Option(names = {"-f", "--force"}, description = "Stop each pod first (removal stops it anyway).")
+    boolean force;
+
+    @Parameters(arity = "0..*", paramLabel = "POD_ID")
+    List<String> ids = List.of();
 
     @Override
     int run(CriClient client) {
-      for (String id : ids) {
+      List<String> targets = all
+          ? client.runtime(berthctl.timeoutMillis()).listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+              .getItemsList().stream().map(PodSandbox::getId).toList()
+          : ids;
+      if (!all && targets.isEmpty()) {
+        System.err.println("berthctl rmp: name at least one POD_ID, or --all");
+        return 2;
+      }
+      for (String id : targets) {
+        if (force) {
+          client.runtime(berthctl.timeoutMillis()).stopPodSandbox(
+              StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+        }
         client.runtime(berthctl.timeoutMillis()).removePodSandbox(
             RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
         System.out.println("Removed sandbox " + id);
