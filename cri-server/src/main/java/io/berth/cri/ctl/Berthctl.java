@@ -2,6 +2,7 @@ package io.berth.cri.ctl;
 
 import io.berth.cri.client.CriClient;
 import io.grpc.StatusRuntimeException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,5 +102,42 @@ public final class Berthctl {
     }
 
     abstract int run(CriClient client) throws Exception;
+  }
+
+  /**
+   * Base of {@code rm} and {@code rmp}: the named objects or, with {@code --all}, every one; with
+   * {@code --force} each is stopped first, as crictl does (berthd's removal stops it anyway).
+   */
+  abstract static class RemoveCommand extends RuntimeCommand {
+    @CommandLine.Option(names = {"-a", "--all"}, description = "Remove every one.")
+    boolean all;
+
+    @CommandLine.Option(names = {"-f", "--force"}, description = "Stop each first (removal stops it anyway).")
+    boolean force;
+
+    @CommandLine.Parameters(arity = "0..*", paramLabel = "ID")
+    List<String> ids = List.of();
+
+    @Override
+    int run(CriClient client) {
+      if (!all && ids.isEmpty()) {
+        System.err.println("berthctl: name at least one ID, or --all");
+        return 2;
+      }
+      for (String id : all ? every(client) : ids) {
+        if (force) {
+          stop(client, id);
+        }
+        remove(client, id);
+      }
+      return 0;
+    }
+
+    abstract List<String> every(CriClient client);
+
+    abstract void stop(CriClient client, String id);
+
+    /** Removes {@code id} and prints what crictl prints for it. */
+    abstract void remove(CriClient client, String id);
   }
 }

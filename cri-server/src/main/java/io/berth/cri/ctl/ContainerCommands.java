@@ -210,36 +210,24 @@ final class ContainerCommands {
   }
 
   @Command(name = "rm", description = "Remove containers (running ones are killed).")
-  static final class Remove extends Berthctl.RuntimeCommand {
-    @Option(names = {"-a", "--all"}, description = "Remove every container.")
-    boolean all;
-
-    @Option(names = {"-f", "--force"}, description = "Stop each container first, at once (removal kills it anyway).")
-    boolean force;
-
-    @Parameters(arity = "0..*", paramLabel = "CONTAINER_ID")
-    List<String> ids = List.of();
+  static final class Remove extends Berthctl.RemoveCommand {
+    @Override
+    List<String> every(CriClient client) {
+      return client.runtime(berthctl.timeoutMillis()).listContainers(ListContainersRequest.getDefaultInstance())
+          .getContainersList().stream().map(Container::getId).toList();
+    }
 
     @Override
-    int run(CriClient client) {
-      List<String> targets = all
-          ? client.runtime(berthctl.timeoutMillis()).listContainers(ListContainersRequest.getDefaultInstance())
-              .getContainersList().stream().map(Container::getId).toList()
-          : ids;
-      if (!all && targets.isEmpty()) {
-        System.err.println("berthctl rm: name at least one CONTAINER_ID, or --all");
-        return 2;
-      }
-      for (String id : targets) {
-        if (force) {
-          client.runtime(berthctl.timeoutMillis()).stopContainer(
-              StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
-        }
-        client.runtime(berthctl.timeoutMillis()).removeContainer(
-            RemoveContainerRequest.newBuilder().setContainerId(id).build());
-        System.out.println(id);
-      }
-      return 0;
+    void stop(CriClient client, String id) {
+      client.runtime(berthctl.timeoutMillis()).stopContainer(
+          StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
+    }
+
+    @Override
+    void remove(CriClient client, String id) {
+      client.runtime(berthctl.timeoutMillis()).removeContainer(
+          RemoveContainerRequest.newBuilder().setContainerId(id).build());
+      System.out.println(id);
     }
   }
 }

@@ -161,36 +161,24 @@ final class PodCommands {
   }
 
   @Command(name = "rmp", description = "Remove pod sandboxes (their containers too).")
-  static final class RemovePod extends Berthctl.RuntimeCommand {
-    @Option(names = {"-a", "--all"}, description = "Remove every pod sandbox.")
-    boolean all;
-
-    @Option(names = {"-f", "--force"}, description = "Stop each pod first (removal stops it anyway).")
-    boolean force;
-
-    @Parameters(arity = "0..*", paramLabel = "POD_ID")
-    List<String> ids = List.of();
+  static final class RemovePod extends Berthctl.RemoveCommand {
+    @Override
+    List<String> every(CriClient client) {
+      return client.runtime(berthctl.timeoutMillis()).listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+          .getItemsList().stream().map(PodSandbox::getId).toList();
+    }
 
     @Override
-    int run(CriClient client) {
-      List<String> targets = all
-          ? client.runtime(berthctl.timeoutMillis()).listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-              .getItemsList().stream().map(PodSandbox::getId).toList()
-          : ids;
-      if (!all && targets.isEmpty()) {
-        System.err.println("berthctl rmp: name at least one POD_ID, or --all");
-        return 2;
-      }
-      for (String id : targets) {
-        if (force) {
-          client.runtime(berthctl.timeoutMillis()).stopPodSandbox(
-              StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-        }
-        client.runtime(berthctl.timeoutMillis()).removePodSandbox(
-            RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-        System.out.println("Removed sandbox " + id);
-      }
-      return 0;
+    void stop(CriClient client, String id) {
+      client.runtime(berthctl.timeoutMillis()).stopPodSandbox(
+          StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    }
+
+    @Override
+    void remove(CriClient client, String id) {
+      client.runtime(berthctl.timeoutMillis()).removePodSandbox(
+          RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+      System.out.println("Removed sandbox " + id);
     }
   }
 }
