@@ -192,6 +192,11 @@ public final class ConmonMonitor {
   /** The container's exit, once conmon has written it; {@code bundle} is its persist directory. */
   public Optional<Exit> exit(String id, Path bundle) {
     Path file = exitDir.resolve(id);
+    // Asked for every running container on every list and status call: a plain existence check
+    // (one access(2), no exception) first, because a running container has no exit file.
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
     try {
       String text = Files.readString(file).strip();
       if (text.isEmpty()) {
