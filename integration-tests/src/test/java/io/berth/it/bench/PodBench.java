@@ -118,6 +118,11 @@ final class PodBench {
             cm.monitorsPss, bm.totalPss() / cm.totalPss()));
         report.note("memory with " + BATCH + " pods running (RSS sum)", String.format(
             "berth %.1f MB vs containerd %.1f MB: ratio %.2f", bm.totalRss(), cm.totalRss(), bm.totalRss() / cm.totalRss()));
+        // Anonymous memory (heap, JIT code, metadata, malloc) against mapped files (berthd's AOT
+        // cache and libjvm, containerd's binary): what a tighter heap could still win.
+        report.note("daemon resident memory by kind", String.format(
+            "berthd %.1f MB anonymous + %.1f MB files; containerd %.1f MB anonymous + %.1f MB files",
+            bm.daemonAnon, bm.daemonFile, cm.daemonAnon, cm.daemonFile));
 
         List<Long> bc = new ArrayList<>();
         List<Long> cc = new ArrayList<>();
@@ -327,7 +332,8 @@ final class PodBench {
   }
 
   /** Proportional (PSS) and resident (RSS) memory of a daemon and its monitor processes, in MB. */
-  private record Memory(double daemonPss, double daemonRss, int monitors, double monitorsPss, double monitorsRss) {
+  private record Memory(double daemonPss, double daemonRss, double daemonAnon, double daemonFile, int monitors,
+      double monitorsPss, double monitorsRss) {
     double totalPss() {
       return daemonPss + monitorsPss;
     }
@@ -339,9 +345,13 @@ final class PodBench {
     static Memory of(List<Long> daemons, String monitorCommand, String argumentMark) throws IOException {
       double daemonPss = 0;
       double daemonRss = 0;
+      double daemonAnon = 0;
+      double daemonFile = 0;
       for (long pid : daemons) {
         daemonPss += kb(pid, "smaps_rollup", "Pss:") / 1024.0;
         daemonRss += kb(pid, "status", "VmRSS:") / 1024.0;
+        daemonAnon += kb(pid, "status", "RssAnon:") / 1024.0;
+        daemonFile += kb(pid, "status", "RssFile:") / 1024.0;
       }
       var monitors = ProcessHandle.allProcesses()
           .filter(p -> p.info().command().orElse("").endsWith(monitorCommand))
@@ -353,7 +363,7 @@ final class PodBench {
         pss += kb(p.pid(), "smaps_rollup", "Pss:") / 1024.0;
         rss += kb(p.pid(), "status", "VmRSS:") / 1024.0;
       }
-      return new Memory(daemonPss, daemonRss, monitors.size(), pss, rss);
+      return new Memory(daemonPss, daemonRss, daemonAnon, daemonFile, monitors.size(), pss, rss);
     }
 
     private static long kb(long pid, String file, String key) throws IOException {
