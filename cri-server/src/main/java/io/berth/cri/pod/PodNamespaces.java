@@ -191,7 +191,6 @@ public final class PodNamespaces {
     }
   }
 
-
   /** Unpins and deletes every namespace of {@code id}; missing ones are fine (idempotent). */
   public void remove(String id) {
     unpin(path(id));

@@ -121,7 +121,6 @@ public final class NativeIo {
     }
   }
 
-
   /** Moves the calling thread into the namespace {@code fd} refers to. */
   public static void setns(int fd, int type) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
