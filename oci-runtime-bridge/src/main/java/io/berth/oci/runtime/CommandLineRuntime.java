@@ -22,11 +22,13 @@ public final class CommandLineRuntime implements OciRuntime {
 
   private final String name;
   private final Path binary;
+  private final SealedBinary launcher;
   private final Path root;
 
   public CommandLineRuntime(String name, Path binary, Path root) {
     this.name = name;
     this.binary = binary;
+    this.launcher = new SealedBinary(binary);
     this.root = root;
   }
 
@@ -198,17 +200,18 @@ public final class CommandLineRuntime implements OciRuntime {
       argv.addAll(globalArgs(log));
       argv.addAll(List.of("exec", "--process", processFile.toString(), "--pid-file", pidFile.toString(), id));
       Process runtimeProcess;
+      String program = launcher.launchPath();
       if (stdio.terminal() != null) {
         List<String> wrapped = new ArrayList<>(List.of("setsid", "-w", "/bin/sh", "-c",
             // a session leader opening a terminal makes it its controlling one
-            "exec \"$@\" <\"$BERTH_TTY\" >\"$BERTH_TTY\" 2>&1", "sh"));
-        wrapped.addAll(argv);
+            "exec \"$@\" <\"$BERTH_TTY\" >\"$BERTH_TTY\" 2>&1", "sh", program));
+        wrapped.addAll(argv.subList(1, argv.size()));
         runtimeProcess = SpawnedProcess.start(wrapped, Map.of("BERTH_TTY", stdio.terminal()), SpawnedProcess.NULL,
             SpawnedProcess.PIPE, SpawnedProcess.PIPE, null);
       } else {
         SpawnedProcess.Fd out = stdio.collected() ? SpawnedProcess.COLLECT : SpawnedProcess.PIPE;
-        runtimeProcess = SpawnedProcess.start(argv, Map.of(), stdio.stdin() ? SpawnedProcess.PIPE : SpawnedProcess.NULL,
-            out, out, null);
+        runtimeProcess = SpawnedProcess.start(program, argv, Map.of(),
+            stdio.stdin() ? SpawnedProcess.PIPE : SpawnedProcess.NULL, out, out, null);
       }
       return new RunningExec(name + " exec in " + id, runtimeProcess, pidFile, log, files);
     } catch (IOException e) {
@@ -246,7 +249,7 @@ public final class CommandLineRuntime implements OciRuntime {
       command.add(binary.toString());
       command.addAll(globalArgs(log));
       command.addAll(args);
-      SpawnedProcess process = SpawnedProcess.collect(command, Map.of());
+      SpawnedProcess process = SpawnedProcess.collect(launcher.launchPath(), command, Map.of());
       SpawnedProcess.Output output;
       try {
         output = process.output().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);

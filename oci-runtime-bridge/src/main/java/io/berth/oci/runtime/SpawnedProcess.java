@@ -161,6 +161,12 @@ public final class SpawnedProcess extends Process {
     return start(argv, env, NULL, COLLECT, COLLECT, null);
   }
 
+  /** Starts {@code program} with {@code argv} as {@link #collect(List, Map)} does. */
+  public static SpawnedProcess collect(String program, List<String> argv, Map<String, String> env)
+      throws IOException {
+    return start(program, argv, env, NULL, COLLECT, COLLECT, null);
+  }
+
   /** The exit status and collected output, once the child has exited and closed its collected pipes. */
   public CompletableFuture<Output> output() {
     return output;
@@ -173,9 +179,18 @@ public final class SpawnedProcess extends Process {
    */
   public static SpawnedProcess start(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err, Fd fd3)
       throws IOException {
+    return start(argv.getFirst(), argv, env, in, out, err, fd3);
+  }
+
+  /**
+   * Starts {@code program} as {@link #start(List, Map, Fd, Fd, Fd, Fd)} does, with {@code argv}
+   * (whose first element is then only the name the child sees, e.g. in {@code ps}).
+   */
+  public static SpawnedProcess start(String program, List<String> argv, Map<String, String> env, Fd in, Fd out,
+      Fd err, Fd fd3) throws IOException {
     Map<String, String> all = new TreeMap<>(INHERITED_ENV);
     all.putAll(env);
-    return spawn(argv, all, in, out, err, fd3);
+    return spawn(program, argv, all, in, out, err, fd3);
   }
 
   /**
@@ -187,11 +202,11 @@ public final class SpawnedProcess extends Process {
       Fd fd3) throws IOException {
     Map<String, String> all = new TreeMap<>(env);
     all.putIfAbsent("PATH", INHERITED_ENV.getOrDefault("PATH", DEFAULT_PATH));
-    return spawn(argv, all, in, out, err, fd3);
+    return spawn(argv.getFirst(), argv, all, in, out, err, fd3);
   }
 
-  private static SpawnedProcess spawn(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err, Fd fd3)
-      throws IOException {
+  private static SpawnedProcess spawn(String program, List<String> argv, Map<String, String> env, Fd in, Fd out,
+      Fd err, Fd fd3) throws IOException {
     Fd[] fds = fd3 == null ? new Fd[] {in, out, err} : new Fd[] {in, out, err, fd3};
     int[] parentEnds = new int[fds.length];
     int[] childEnds = new int[fds.length];
@@ -236,7 +251,7 @@ public final class SpawnedProcess extends Process {
         check((int) ATTR_SETFLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
             "setflags");
         MemorySegment pidOut = arena.allocate(JAVA_INT);
-        int error = (int) SPAWN.invokeExact(pidOut, arena.allocateFrom(argv.getFirst()), actions, attr,
+        int error = (int) SPAWN.invokeExact(pidOut, arena.allocateFrom(program), actions, attr,
             strings(arena, argv), strings(arena, environment(env)));
         if (error != 0) {
           throw new IOException("cannot start " + argv.getFirst() + ": errno " + error
