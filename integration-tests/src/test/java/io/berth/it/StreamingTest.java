@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.it.fixtures.FixtureImages;
 import io.berth.it.harness.BerthdProcess;
+import io.berth.it.harness.Commands;
 import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.HostTraces;
 import io.berth.it.harness.Pods;
@@ -279,6 +280,51 @@ class StreamingTest {
       byte[] data = ws.bytes(0);
       assertThat(data[0] & 0xff | (data[1] & 0xff) << 8).as("the port comes first").isEqualTo(8080);
       assertThat(new String(data, 2, data.length - 2, StandardCharsets.UTF_8)).contains("served-from-pod");
+    }
+  }
+
+  @Test
+  void berthctlStreamsExecsAndForwardsAPort() throws Exception {
+    String endpoint = "unix://" + berthd.socket();
+    String ctl = io.berth.it.harness.BerthHome.berthctl().toString();
+
+    var piped = Commands.run(List.of(ctl, "-r", endpoint, "exec", "-i", shell, "cat"),
+        "through berthctl\n".getBytes(StandardCharsets.UTF_8), 60);
+    assertThat(piped.stdout()).isEqualTo("through berthctl\n");
+    assertThat(piped.exitCode()).isZero();
+
+    var failing = Commands.run(List.of(ctl, "-r", endpoint, "exec", shell, "/bin/sh", "-c",
+        "echo out; echo err >&2; exit 7"));
+    assertThat(failing.stdout()).isEqualTo("out\n");
+    assertThat(failing.stderr()).contains("err\n");
+    assertThat(failing.exitCode()).isEqualTo(7);
+
+    Pods.run(berthd.client(), pod, podConfig, Pods.containerConfig("ctl-web", image, "/bin/sh", "-c",
+        "mkdir -p /ctl && echo forwarded-by-berthctl > /ctl/index.html && exec httpd -f -p 8081 -h /ctl").build());
+    int local;
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      local = socket.getLocalPort();
+    }
+    Process forward = new ProcessBuilder(ctl, "-r", endpoint, "port-forward", pod, local + ":8081")
+        .redirectErrorStream(true).redirectOutput(work.resolve("port-forward.out").toFile()).start();
+    try {
+      var http = java.net.http.HttpClient.newHttpClient();
+      var request = java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + local + "/index.html")).timeout(Duration.ofSeconds(5)).build();
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      String page = "";
+      while (!page.contains("forwarded-by-berthctl") && System.nanoTime() < deadline) {
+        try {
+          page = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException notYet) {
+          Thread.sleep(100); // berthctl still binding, or httpd still starting
+        }
+      }
+      assertThat(page).as("page through berthctl port-forward; its output: %s",
+          Files.readString(work.resolve("port-forward.out"))).contains("forwarded-by-berthctl");
+    } finally {
+      forward.destroy();
+      forward.waitFor();
     }
   }
 
