@@ -150,7 +150,7 @@ final class WorkloadSubsystem implements AutoCloseable {
       streaming = StreamingServer.start(streamingConfig.address(), streamingConfig.port(),
           streamingConfig.tlsCertFile(), streamingConfig.tlsKeyFile(),
           new StreamTokens(Duration.ofSeconds(streamingConfig.tokenTtlSeconds()), MAX_STREAM_TOKENS, Clock.systemUTC()),
-          new StreamTargets(lifecycle));
+          new StreamTargets(lifecycle), Duration.ofSeconds(streamingConfig.idleTimeoutSeconds()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted starting the streaming server", e);

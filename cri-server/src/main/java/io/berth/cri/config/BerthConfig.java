@@ -53,7 +53,7 @@ public record BerthConfig(
             true),
         new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin"), 60),
         new Metrics("127.0.0.1", 0),
-        new Streaming("127.0.0.1", 0, "", "", 60),
+        new Streaming("127.0.0.1", 0, "", "", 60, 4 * 60 * 60),
         new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, Map.of()),
         new Images(List.of(), 60));
   }
@@ -149,10 +149,12 @@ public record BerthConfig(
 
   /**
    * The streaming server behind Exec, Attach and PortForward: where it listens (port 0: a free
-   * one), TLS from a PEM certificate and PKCS#8 key when both are set, and how long an unused URL
-   * stays valid.
+   * one), TLS from a PEM certificate and PKCS#8 key when both are set, how long an unused URL
+   * stays valid, and how long a session may pass no data before it is closed (4 h, as the
+   * kubelet's own streaming server).
    */
-  public record Streaming(String address, int port, String tlsCertFile, String tlsKeyFile, int tokenTtlSeconds) {
+  public record Streaming(String address, int port, String tlsCertFile, String tlsKeyFile, int tokenTtlSeconds,
+      int idleTimeoutSeconds) {
     public Streaming {
       Objects.requireNonNull(address, "streaming.address");
       if (port < 0 || port > 65535) {
@@ -165,6 +167,9 @@ public record BerthConfig(
       }
       if (tokenTtlSeconds < 1) {
         throw new IllegalArgumentException("streaming.token_ttl_seconds must be >= 1");
+      }
+      if (idleTimeoutSeconds < 1) {
+        throw new IllegalArgumentException("streaming.idle_timeout_seconds must be >= 1");
       }
     }
   }

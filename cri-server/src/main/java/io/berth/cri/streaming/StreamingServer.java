@@ -2,6 +2,8 @@ package io.berth.cri.streaming;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -12,8 +14,11 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -43,9 +48,13 @@ public final class StreamingServer implements AutoCloseable {
     this.baseUrl = baseUrl;
   }
 
-  /** Starts listening; {@code port} 0 picks a free one. Empty {@code certFile}: plain HTTP. */
+  /**
+   * Starts listening; {@code port} 0 picks a free one. Empty {@code certFile}: plain HTTP. A
+   * connection that carries nothing either way for {@code idleTimeout} is closed, which ends its
+   * session as a client going away does (an exec'd command is killed).
+   */
   public static StreamingServer start(String address, int port, String certFile, String keyFile, StreamTokens tokens,
-      StreamTargets targets) throws InterruptedException, SSLException {
+      StreamTargets targets, Duration idleTimeout) throws InterruptedException, SSLException {
     SslContext tls = certFile.isEmpty() ? null : SslContextBuilder.forServer(new File(certFile), new File(keyFile)).build();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
     try {
@@ -59,6 +68,8 @@ public final class StreamingServer implements AutoCloseable {
                 channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
               }
               channel.pipeline()
+                  .addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                  .addLast("idle-close", new IdleClose(idleTimeout))
                   .addLast(HTTP_CODEC, new HttpServerCodec())
                   .addLast(AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BYTES))
                   .addLast("router", new StreamRouter(tokens, targets));
@@ -76,6 +87,26 @@ public final class StreamingServer implements AutoCloseable {
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
+    }
+  }
+
+  /** Closes a connection that has been idle for the whole timeout. */
+  private static final class IdleClose extends ChannelInboundHandlerAdapter {
+    private final Duration timeout;
+
+    IdleClose(Duration timeout) {
+      this.timeout = timeout;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+      if (event instanceof IdleStateEvent) {
+        log.info("streaming connection {} idle for {} s; closing", ctx.channel().remoteAddress(),
+            timeout.toSeconds());
+        ctx.close();
+        return;
+      }
+      super.userEventTriggered(ctx, event);
     }
   }
 
