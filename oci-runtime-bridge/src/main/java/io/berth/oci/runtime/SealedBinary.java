@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The copy follows the file: when the binary on disk changes (a package upgrade), the next
  * launch makes a new copy. The old one stays open, since a launch may be resolving its path at
- * that moment; one stale descriptor per upgrade is the price. When no copy can be made (no memfd
- * support, no memory), the binary itself is launched.
+ * that moment; one stale descriptor per upgrade is the price. When no copy can be made or run
+ * (no memfd support, no memory, a /proc that hides the daemon's descriptors), the binary itself
+ * is launched.
  */
 public final class SealedBinary {
   private static final Logger log = LoggerFactory.getLogger(SealedBinary.class);
@@ -106,6 +107,7 @@ public final class SealedBinary {
         throw new IOException("cannot seal the copy");
       }
       String path = "/proc/" + ProcessHandle.current().pid() + "/fd/" + fd;
+      probe(path);
       log.debug("runtime binary copied to a sealed memfd binary={} path={}", binary, path);
       return path;
     } catch (Throwable e) {
@@ -114,6 +116,18 @@ public final class SealedBinary {
       }
       log.warn("cannot make a sealed copy of {}; launching it from disk: {}", binary, e.getMessage());
       return binary.toString();
+    }
+  }
+
+  /**
+   * Runs the copy once ({@code --version}) before relying on it: where a child may not open
+   * another process's descriptors (a hardened /proc), every launch would fail instead.
+   */
+  private void probe(String path) throws Exception {
+    var output = SpawnedProcess.collect(path, java.util.List.of(binary.toString(), "--version"), java.util.Map.of())
+        .output().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    if (output.exitCode() != 0) {
+      throw new IOException("the copy exited " + output.exitCode() + " on --version");
     }
   }
 

@@ -68,6 +68,12 @@ class SealedBinaryTest {
   }
 
   @Test
+  void aCopyThatCannotRunIsNotUsed() throws Exception {
+    Path broken = script("exit 3"); // as if the copy could not be executed from /proc
+    assertThat(new SealedBinary(broken).launchPath()).isEqualTo(broken.toString());
+  }
+
+  @Test
   void aMissingBinaryIsLaunchedByItsOwnPathSoTheLaunchReportsIt() {
     Path missing = dir.resolve("no-such-runtime");
     assertThat(new SealedBinary(missing).launchPath()).isEqualTo(missing.toString());
