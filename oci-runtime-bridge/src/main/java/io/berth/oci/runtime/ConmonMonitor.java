@@ -25,8 +25,7 @@ import tools.jackson.databind.ObjectMapper;
  * {@code create}, holds the container's stdio, writes the CRI log itself ({@code k8s-file}),
  * offers an attach socket, and writes the exit code to {@code <exit dir>/<id>}. It double-forks,
  * so containers outlive berthd. The result of {@code create} comes back over conmon's sync pipe
- * ({@code _OCI_SYNCPIPE}): since Java cannot hand a child extra descriptors, a shell makes fd 3
- * a copy of the pipe berth reads and then becomes conmon. Thread-safe.
+ * ({@code _OCI_SYNCPIPE}), which {@link SpawnedProcess} hands it as fd 3. Thread-safe.
  */
 public final class ConmonMonitor {
   private static final ObjectMapper JSON = new ObjectMapper();

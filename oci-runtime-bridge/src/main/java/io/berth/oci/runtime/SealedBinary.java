@@ -44,12 +44,11 @@ public final class SealedBinary {
   static final int SEALS = 1 | 2 | 4 | 8;
 
   private static final Linker LINKER = Linker.nativeLinker();
-  private static final MethodHandle MEMFD_CREATE = LINKER.downcallHandle(
-      LINKER.defaultLookup().find("memfd_create").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle MEMFD_CREATE =
+      SpawnedProcess.plain("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle FCNTL = LINKER.downcallHandle(LINKER.defaultLookup().find("fcntl").orElseThrow(),
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle CLOSE = SpawnedProcess.plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
   private final Path binary;
   private Object copiedVersion;

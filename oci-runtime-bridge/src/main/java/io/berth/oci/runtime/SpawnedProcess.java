@@ -488,7 +488,8 @@ public final class SpawnedProcess extends Process {
     }
   }
 
-  private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
+  /** A downcall to libc's {@code name} (also for the package's other natives). */
+  static MethodHandle plain(String name, FunctionDescriptor descriptor) {
     return LINKER.downcallHandle(LINKER.defaultLookup().find(name)
         .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name)), descriptor);
   }
