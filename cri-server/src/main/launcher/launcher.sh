@@ -5,8 +5,18 @@ top=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 java_home=${BERTH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 aot="$top/cri-server/target/@NAME@.aot"
 # The AOT cache (trained by `make build`) halves start-up; without it the JVM starts normally.
+# The JVM does not notice when a jar changed after training and would run the classes the cache
+# holds, so the cache is used only while every jar still has the size and mtime it was trained
+# with (`$aot.jars`, written by train-aot.sh with this same stat command).
 aot_opts=""
-[ -f "$aot" ] && aot_opts="-XX:AOTCache=$aot -Xlog:aot=off -Xlog:cds=off"
+if [ -f "$aot" ]; then
+  jars=$(cd "$top/cri-server/target" && stat -L -c '%n %s %Y' cri-server.jar lib/*.jar 2>/dev/null)
+  if [ -f "$aot.jars" ] && [ "$jars" = "$(cat "$aot.jars")" ]; then
+    aot_opts="-XX:AOTCache=$aot -Xlog:aot=off -Xlog:cds=off"
+  else
+    echo "@NAME@: the jars changed since $aot was trained; starting without it (make build trains a new one)" >&2
+  fi
+fi
 exec "$java_home/bin/java" \
   -XX:+UseSerialGC -Xms16m -XX:+UseCompactObjectHeaders \
   --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \

@@ -7,7 +7,7 @@ top=$(CDPATH= cd -- "$(dirname -- "$0")/../../../.." && pwd)
 out="$top/cri-server/target/berthd.aot"
 work=$(mktemp -d /tmp/berth-aot.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-rm -f "$out"
+rm -f "$out" "$out.jars"
 BERTH_JAVA_OPTS="-XX:AOTCacheOutput=$out -Xlog:aot=off -Xlog:cds=off" \
   "$top/bin/berthd" --config /dev/null --root "$work/root" --state "$work/state" >"$work/log" 2>&1 &
 pid=$!
@@ -20,6 +20,8 @@ done
 kill -TERM "$pid"
 wait "$pid"
 if [ -f "$out" ]; then
+  # The jars this cache was trained with; the launcher compares them at every start.
+  (cd "$top/cri-server/target" && stat -L -c '%n %s %Y' cri-server.jar lib/*.jar) > "$out.jars"
   echo "build: trained AOT cache $out"
 else
   echo "build: warning: AOT cache training failed; berthd will start without it" >&2
