@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Objects;
+import java.nio.file.attribute.FileTime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +51,7 @@ public final class SealedBinary {
   private static final MethodHandle CLOSE = SpawnedProcess.plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
   private final Path binary;
-  private Object copiedVersion;
+  private FileVersion copiedVersion;
   private String launchPath;
 
   public SealedBinary(Path binary) {
@@ -64,7 +64,7 @@ public final class SealedBinary {
    * child closes before it execs), or the binary itself when it has no copy.
    */
   public synchronized String launchPath() {
-    Object version = version(binary);
+    FileVersion version = FileVersion.of(binary);
     if (version == null) {
       return binary.toString(); // missing: let the launch report it
     }
@@ -75,14 +75,16 @@ public final class SealedBinary {
     return launchPath;
   }
 
-  /** The file's identity and content version: device and inode, size, modification time. */
-  private static Object version(Path file) {
-    try {
-      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-      return java.util.List.of(Objects.toString(attributes.fileKey()), attributes.size(),
-          attributes.lastModifiedTime());
-    } catch (IOException e) {
-      return null;
+  /** A file's identity and content version: device and inode, size, modification time. */
+  private record FileVersion(Object key, long size, FileTime modified) {
+    /** The file's version now; null when it cannot be read (missing). */
+    static FileVersion of(Path file) {
+      try {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        return new FileVersion(attributes.fileKey(), attributes.size(), attributes.lastModifiedTime());
+      } catch (IOException e) {
+        return null;
+      }
     }
   }
 
