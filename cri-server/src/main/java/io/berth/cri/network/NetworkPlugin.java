@@ -1,6 +1,5 @@
 package io.berth.cri.network;
 
-import io.berth.cri.runtime.Condition;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package io.berth.cri.network.cni;
 
 import io.berth.cri.error.UnavailableException;
+import io.berth.cri.network.Condition;
 import io.berth.cri.network.NetworkPlugin;
-import io.berth.cri.runtime.Condition;
-import io.berth.cri.runtime.PodNetworkSettings;
+import io.berth.cri.network.PodNetworkSettings;
 import io.berth.oci.runtime.SpawnedProcess;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.runtime.v1.PortMapping;

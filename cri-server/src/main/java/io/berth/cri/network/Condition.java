@@ -1,4 +1,4 @@
-package io.berth.cri.runtime;
+package io.berth.cri.network;
 
 import java.util.Objects;
 
