@@ -9,13 +9,12 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.Proxy;
 import java.net.URI;
+import java.nio.file.Files;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -25,41 +24,16 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Blocking HTTP/1.1 for the registry client: each call runs on the caller's (virtual) thread
- * with JDK keep-alive pooling, never follows redirects, and gives up on a body that sends no
- * byte for the read timeout. Measured about twice as fast as java.net.http on parallel layer
+ * The real {@link RegistryTransport}, blocking HTTP/1.1: each call runs on the caller's
+ * (virtual) thread with JDK keep-alive pooling, never follows redirects, and gives up on a body
+ * that sends no byte for the read timeout. Measured about twice as fast as java.net.http on parallel layer
  * downloads (one selector thread there carries every connection). Thread-safe.
  */
-final class HttpTransport {
+final class HttpTransport implements RegistryTransport {
   static {
     // Several layers of one registry download at once; keep their connections for reuse.
     if (System.getProperty("http.maxConnections") == null) {
       System.setProperty("http.maxConnections", "16");
-    }
-  }
-
-  /** A response whose body must be closed (which returns the connection to the pool). */
-  record Response(int status, Map<String, List<String>> headers, InputStream body) implements AutoCloseable {
-    Optional<String> header(String name) {
-      for (var entry : headers.entrySet()) {
-        if (entry.getKey() != null && entry.getKey().equalsIgnoreCase(name) && !entry.getValue().isEmpty()) {
-          return Optional.of(entry.getValue().getFirst());
-        }
-      }
-      return Optional.empty();
-    }
-
-    long contentLength() {
-      return header("Content-Length").map(Long::parseLong).orElse(-1L);
-    }
-
-    @Override
-    public void close() {
-      try {
-        body.close();
-      } catch (IOException ignored) {
-        // a broken body: the connection is not reused
-      }
     }
   }
 
@@ -72,7 +46,9 @@ final class HttpTransport {
     this.readTimeoutMillis = (int) readTimeout.toMillis();
   }
 
-  Response send(Endpoint endpoint, URI uri, String method, Map<String, String> headers, byte[] body) throws IOException {
+  @Override
+  public Response send(Endpoint endpoint, URI uri, String method, Map<String, String> headers, byte[] body)
+      throws IOException {
     HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
     connection.setInstanceFollowRedirects(false);
     connection.setConnectTimeout(connectTimeoutMillis);
@@ -103,7 +79,8 @@ final class HttpTransport {
   }
 
   /** Initialises the default TLS context now, not on the first pull from an HTTPS registry. */
-  static void prepare() {
+  @Override
+  public void prepare() {
     try {
       SSLContext.getDefault();
     } catch (Exception e) {
@@ -130,7 +107,7 @@ final class HttpTransport {
       } else {
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         store.load(null, null);
-        try (InputStream in = java.nio.file.Files.newInputStream(endpoint.ca())) {
+        try (InputStream in = Files.newInputStream(endpoint.ca())) {
           int i = 0;
           for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
             store.setCertificateEntry("ca-" + i++, cert);

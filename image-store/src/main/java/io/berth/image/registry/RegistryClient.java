@@ -6,18 +6,23 @@ import io.berth.image.oci.MediaTypes;
 import io.berth.image.ref.Digest;
 import io.berth.image.ref.ImageReference;
 import io.berth.image.registry.RegistryHosts.Endpoint;
+import io.berth.image.registry.RegistryTransport.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -28,7 +33,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * A client of the OCI distribution API over {@link HttpTransport}: manifests and blobs
+ * A client of the OCI distribution API over a {@link RegistryTransport}: manifests and blobs
  * (streamed, resumable with Range), mirrors tried in order before the upstream, bearer-token and
  * basic auth with a token cache per registry and scope, redirects followed by hand (dropping
  * the Authorization header when the host changes), and registry error bodies turned into
@@ -43,7 +48,7 @@ public final class RegistryClient implements AutoCloseable {
 
   private final RegistryHosts hosts;
   private final Duration stallTimeout;
-  private final HttpTransport http;
+  private final RegistryTransport http;
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
   private final Map<String, Boolean> basicHosts = new ConcurrentHashMap<>();
 
@@ -61,10 +66,16 @@ public final class RegistryClient implements AutoCloseable {
 
   private record Token(String value, long expiresAtNanos) {}
 
+  /** Over HTTP, with {@code stallTimeout} as the read timeout of every body. */
   public RegistryClient(RegistryHosts hosts, Duration connectTimeout, Duration stallTimeout) {
+    this(hosts, new HttpTransport(connectTimeout, stallTimeout), stallTimeout);
+  }
+
+  /** Over {@code transport}, whose read timeout is {@code stallTimeout} (named in stall errors). */
+  public RegistryClient(RegistryHosts hosts, RegistryTransport transport, Duration stallTimeout) {
     this.hosts = hosts;
     this.stallTimeout = stallTimeout;
-    this.http = new HttpTransport(connectTimeout, stallTimeout);
+    this.http = transport;
   }
 
   public RegistryHosts hosts() {
@@ -73,7 +84,7 @@ public final class RegistryClient implements AutoCloseable {
 
   /** Builds the default HTTP client now (TLS set-up takes a while) rather than on the first pull. */
   public void prepareClients() {
-    HttpTransport.prepare();
+    http.prepare();
   }
 
   /** GETs a manifest or index by tag or digest, trying mirrors first. */
@@ -108,10 +119,10 @@ public final class RegistryClient implements AutoCloseable {
    * first endpoint that answers. Empty when no endpoint says (the caller then GETs). Registries
    * count GETs against pull rate limits, not HEADs, so an unchanged image costs nothing.
    */
-  public java.util.Optional<Digest> manifestDigest(ImageReference ref, String reference, Credentials credentials) {
+  public Optional<Digest> manifestDigest(ImageReference ref, String reference, Credentials credentials) {
     for (Endpoint endpoint : hosts.endpointsFor(ref.domain())) {
       String path = "/v2/" + ref.path() + "/manifests/" + reference;
-      try (HttpTransport.Response response = send(endpoint, "HEAD", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,
+      try (Response response = send(endpoint, "HEAD", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,
           credentials)) {
         if (response.status() == 200) {
           var digest = response.header("Docker-Content-Digest").filter(Digest::looksLikeDigest).map(Digest::parse);
@@ -123,12 +134,12 @@ public final class RegistryClient implements AutoCloseable {
         log.debug("manifest HEAD failed endpoint={} image={} error={}", endpoint.base(), ref, e.getMessage());
       }
     }
-    return java.util.Optional.empty();
+    return Optional.empty();
   }
 
   private FetchedManifest manifestFrom(Endpoint endpoint, ImageReference ref, String reference, Credentials credentials) {
     String path = "/v2/" + ref.path() + "/manifests/" + reference;
-    try (HttpTransport.Response response = send(endpoint, "GET", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,
+    try (Response response = send(endpoint, "GET", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,
         credentials)) {
       requireOk(response, endpoint, "manifest " + ref.repository() + (Digest.looksLikeDigest(reference) ? "@" : ":") + reference);
       long declared = response.contentLength();
@@ -192,12 +203,12 @@ public final class RegistryClient implements AutoCloseable {
       BlobSink sink) {
     String what = "blob " + descriptor.digest() + " of " + ref.repository();
     Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
-    try (HttpTransport.Response response = send(endpoint, "GET", "/v2/" + ref.path() + "/blobs/" + descriptor.digest(),
+    try (Response response = send(endpoint, "GET", "/v2/" + ref.path() + "/blobs/" + descriptor.digest(),
         headers, ref, credentials)) {
       requireOk(response, endpoint, what);
       long start = offset > 0 && response.status() == 206 ? offset : 0;
       sink.accept(response.body(), start);
-    } catch (java.net.SocketTimeoutException e) {
+    } catch (SocketTimeoutException e) {
       throw new ImageException.Unavailable(what + ": no data from " + endpoint.host() + " for "
           + stallTimeout.toSeconds() + " s, transfer abandoned", e);
     } catch (IOException e) {
@@ -205,12 +216,12 @@ public final class RegistryClient implements AutoCloseable {
     }
   }
 
-  private HttpTransport.Response send(Endpoint endpoint, String method, String path, Map<String, String> headers,
+  private Response send(Endpoint endpoint, String method, String path, Map<String, String> headers,
       ImageReference ref, Credentials requestCredentials) throws IOException {
     Credentials credentials = requestCredentials.isEmpty() ? hosts.credentialsFor(endpoint.host()) : requestCredentials;
     String scope = "repository:" + ref.path() + ":pull";
     String authorization = cachedAuthorization(endpoint, scope, credentials);
-    HttpTransport.Response response = exchange(endpoint, method, path, headers, authorization);
+    Response response = exchange(endpoint, method, path, headers, authorization);
     if (response.status() != 401) {
       return response;
     }
@@ -279,7 +290,7 @@ public final class RegistryClient implements AutoCloseable {
     byte[] responseBody;
     Endpoint tokenService = new Endpoint(URI.create(realm), false, endpoint.skipVerify(), endpoint.ca());
     try {
-      HttpTransport.Response response;
+      Response response;
       if (credentials.identityToken() != null) {
         String form = query + "&grant_type=refresh_token&client_id=berth&refresh_token="
             + URLEncoder.encode(credentials.identityToken(), StandardCharsets.UTF_8);
@@ -317,16 +328,16 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /** One request, following redirects by hand; Authorization goes only to the original host. */
-  private HttpTransport.Response exchange(Endpoint endpoint, String method, String path, Map<String, String> headers,
+  private Response exchange(Endpoint endpoint, String method, String path, Map<String, String> headers,
       String authorization) throws IOException {
     URI uri = URI.create(endpoint.base() + path);
     String originalHost = uri.getAuthority();
     for (int hop = 0; hop < 6; hop++) {
-      Map<String, String> request = new java.util.HashMap<>(headers);
+      Map<String, String> request = new HashMap<>(headers);
       if (authorization != null && originalHost.equals(uri.getAuthority())) {
         request.put("Authorization", authorization);
       }
-      HttpTransport.Response response;
+      Response response;
       try {
         response = http.send(endpoint, uri, method, request, null);
       } catch (IOException e) {
@@ -347,7 +358,7 @@ public final class RegistryClient implements AutoCloseable {
     throw new ImageException.Unavailable(endpoint.host() + " redirected " + path + " too many times", null);
   }
 
-  private void requireOk(HttpTransport.Response response, Endpoint endpoint, String what) {
+  private void requireOk(Response response, Endpoint endpoint, String what) {
     int status = response.status();
     if (status == 200 || status == 206) {
       return;
@@ -363,7 +374,7 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /** The registry's error body ({@code {"errors":[{"code","message"}]}}) as one line. */
-  private static String errorText(HttpTransport.Response response) {
+  private static String errorText(Response response) {
     try (InputStream body = response.body()) {
       byte[] bytes = body.readNBytes(64 * 1024);
       if (bytes.length == 0) {
@@ -388,11 +399,11 @@ public final class RegistryClient implements AutoCloseable {
 
   private static ImageException unavailable(Endpoint endpoint, String what, Throwable e) {
     String reason;
-    if (causedBy(e, UnresolvedAddressException.class) || causedBy(e, java.net.UnknownHostException.class)) {
+    if (causedBy(e, UnresolvedAddressException.class) || causedBy(e, UnknownHostException.class)) {
       reason = "unknown host";
     } else if (causedBy(e, ConnectException.class)) {
       reason = "connection refused";
-    } else if (causedBy(e, java.net.SocketTimeoutException.class)) {
+    } else if (causedBy(e, SocketTimeoutException.class)) {
       reason = "timed out";
     } else {
       reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
