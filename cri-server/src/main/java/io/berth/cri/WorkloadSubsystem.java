@@ -1,53 +1,60 @@
 package io.berth.cri;
 
+import io.berth.cri.cgroup.CgroupFilesystem;
 import io.berth.cri.config.BerthConfig;
-import io.berth.cri.container.ContainerRunner;
 import io.berth.cri.container.ContainerSpecs;
-import io.berth.cri.container.RuntimeHandlers;
-import io.berth.cri.network.NetworkPlugin;
-import io.berth.cri.pod.InfraContainer;
-import io.berth.cri.pod.Lifecycle;
-import io.berth.cri.pod.PodNamespaces;
-import io.berth.cri.pod.Recovery;
-import io.berth.cri.pod.SandboxFiles;
-import io.berth.cri.runtime.ContainerStatsHandler;
-import io.berth.cri.runtime.ContainerStatusHandler;
-import io.berth.cri.runtime.CreateContainerHandler;
+import io.berth.cri.container.ContainerStatusHandler;
+import io.berth.cri.container.CreateContainerHandler;
+import io.berth.cri.container.ExecSyncHandler;
+import io.berth.cri.container.ListContainersHandler;
+import io.berth.cri.container.RemoveContainerHandler;
+import io.berth.cri.container.ReopenContainerLogHandler;
+import io.berth.cri.container.StartContainerHandler;
+import io.berth.cri.container.StopContainerHandler;
+import io.berth.cri.container.UpdateContainerResourcesHandler;
 import io.berth.cri.events.ContainerEventBus;
 import io.berth.cri.events.ExitWatcher;
+import io.berth.cri.events.GetContainerEventsHandler;
+import io.berth.cri.lifecycle.ContainerExits;
+import io.berth.cri.lifecycle.ContainerRemover;
+import io.berth.cri.lifecycle.ContainerRootfs;
+import io.berth.cri.lifecycle.ContainerStopper;
+import io.berth.cri.lifecycle.EventRelay;
+import io.berth.cri.lifecycle.Recovery;
+import io.berth.cri.lifecycle.RuntimeHandlers;
+import io.berth.cri.lifecycle.SandboxTeardown;
 import io.berth.cri.metrics.CriMetrics;
 import io.berth.cri.metrics.WorkloadMetrics;
-import io.berth.cri.runtime.AttachHandler;
-import io.berth.cri.runtime.ExecHandler;
-import io.berth.cri.runtime.ExecSyncHandler;
-import io.berth.cri.runtime.PortForwardHandler;
-import io.berth.cri.streaming.StreamTargets;
-import io.berth.cri.streaming.StreamTokens;
-import io.berth.cri.streaming.StreamingServer;
-import io.berth.cri.runtime.GetContainerEventsHandler;
-import io.berth.cri.runtime.ListContainerStatsHandler;
-import io.berth.cri.runtime.ListContainersHandler;
-import io.berth.cri.runtime.ListPodSandboxHandler;
-import io.berth.cri.runtime.PodSandboxStatsHandler;
-import io.berth.cri.runtime.PodSandboxStatusHandler;
-import io.berth.cri.runtime.RemoveContainerHandler;
-import io.berth.cri.runtime.RemovePodSandboxHandler;
-import io.berth.cri.runtime.ReopenContainerLogHandler;
-import io.berth.cri.runtime.RunPodSandboxHandler;
-import io.berth.cri.runtime.RuntimeServiceAdapter;
-import io.berth.cri.runtime.StartContainerHandler;
-import io.berth.cri.runtime.StopContainerHandler;
-import io.berth.cri.runtime.StopPodSandboxHandler;
-import io.berth.cri.runtime.UpdateContainerResourcesHandler;
+import io.berth.cri.network.NetworkPlugin;
+import io.berth.cri.pod.InfraContainer;
+import io.berth.cri.pod.PodNamespaces;
+import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.sandbox.ListPodSandboxHandler;
+import io.berth.cri.sandbox.PodSandboxStatusHandler;
+import io.berth.cri.sandbox.RemovePodSandboxHandler;
+import io.berth.cri.sandbox.RunPodSandboxHandler;
+import io.berth.cri.sandbox.SandboxSettings;
+import io.berth.cri.sandbox.StopPodSandboxHandler;
+import io.berth.cri.server.RuntimeServiceAdapter;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.state.RecordFiles;
 import io.berth.cri.stats.CgroupReader;
 import io.berth.cri.stats.ContainerStatsCollector;
+import io.berth.cri.stats.ContainerStatsHandler;
 import io.berth.cri.stats.CpuRates;
 import io.berth.cri.stats.CpuSampler;
+import io.berth.cri.stats.ListContainerStatsHandler;
+import io.berth.cri.stats.PodSandboxStatsHandler;
 import io.berth.cri.stats.PodStatsCollector;
-import io.berth.oci.runtime.ConmonMonitor;
+import io.berth.cri.streaming.AttachHandler;
+import io.berth.cri.streaming.ExecHandler;
+import io.berth.cri.streaming.PortForwardHandler;
+import io.berth.cri.streaming.StreamTargets;
+import io.berth.cri.streaming.StreamTokens;
+import io.berth.cri.streaming.StreamingServer;
+import io.berth.oci.runtime.ConmonRuntime;
+import io.berth.oci.runtime.ContainerRuntime;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.proto.state.v1.ContainerRecord;
@@ -58,6 +65,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +83,8 @@ final class WorkloadSubsystem implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkloadSubsystem.class);
   /** How often running containers' CPU counters are sampled for usage_nano_cores. */
   private static final Duration CPU_SAMPLE_PERIOD = Duration.ofSeconds(10);
+  /** Where the cgroup filesystem is mounted. */
+  private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
   /** Unused streaming URLs kept at most: far above what a node's clients hold at once. */
   private static final int MAX_STREAM_TOKENS = 10_000;
 
@@ -113,18 +127,31 @@ final class WorkloadSubsystem implements AutoCloseable {
     Path state = config.stateDir();
     var runtimeConfig = config.runtime();
     var sys = images.syscalls();
-    var handlers = new RuntimeHandlers(runtimeConfig.handlers(), runtimeConfig.defaultHandler(), state);
-    var monitor = new ConmonMonitor(Path.of(runtimeConfig.conmon()), state.resolve("exits"), state.resolve("attach"));
-    var runner = new ContainerRunner(state.resolve("containers"), monitor, images.snapshots(), new Mounter(sys));
-    var lifecycle = new Lifecycle(
-        new ObjectTable<>("pod sandbox", new RecordFiles<>(root.resolve("sandboxes"), SandboxRecord.parser()),
-            SandboxRecord::getId),
-        new ObjectTable<>("container", new RecordFiles<>(root.resolve("containers"), ContainerRecord.parser()),
-            ContainerRecord::getId),
-        new NameReservations(), new NameReservations(), runner, handlers,
-        new PodNamespaces(state.resolve("netns"), sys),
-        new SandboxFiles(state.resolve("sandboxes"), sys), network);
-    int live = new Recovery(lifecycle).run();
+
+    // What berthd records, and the names kubelets reserve.
+    ObjectTable<SandboxRecord> sandboxes = new ObjectTable<>("pod sandbox",
+        new RecordFiles<>(root.resolve("sandboxes"), SandboxRecord.parser()), SandboxRecord::getId);
+    ObjectTable<ContainerRecord> containers = new ObjectTable<>("container",
+        new RecordFiles<>(root.resolve("containers"), ContainerRecord.parser()), ContainerRecord::getId);
+    var sandboxNames = new NameReservations();
+    var containerNames = new NameReservations();
+
+    // The host side: runtimes (each runc or crun under conmon), rootfs mounts, pod namespaces and files.
+    var runtimes = runtimeHandlers(runtimeConfig, state);
+    var rootfs = new ContainerRootfs(state.resolve("rootfs"), images.snapshots(), new Mounter(sys));
+    var namespaces = new PodNamespaces(state.resolve("netns"), sys);
+    var files = new SandboxFiles(state.resolve("sandboxes"), sys);
+    var cgroups = new CgroupFilesystem(CGROUP_ROOT);
+
+    // The transitions several verbs share.
+    var events = new EventRelay();
+    var exits = new ContainerExits(containers, runtimes, events);
+    var stopper = new ContainerStopper(containers, runtimes, exits);
+    var remover = new ContainerRemover(containers, containerNames, runtimes, rootfs, exits, stopper, events);
+    var teardown = new SandboxTeardown(sandboxes, containers, sandboxNames, runtimes, exits, stopper, remover,
+        network, namespaces, files, cgroups);
+    int live = new Recovery(sandboxes, containers, sandboxNames, containerNames, runtimes, exits, remover, teardown,
+        namespaces).run();
     log.info("recovered objects={}", live);
 
     var infra = new InfraContainer(root.resolve("infra"), Path.of(runtimeConfig.catatonit()));
@@ -135,57 +162,71 @@ final class WorkloadSubsystem implements AutoCloseable {
     var metrics = new WorkloadMetrics(criMetrics);
     var bus = new ContainerEventBus();
     WorkloadMetrics.registerGauges(criMetrics,
-        () -> count(lifecycle.containers().all().stream().map(c -> c.getPhase().name())),
-        () -> count(lifecycle.sandboxes().all().stream().map(s -> s.getPhase().name())),
+        () -> count(containers.all().stream().map(c -> c.getPhase().name())),
+        () -> count(sandboxes.all().stream().map(s -> s.getPhase().name())),
         bus::dropped);
-    var events = new GetContainerEventsHandler(lifecycle, bus);
-    lifecycle.reportEventsTo(events);
-    var cgroups = new CgroupReader(Path.of("/sys/fs/cgroup"));
-    var stats = new ContainerStatsCollector(cgroups, new CpuRates(),
+    var eventStream = new GetContainerEventsHandler(sandboxes, containers, exits, bus);
+    events.connect(eventStream);
+    var cgroupReader = new CgroupReader(CGROUP_ROOT);
+    var stats = new ContainerStatsCollector(cgroupReader, new CpuRates(),
         images.snapshots(), root.resolve("snapshots").toString());
-    var sampler = new CpuSampler(stats, () -> lifecycle.containers().all(), CPU_SAMPLE_PERIOD);
+    var sampler = new CpuSampler(stats, containers::all, CPU_SAMPLE_PERIOD);
     var streamingConfig = config.streaming();
     StreamingServer streaming;
     try {
       streaming = StreamingServer.start(streamingConfig.address(), streamingConfig.port(),
           streamingConfig.tlsCertFile(), streamingConfig.tlsKeyFile(),
           new StreamTokens(Duration.ofSeconds(streamingConfig.tokenTtlSeconds()), MAX_STREAM_TOKENS, Clock.systemUTC()),
-          new StreamTargets(lifecycle), Duration.ofSeconds(streamingConfig.idleTimeoutSeconds()));
+          new StreamTargets(sandboxes, containers, runtimes, exits),
+          Duration.ofSeconds(streamingConfig.idleTimeoutSeconds()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted starting the streaming server", e);
     }
+    var settings = new SandboxSettings(driver, host, runtimeConfig.dropInfraContainer());
     var verbs = new RuntimeServiceAdapter.WorkloadHandlers(
-        new RunPodSandboxHandler(lifecycle, infra, driver, host, runtimeConfig.dropInfraContainer(), metrics),
-        new StopPodSandboxHandler(lifecycle),
-        new RemovePodSandboxHandler(lifecycle),
-        new PodSandboxStatusHandler(lifecycle),
-        new ListPodSandboxHandler(lifecycle),
-        new CreateContainerHandler(lifecycle, images.images(), specs, metrics),
-        new StartContainerHandler(lifecycle),
-        new StopContainerHandler(lifecycle),
-        new RemoveContainerHandler(lifecycle),
-        new ContainerStatusHandler(lifecycle),
-        new ListContainersHandler(lifecycle),
-        new UpdateContainerResourcesHandler(lifecycle),
-        new ReopenContainerLogHandler(lifecycle),
-        new ExecSyncHandler(lifecycle),
-        new ExecHandler(lifecycle, streaming),
-        new AttachHandler(lifecycle, streaming),
-        new PortForwardHandler(lifecycle, streaming),
-        new ContainerStatsHandler(lifecycle, stats),
-        new ListContainerStatsHandler(lifecycle, stats),
-        events,
-        new PodSandboxStatsHandler(lifecycle, new PodStatsCollector(cgroups), stats));
-    var exits = new ExitWatcher(state.resolve("exits"),
-        id -> lifecycle.containers().find(id).ifPresent(lifecycle::current));
-    return new WorkloadSubsystem(verbs, sampler, exits, streaming);
+        new RunPodSandboxHandler(sandboxes, sandboxNames, runtimes, teardown, files, namespaces, network, infra,
+            settings, metrics),
+        new StopPodSandboxHandler(teardown),
+        new RemovePodSandboxHandler(teardown),
+        new PodSandboxStatusHandler(sandboxes, exits, runtimes),
+        new ListPodSandboxHandler(sandboxes, exits),
+        new CreateContainerHandler(sandboxes, containers, containerNames, runtimes, exits, remover, rootfs, files,
+            images.images(), specs, events, metrics),
+        new StartContainerHandler(containers, runtimes, exits, events),
+        new StopContainerHandler(stopper),
+        new RemoveContainerHandler(remover),
+        new ContainerStatusHandler(containers, runtimes, exits),
+        new ListContainersHandler(containers, exits),
+        new UpdateContainerResourcesHandler(containers, runtimes, exits),
+        new ReopenContainerLogHandler(containers, runtimes, exits),
+        new ExecSyncHandler(containers, runtimes, exits),
+        new ExecHandler(containers, exits, streaming),
+        new AttachHandler(containers, exits, streaming),
+        new PortForwardHandler(sandboxes, exits, streaming),
+        new ContainerStatsHandler(containers, exits, stats),
+        new ListContainerStatsHandler(containers, exits, stats),
+        eventStream,
+        new PodSandboxStatsHandler(sandboxes, containers, exits, new PodStatsCollector(cgroupReader), stats));
+    var exitWatcher = new ExitWatcher(state.resolve("exits"), id -> containers.find(id).ifPresent(exits::current));
+    return new WorkloadSubsystem(verbs, sampler, exitWatcher, streaming);
+  }
+
+  /**
+   * One runtime per configured handler, each runc or crun under conmon with its own state root
+   * {@code <state>/runtime/<name>}; bundles, exit files and attach sockets are shared.
+   */
+  private static RuntimeHandlers runtimeHandlers(BerthConfig.Runtime runtimeConfig, Path state) {
+    Map<String, ContainerRuntime> handlers = new LinkedHashMap<>();
+    runtimeConfig.handlers().forEach((name, binary) -> handlers.put(name, new ConmonRuntime(name, Path.of(binary),
+        state.resolve("runtime").resolve(name), Path.of(runtimeConfig.conmon()), state.resolve("containers"),
+        state.resolve("exits"), state.resolve("attach"))));
+    return new RuntimeHandlers(handlers, runtimeConfig.defaultHandler());
   }
 
   /** Objects per phase name, for the gauges. */
-  private static java.util.Map<String, Long> count(java.util.stream.Stream<String> phases) {
-    return phases.collect(java.util.stream.Collectors.groupingBy(p -> p.toLowerCase(java.util.Locale.ROOT),
-        java.util.stream.Collectors.counting()));
+  private static Map<String, Long> count(Stream<String> phases) {
+    return phases.collect(Collectors.groupingBy(p -> p.toLowerCase(Locale.ROOT), Collectors.counting()));
   }
 
   /**

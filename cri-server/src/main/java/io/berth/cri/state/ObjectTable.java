@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The live set of one kind of object (sandboxes or containers): immutable records by ID, kept
@@ -84,6 +85,17 @@ public final class ObjectTable<T extends Message> {
           + " matches)");
     }
     return matches.stream().findFirst();
+  }
+
+  /** Runs {@code action} holding the lock of object {@code id}. */
+  public <R> R locked(String id, Supplier<R> action) {
+    ReentrantLock lock = lock(id);
+    lock.lock();
+    try {
+      return action.get();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The lock that serialises operations on object {@code id}. */

@@ -1,5 +1,7 @@
 package io.berth.cri.streaming;
 
+import io.berth.oci.runtime.AttachPoints;
+
 import io.berth.cri.util.NativeIo;
 import io.berth.snapshot.sys.SyscallException;
 import java.io.IOException;
@@ -69,9 +71,10 @@ final class AttachSession implements CommandSession {
     }
   }
 
-  /** Connects to the attach socket in {@code bundle} (conmon's persist directory). */
-  static AttachSession start(Path bundle, StreamRequest.Attach request, ClientStreams client) throws SyscallException {
-    Socket socket = new Socket(connect(bundle.resolve("attach")));
+  /** Connects to the container monitor's attach socket. */
+  static AttachSession start(AttachPoints points, StreamRequest.Attach request, ClientStreams client)
+      throws SyscallException {
+    Socket socket = new Socket(connect(points.socket()));
     var stdio = request.stdio();
     String what = "attach " + request.containerId().substring(0, Math.min(12, request.containerId().length()));
     InputPump input = stdio.stdin() ? new InputPump(what + " stdin", new InputPump.Sink() {
@@ -85,7 +88,7 @@ final class AttachSession implements CommandSession {
         socket.shutdown(NativeIo.SHUT_WR); // conmon closes the container's stdin when told so
       }
     }) : null;
-    var session = new AttachSession(socket, input, bundle.resolve("ctl"), stdio.tty());
+    var session = new AttachSession(socket, input, points.controlFifo(), stdio.tty());
     Thread.ofPlatform().name(what).daemon().start(() -> session.copyOutput(client, stdio));
     return session;
   }

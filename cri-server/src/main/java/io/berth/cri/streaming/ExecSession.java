@@ -1,7 +1,9 @@
 package io.berth.cri.streaming;
 
+import io.berth.oci.runtime.ContainerRuntime;
+import io.berth.oci.runtime.ExecStdio;
+
 import io.berth.cri.util.NativeIo;
-import io.berth.oci.runtime.CommandLineRuntime;
 import io.berth.oci.runtime.OciRuntimeException;
 import io.berth.oci.runtime.RunningExec;
 import io.berth.snapshot.sys.SyscallException;
@@ -80,7 +82,7 @@ final class ExecSession implements CommandSession {
     }
   }
 
-  static ExecSession start(CommandLineRuntime runtime, Path bundle, StreamRequest.Exec request, ClientStreams client)
+  static ExecSession start(ContainerRuntime runtime, StreamRequest.Exec request, ClientStreams client)
       throws SyscallException {
     var stdio = request.stdio();
     String what = "exec " + request.containerId().substring(0, Math.min(12, request.containerId().length()));
@@ -89,8 +91,7 @@ final class ExecSession implements CommandSession {
       Terminal terminal = new Terminal(pty);
       RunningExec exec;
       try {
-        exec = runtime.startExec(request.containerId(), bundle, request.command(),
-            new CommandLineRuntime.ExecStdio(false, pty.slave()));
+        exec = runtime.exec(request.containerId(), request.command(), new ExecStdio(false, pty.slave()));
       } catch (OciRuntimeException e) {
         NativeIo.close(pty.master());
         throw e;
@@ -115,8 +116,7 @@ final class ExecSession implements CommandSession {
       Thread.ofVirtual().name(what + " wait").start(() -> session.awaitExit(client, request, drained, () -> new byte[0]));
       return session;
     }
-    RunningExec exec = runtime.startExec(request.containerId(), bundle, request.command(),
-        new CommandLineRuntime.ExecStdio(stdio.stdin(), null));
+    RunningExec exec = runtime.exec(request.containerId(), request.command(), new ExecStdio(stdio.stdin(), null));
     Process process = exec.process();
     InputPump input = null;
     if (stdio.stdin()) {

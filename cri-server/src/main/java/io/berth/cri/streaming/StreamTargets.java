@@ -1,6 +1,13 @@
 package io.berth.cri.streaming;
 
-import io.berth.cri.pod.Lifecycle;
+import io.berth.cri.lifecycle.ContainerExits;
+import io.berth.cri.lifecycle.RuntimeHandlers;
+import io.berth.cri.state.ObjectTable;
+import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.SandboxRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.berth.proto.state.v1.Phase;
 import io.berth.snapshot.sys.SyscallException;
 import java.io.IOException;
@@ -11,10 +18,17 @@ import java.nio.channels.SocketChannel;
  * may have stopped, or the pod gone, since the URL was issued).
  */
 public final class StreamTargets {
-  private final Lifecycle lifecycle;
+  private final ObjectTable<SandboxRecord> sandboxes;
+  private final ObjectTable<ContainerRecord> containers;
+  private final RuntimeHandlers runtimes;
+  private final ContainerExits exits;
 
-  public StreamTargets(Lifecycle lifecycle) {
-    this.lifecycle = lifecycle;
+  public StreamTargets(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
+      RuntimeHandlers runtimes, ContainerExits exits) {
+    this.sandboxes = sandboxes;
+    this.containers = containers;
+    this.runtimes = runtimes;
+    this.exits = exits;
   }
 
   /**
@@ -54,30 +68,29 @@ public final class StreamTargets {
     public void clientGone() {}
   };
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StreamTargets.class);
+  private static final Logger log = LoggerFactory.getLogger(StreamTargets.class);
 
   CommandSession exec(StreamRequest.Exec request, ClientStreams client) throws IOException {
     var record = runningContainer(request.containerId());
-    return ExecSession.start(lifecycle.handlers().get(record.getRuntimeHandler()),
-        lifecycle.runner().bundle(record.getId()), request, client);
+    return ExecSession.start(runtimes.of(record), request, client);
   }
 
   CommandSession attach(StreamRequest.Attach request, ClientStreams client) throws SyscallException, IOException {
     var record = runningContainer(request.containerId());
-    return AttachSession.start(lifecycle.runner().bundle(record.getId()), request, client);
+    return AttachSession.start(runtimes.of(record).attach(record.getId()), request, client);
   }
 
   SocketChannel dial(String sandboxId, int port) throws IOException {
-    var sandbox = lifecycle.sandboxes().find(sandboxId)
+    var sandbox = sandboxes.find(sandboxId)
         .orElseThrow(() -> new IOException("pod sandbox " + sandboxId + " no longer exists"));
-    if (!lifecycle.ready(sandbox)) {
+    if (!exits.ready(sandbox)) {
       throw new IOException("pod sandbox " + sandboxId + " is not ready");
     }
     return PodDialer.dial(sandbox.getNetnsPath(), port);
   }
 
-  private io.berth.proto.state.v1.ContainerRecord runningContainer(String id) throws IOException {
-    var record = lifecycle.containers().find(id).map(lifecycle::current)
+  private ContainerRecord runningContainer(String id) throws IOException {
+    var record = containers.find(id).map(exits::current)
         .orElseThrow(() -> new IOException("container " + id + " no longer exists"));
     if (record.getPhase() != Phase.RUNNING) {
       throw new IOException("container " + id + " is not running");

@@ -1,22 +1,29 @@
 package io.berth.oci.runtime;
 
+import io.berth.oci.spec.RuntimeSpec;
+import io.berth.oci.spec.SpecJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * runc and crun share their command line: {@code <binary> --root R --log F --log-format json CMD}.
- * Errors come back from the runtime's JSON log and are reported verbatim.
+ * Errors come back from the runtime's JSON log and are reported verbatim, typed where the words
+ * say the container is unknown or not running. Used only by {@link ConmonRuntime}.
  */
-public final class CommandLineRuntime implements OciRuntime {
+final class CommandLineRuntime {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long TIMEOUT_SECONDS = 60;
 
@@ -25,20 +32,18 @@ public final class CommandLineRuntime implements OciRuntime {
   private final SealedBinary launcher;
   private final Path root;
 
-  public CommandLineRuntime(String name, Path binary, Path root) {
+  CommandLineRuntime(String name, Path binary, Path root) {
     this.name = name;
     this.binary = binary;
     this.launcher = new SealedBinary(binary);
     this.root = root;
   }
 
-  @Override
-  public String name() {
+  String name() {
     return name;
   }
 
-  @Override
-  public Path binary() {
+  Path binary() {
     return binary;
   }
 
@@ -51,18 +56,15 @@ public final class CommandLineRuntime implements OciRuntime {
     return Files.isDirectory(root.resolve(id));
   }
 
-  @Override
-  public Path root() {
+  Path root() {
     return root;
   }
 
-  @Override
-  public void start(String id) {
+  void start(String id) {
     run("start", id);
   }
 
-  @Override
-  public Optional<ContainerState> state(String id) {
+  Optional<ContainerState> state(String id) {
     if (!known(id)) {
       return Optional.empty();
     }
@@ -71,30 +73,28 @@ public final class CommandLineRuntime implements OciRuntime {
       if (result.error().contains("does not exist")) {
         return Optional.empty();
       }
-      throw new OciRuntimeException(name + " state " + id + ": " + result.error());
+      throw failure("state " + id, result.error());
     }
     JsonNode state = JSON.readTree(result.stdout());
     return Optional.of(new ContainerState(state.path("id").asString(id), state.path("status").asString(""),
         state.path("pid").asLong(0)));
   }
 
-  @Override
-  public void kill(String id, String signal) {
+  void kill(String id, String signal) {
     Result result = exec(List.of("kill", id, signal));
     if (result.exitCode() != 0 && !result.error().contains("not running") && !result.error().contains("does not exist")
         && !result.error().contains("process already finished")) {
-      throw new OciRuntimeException(name + " kill " + id + " " + signal + ": " + result.error());
+      throw failure("kill " + id + " " + signal, result.error());
     }
   }
 
-  @Override
-  public void delete(String id, boolean force) {
+  void delete(String id, boolean force) {
     if (!known(id)) {
       return;
     }
     Result result = exec(force ? List.of("delete", "--force", id) : List.of("delete", id));
     if (result.exitCode() != 0 && !result.error().contains("does not exist")) {
-      throw new OciRuntimeException(name + " delete " + id + ": " + result.error());
+      throw failure("delete " + id, result.error());
     }
   }
 
@@ -102,15 +102,15 @@ public final class CommandLineRuntime implements OciRuntime {
    * Changes a running container's cgroup limits ({@code runc update --resources}); {@code
    * resources} is the spec's {@code linux.resources} object.
    */
-  public void update(String id, io.berth.oci.spec.RuntimeSpec.Resources resources) {
+  void update(String id, RuntimeSpec.Resources resources) {
     Path file = null;
     try {
       Files.createDirectories(root);
       file = Files.createTempFile(root, ".resources-", ".json");
-      Files.writeString(file, io.berth.oci.spec.SpecJson.write(resources));
+      Files.writeString(file, SpecJson.write(resources));
       Result result = exec(List.of("update", "--resources", file.toString(), id));
       if (result.exitCode() != 0) {
-        throw new OciRuntimeException(name + " update " + id + ": " + result.error());
+        throw failure("update " + id, result.error());
       }
     } catch (IOException e) {
       throw new OciRuntimeException("cannot update " + id + ": " + e.getMessage(), e);
@@ -125,31 +125,30 @@ public final class CommandLineRuntime implements OciRuntime {
     }
   }
 
-  /** What a synchronous exec produced. {@code timedOut}: the process was killed at the deadline. */
-  public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {}
-
   /**
    * Runs {@code command} in the running container {@code id} as its own process spec says (user,
-   * environment, capabilities, cwd), waits up to {@code timeout} and returns its output; at the
-   * deadline the exec'd process is killed, as an exec probe requires.
+   * environment, capabilities, cwd), waits up to {@code timeout} and returns its output, at most
+   * {@code maxOutput} bytes of each stream (the rest is drained and dropped while it is read, so a
+   * chatty command costs no memory); at the deadline the exec'd process is killed, as an exec
+   * probe requires.
    */
-  public ExecResult execSync(String id, Path bundle, List<String> command, java.time.Duration timeout) {
-    try (RunningExec exec = startExec(id, bundle, command, ExecStdio.COLLECTED)) {
+  ExecResult execSync(String id, Path bundle, List<String> command, Duration timeout, int maxOutput) {
+    try (RunningExec exec = startExec(id, bundle, command, new ExecStdio(false, null), maxOutput)) {
       var output = ((SpawnedProcess) exec.process()).output();
       try {
         var done = output.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
-        return new ExecResult(exec.exitCode(done.stderr()), done.stdout(), done.stderr(), false);
-      } catch (java.util.concurrent.TimeoutException deadline) {
+        return new ExecResult(exec.exitCode(done.stderr()), done.stdout(), done.stderr(), false, done.truncated());
+      } catch (TimeoutException deadline) {
         exec.kill();
         try {
           var killed = output.get(10, TimeUnit.SECONDS);
-          return new ExecResult(-1, killed.stdout(), killed.stderr(), true);
-        } catch (java.util.concurrent.TimeoutException stillOpen) {
+          return new ExecResult(-1, killed.stdout(), killed.stderr(), true, killed.truncated());
+        } catch (TimeoutException stillOpen) {
           // something the command started still holds its output open
-          return new ExecResult(-1, new byte[0], new byte[0], true);
+          return new ExecResult(-1, new byte[0], new byte[0], true, false);
         }
       }
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new OciRuntimeException("exec in " + id + ": " + e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -158,33 +157,24 @@ public final class CommandLineRuntime implements OciRuntime {
   }
 
   /**
-   * How an exec'd command's stdio are connected: pipes (stdin one only if {@code stdin}), or the
-   * terminal whose slave is at {@code terminal}.
-   */
-  public record ExecStdio(boolean stdin, String terminal, boolean collected) {
-    /** Streamed stdio: pipes, or the {@code terminal} slave. */
-    public ExecStdio(boolean stdin, String terminal) {
-      this(stdin, terminal, false);
-    }
-
-    /** No stdin; stdout and stderr collected whole ({@link SpawnedProcess#output()}). */
-    public static final ExecStdio COLLECTED = new ExecStdio(false, null, true);
-  }
-
-  /**
    * Starts {@code command} in the running container {@code id} and returns at once. With a
    * terminal, the runtime runs with {@code -t} in a new session whose controlling terminal is the
    * given slave, so that resizing its master (SIGWINCH) reaches the runtime, which resizes the
    * container's own terminal.
    */
-  public RunningExec startExec(String id, Path bundle, List<String> command, ExecStdio stdio) {
+  RunningExec startExec(String id, Path bundle, List<String> command, ExecStdio stdio) {
+    return startExec(id, bundle, command, stdio, -1);
+  }
+
+  /** {@code collectLimit} >= 0: stdout and stderr are collected, each up to that many bytes. */
+  private RunningExec startExec(String id, Path bundle, List<String> command, ExecStdio stdio, int collectLimit) {
     if (command.isEmpty()) {
       throw new OciRuntimeException("exec in " + id + ": no command");
     }
     List<Path> files = new ArrayList<>();
     try {
       JsonNode process = JSON.readTree(Files.readString(bundle.resolve("config.json"))).get("process");
-      var spec = (tools.jackson.databind.node.ObjectNode) process.deepCopy();
+      var spec = (ObjectNode) process.deepCopy();
       spec.put("terminal", stdio.terminal() != null);
       var args = spec.putArray("args");
       command.forEach(args::add);
@@ -209,7 +199,7 @@ public final class CommandLineRuntime implements OciRuntime {
         runtimeProcess = SpawnedProcess.start(wrapped, Map.of("BERTH_TTY", stdio.terminal()), SpawnedProcess.NULL,
             SpawnedProcess.PIPE, SpawnedProcess.PIPE, null);
       } else {
-        SpawnedProcess.Fd out = stdio.collected() ? SpawnedProcess.COLLECT : SpawnedProcess.PIPE;
+        SpawnedProcess.Fd out = collectLimit >= 0 ? SpawnedProcess.collectUpTo(collectLimit) : SpawnedProcess.PIPE;
         runtimeProcess = SpawnedProcess.start(program, argv, Map.of(),
             stdio.stdin() ? SpawnedProcess.PIPE : SpawnedProcess.NULL, out, out, null);
       }
@@ -229,8 +219,24 @@ public final class CommandLineRuntime implements OciRuntime {
   private void run(String command, String id) {
     Result result = exec(List.of(command, id));
     if (result.exitCode() != 0) {
-      throw new OciRuntimeException(name + " " + command + " " + id + ": " + result.error());
+      throw failure(command + " " + id, result.error());
     }
+  }
+
+  /**
+   * The runtime's refusal, typed by its words: runc says "does not exist" of an unknown
+   * container and "stopped" or "not running" of one whose process is gone; crun says "does not
+   * exist" too. Anything else is a runtime error, reported verbatim.
+   */
+  private OciRuntimeException failure(String what, String error) {
+    String message = name + " " + what + ": " + error;
+    if (error.contains("does not exist") || error.contains("container not found")) {
+      return new ContainerNotFoundException(message);
+    }
+    if (error.contains("stopped") || error.contains("not running")) {
+      return new ContainerNotRunningException(message);
+    }
+    return new OciRuntimeException(message);
   }
 
   /** Global flags every invocation gets, also handed to conmon as runtime arguments. */
@@ -253,10 +259,10 @@ public final class CommandLineRuntime implements OciRuntime {
       SpawnedProcess.Output output;
       try {
         output = process.output().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         process.destroyForcibly();
         throw new OciRuntimeException(name + " " + String.join(" ", args) + ": no answer after " + TIMEOUT_SECONDS + " s");
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw new OciRuntimeException("cannot run " + binary + ": " + e.getCause().getMessage(), e.getCause());
       }
       String error = RuntimeLog.lastError(log).orElse(new String(output.stderr(), StandardCharsets.UTF_8).strip());

@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +25,10 @@ import tools.jackson.databind.ObjectMapper;
  * {@code create}, holds the container's stdio, writes the CRI log itself ({@code k8s-file}),
  * offers an attach socket, and writes the exit code to {@code <exit dir>/<id>}. It double-forks,
  * so containers outlive berthd. The result of {@code create} comes back over conmon's sync pipe
- * ({@code _OCI_SYNCPIPE}), which {@link SpawnedProcess} hands it as fd 3. Thread-safe.
+ * ({@code _OCI_SYNCPIPE}), which {@link SpawnedProcess} hands it as fd 3. Used only by {@link
+ * ConmonRuntime}. Thread-safe.
  */
-public final class ConmonMonitor {
+final class ConmonMonitor {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -35,27 +36,24 @@ public final class ConmonMonitor {
   private final Path exitDir;
   private final Path socketDir;
 
-  public ConmonMonitor(Path conmon, Path exitDir, Path socketDir) {
+  ConmonMonitor(Path conmon, Path exitDir, Path socketDir) {
     this.conmon = conmon;
     this.exitDir = exitDir;
     this.socketDir = socketDir;
   }
 
-  /** A container created under conmon: its init process and its monitor. */
-  public record Created(long pid, long conmonPid) {}
-
   /**
    * How one container is run: where its bundle and CRI log are, and its terminal and stdin
    * settings; {@code stdinOnce}: stdin closes when the first attached client detaches.
    */
-  public record Request(String id, String name, Path bundle, Path logPath, boolean terminal, boolean stdin,
+  record Request(String id, String name, Path bundle, Path logPath, boolean terminal, boolean stdin,
       boolean stdinOnce) {}
 
   /**
    * Creates the container described by {@code request.bundle()/config.json} under a new conmon.
    * On failure the runtime's own message is reported and nothing of the container remains.
    */
-  public Created create(CommandLineRuntime runtime, Request request) {
+  CreatedContainer create(CommandLineRuntime runtime, Request request) {
     try {
       Files.createDirectories(exitDir);
       Files.createDirectories(socketDir);
@@ -114,7 +112,7 @@ public final class ConmonMonitor {
       runtime.delete(request.id(), true);
       throw new OciRuntimeException(message);
     }
-    return new Created(pid, readPid(bundle.resolve("conmon.pid")));
+    return new CreatedContainer(pid, readPid(bundle.resolve("conmon.pid")));
   }
 
   private static JsonNode readSync(SpawnedProcess process, String id, Path conmonLog) {
@@ -164,32 +162,21 @@ public final class ConmonMonitor {
    * Asks the container's conmon to reopen its log file (after the kubelet rotated it), through
    * the control FIFO {@code ctl} in the persist directory; message type 2 means "reopen logs".
    */
-  public void reopenLog(Path bundle) {
+  void reopenLog(Path bundle) {
     Path ctl = bundle.resolve("ctl");
     if (!Files.exists(ctl)) {
-      throw new OciRuntimeException("container monitor has no control FIFO at " + ctl + " (not running?)");
+      throw new ContainerNotRunningException("container monitor has no control FIFO at " + ctl + " (not running?)");
     }
     try {
       // Opening a FIFO for writing never blocks here: conmon keeps it open for reading.
-      Files.writeString(ctl, "2 0 0\n", StandardCharsets.US_ASCII, java.nio.file.StandardOpenOption.WRITE);
+      Files.writeString(ctl, "2 0 0\n", StandardCharsets.US_ASCII, StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new OciRuntimeException("cannot reach the container monitor through " + ctl + ": " + e.getMessage(), e);
     }
   }
 
-  /**
-   * An exit conmon recorded: the code, when the file was written, and whether the kernel's OOM
-   * killer ended it (conmon leaves an {@code oom} file in the persist directory then).
-   */
-  public record Exit(int code, Instant at, boolean oomKilled) {
-    /** The CRI reason: OOMKilled, Completed (0) or Error. */
-    public String reason() {
-      return oomKilled ? "OOMKilled" : code == 0 ? "Completed" : "Error";
-    }
-  }
-
   /** The container's exit, once conmon has written it; {@code bundle} is its persist directory. */
-  public Optional<Exit> exit(String id, Path bundle) {
+  Optional<ContainerExit> exit(String id, Path bundle) {
     Path file = exitDir.resolve(id);
     // Asked for every running container on every list and status call: a plain existence check
     // (one access(2), no exception) first, because a running container has no exit file.
@@ -201,7 +188,7 @@ public final class ConmonMonitor {
       if (text.isEmpty()) {
         return Optional.empty(); // being written
       }
-      return Optional.of(new Exit(Integer.parseInt(text), Files.getLastModifiedTime(file).toInstant(),
+      return Optional.of(new ContainerExit(Integer.parseInt(text), Files.getLastModifiedTime(file).toInstant(),
           Files.exists(bundle.resolve("oom"))));
     } catch (NoSuchFileException e) {
       return Optional.empty();
@@ -211,7 +198,7 @@ public final class ConmonMonitor {
   }
 
   /** Deletes what conmon left for {@code id} outside its bundle: the exit file and the attach socket. */
-  public void forgetExit(String id) {
+  void forgetExit(String id) {
     try {
       Files.deleteIfExists(exitDir.resolve(id));
       Path sockets = socketDir.resolve(id);
@@ -232,10 +219,10 @@ public final class ConmonMonitor {
   }
 
   /** Waits up to {@code timeout} for the container's exit. */
-  public Optional<Exit> awaitExit(String id, Path bundle, Duration timeout) {
+  Optional<ContainerExit> awaitExit(String id, Path bundle, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      Optional<Exit> exit = exit(id, bundle);
+      Optional<ContainerExit> exit = exit(id, bundle);
       if (exit.isPresent() || System.nanoTime() > deadline) {
         return exit;
       }

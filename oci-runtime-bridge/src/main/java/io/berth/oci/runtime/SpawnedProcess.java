@@ -49,7 +49,8 @@ public final class SpawnedProcess extends Process {
     record Pipe() implements Fd {}
 
     /** A new pipe the reaping thread drains into {@link Output} (stdout and stderr only). */
-    record Collect() implements Fd {}
+    /** Collected by the reaping thread, keeping at most {@code limit} bytes; the rest is read and dropped. */
+    record Collect(int limit) implements Fd {}
 
     /** {@code path} opened for appending (created if missing). */
     record Append(String path) implements Fd {}
@@ -57,10 +58,15 @@ public final class SpawnedProcess extends Process {
 
   public static final Fd NULL = new Fd.Null();
   public static final Fd PIPE = new Fd.Pipe();
-  public static final Fd COLLECT = new Fd.Collect();
+  public static final Fd COLLECT = new Fd.Collect(Integer.MAX_VALUE);
+
+  /** Collected, keeping the first {@code limit} bytes: the child may write more than anyone should hold. */
+  public static Fd collectUpTo(int limit) {
+    return new Fd.Collect(limit);
+  }
 
   /** A collected child's exit status and everything it wrote to its collected descriptors. */
-  public record Output(int exitCode, byte[] stdout, byte[] stderr) {}
+  public record Output(int exitCode, byte[] stdout, byte[] stderr, boolean truncated) {}
 
   private static final int O_RDONLY = 0;
   private static final int O_WRONLY = 1;
@@ -139,16 +145,16 @@ public final class SpawnedProcess extends Process {
   private final CompletableFuture<Output> output = new CompletableFuture<>();
 
   private SpawnedProcess(int pid, OutputStream stdin, InputStream stdout, InputStream stderr, InputStream fd3,
-      int collectOut, int collectErr) {
+      int collectOut, int collectErr, int limit) {
     this.pid = pid;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
     this.fd3 = fd3;
     Thread.ofPlatform().name("reap-" + pid).daemon().start(() -> {
-      byte[][] collected = drain(collectOut, collectErr);
+      Collected collected = drain(collectOut, collectErr, limit);
       reap();
-      exit.thenAccept(code -> output.complete(new Output(code, collected[0], collected[1])));
+      exit.thenAccept(code -> output.complete(new Output(code, collected.out(), collected.err(), collected.truncated())));
       exit.exceptionally(t -> {
         output.completeExceptionally(t);
         return null;
@@ -273,7 +279,7 @@ public final class SpawnedProcess extends Process {
               parentEnds[1] >= 0 ? new FileInputStream(reopened(parentEnds[1])) : InputStream.nullInputStream(),
               parentEnds[2] >= 0 ? new FileInputStream(reopened(parentEnds[2])) : InputStream.nullInputStream(),
               fds.length > 3 && parentEnds[3] >= 0 ? new FileInputStream(reopened(parentEnds[3])) : null,
-              collectOut, collectErr);
+              collectOut, collectErr, collectLimit(fds));
         } finally {
           closeAll(parentEnds); // the streams hold their own descriptions of the pipes
         }
@@ -330,13 +336,31 @@ public final class SpawnedProcess extends Process {
     return array;
   }
 
-  /** Reads both descriptors (either may be -1) to their ends with {@code poll}, then closes them. */
-  private static byte[][] drain(int out, int err) {
+  /** The smallest limit of the collected descriptors among {@code fds}. */
+  private static int collectLimit(Fd[] fds) {
+    int limit = Integer.MAX_VALUE;
+    for (Fd fd : fds) {
+      if (fd instanceof Fd.Collect(int max)) {
+        limit = Math.min(limit, max);
+      }
+    }
+    return limit;
+  }
+
+  private record Collected(byte[] out, byte[] err, boolean truncated) {}
+
+  /**
+   * Reads both descriptors (either may be -1) to their ends with {@code poll}, then closes them,
+   * keeping at most {@code limit} bytes of each: the rest is read (the child must not block on a
+   * full pipe) and dropped.
+   */
+  private static Collected drain(int out, int err, int limit) {
     var outBytes = new java.io.ByteArrayOutputStream();
     var errBytes = new java.io.ByteArrayOutputStream();
     int[] fds = {out, err};
+    boolean truncated = false;
     if (out < 0 && err < 0) {
-      return new byte[][] {new byte[0], new byte[0]};
+      return new Collected(new byte[0], new byte[0], false);
     }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment pollfds = arena.allocate(8L * 2, 4); // struct pollfd { int fd; short events, revents; }
@@ -359,7 +383,10 @@ public final class SpawnedProcess extends Process {
           long n = (long) READ.invokeExact(fds[i], buffer, (long) chunk.length);
           if (n > 0) {
             MemorySegment.copy(buffer, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, chunk, 0, (int) n);
-            (i == 0 ? outBytes : errBytes).write(chunk, 0, (int) n);
+            var bytes = i == 0 ? outBytes : errBytes;
+            int kept = (int) Math.min(n, limit - bytes.size());
+            bytes.write(chunk, 0, kept);
+            truncated |= kept < n;
           } else {
             int[] one = {fds[i]};
             closeAll(one); // end of file (or an error: nothing more will come)
@@ -370,7 +397,7 @@ public final class SpawnedProcess extends Process {
     } catch (Throwable t) {
       closeAll(fds);
     }
-    return new byte[][] {outBytes.toByteArray(), errBytes.toByteArray()};
+    return new Collected(outBytes.toByteArray(), errBytes.toByteArray(), truncated);
   }
 
   private void reap() {

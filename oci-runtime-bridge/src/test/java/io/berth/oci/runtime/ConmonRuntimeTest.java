@@ -125,11 +125,11 @@ class ConmonRuntimeTest {
   void exitCodeAndCriFormatLog(String handler) throws Exception {
     CommandLineRuntime rt = runtime(handler);
     Path bundle = bundle(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 3"), true, null);
-    ConmonMonitor.Created created = monitor.create(rt, request(bundle));
+    CreatedContainer created = monitor.create(rt, request(bundle));
     assertThat(created.pid()).isPositive();
     assertThat(rt.state(id)).hasValueSatisfying(s -> assertThat(s.status()).isEqualTo("created"));
     rt.start(id);
-    ConmonMonitor.Exit exit = monitor.awaitExit(id, work.resolve("bundle"), Duration.ofSeconds(20)).orElseThrow();
+    ContainerExit exit = monitor.awaitExit(id, work.resolve("bundle"), Duration.ofSeconds(20)).orElseThrow();
     assertThat(exit.code()).isEqualTo(3);
     assertThat(exit.reason()).isEqualTo("Error");
     List<String> log = Files.readAllLines(work.resolve("logs/" + id + ".log"));
@@ -168,19 +168,19 @@ class ConmonRuntimeTest {
     Path bundle = bundle(List.of("/bin/sh", "-c", "while true; do sleep 0.1; done"), true, 1000L);
     monitor.create(rt, request(bundle));
     rt.start(id);
-    CommandLineRuntime.ExecResult ok = rt.execSync(id, bundle, List.of("/bin/sh", "-c", "id -u; echo oops >&2; exit 7"),
-        Duration.ofSeconds(20));
+    ExecResult ok = rt.execSync(id, bundle, List.of("/bin/sh", "-c", "id -u; echo oops >&2; exit 7"),
+        Duration.ofSeconds(20), 1 << 20);
     assertThat(new String(ok.stdout()).strip()).as("the container's user").isEqualTo("1000");
     assertThat(new String(ok.stderr()).strip()).isEqualTo("oops");
     assertThat(ok.exitCode()).isEqualTo(7);
     assertThat(ok.timedOut()).isFalse();
 
     long start = System.nanoTime();
-    CommandLineRuntime.ExecResult slow = rt.execSync(id, bundle, List.of("/bin/sleep", "30"), Duration.ofMillis(500));
+    ExecResult slow = rt.execSync(id, bundle, List.of("/bin/sleep", "30"), Duration.ofMillis(500), 1 << 20);
     assertThat(slow.timedOut()).isTrue();
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
 
-    assertThatThrownBy(() -> rt.execSync(id, bundle, List.of("/bin/not-there"), Duration.ofSeconds(10)))
+    assertThatThrownBy(() -> rt.execSync(id, bundle, List.of("/bin/not-there"), Duration.ofSeconds(10), 1 << 20))
         .isInstanceOf(OciRuntimeException.class).hasMessageContaining("not-there");
     rt.kill(id, "KILL");
     assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
@@ -264,7 +264,7 @@ class ConmonRuntimeTest {
         true, null, limit);
     monitor.create(rt, request(bundle));
     rt.start(id);
-    ConmonMonitor.Exit exit = monitor.awaitExit(id, bundle, Duration.ofSeconds(30)).orElseThrow();
+    ContainerExit exit = monitor.awaitExit(id, bundle, Duration.ofSeconds(30)).orElseThrow();
     assertThat(exit.code()).isEqualTo(137);
     assertThat(exit.oomKilled()).isTrue();
     assertThat(exit.reason()).isEqualTo("OOMKilled");

@@ -1,0 +1,212 @@
+package io.berth.cri.container;
+
+import io.berth.cri.lifecycle.ContainerExits;
+import io.berth.cri.lifecycle.ContainerRemover;
+import io.berth.cri.lifecycle.ContainerRootfs;
+import io.berth.cri.lifecycle.EventSink;
+import io.berth.cri.lifecycle.RuntimeHandlers;
+import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.state.NameReservations;
+import io.berth.cri.state.ObjectTable;
+import io.berth.cri.state.Timestamps;
+import io.berth.oci.runtime.CreateRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.List;
+
+import io.berth.cri.lifecycle.WorkloadProtos;
+
+import io.berth.cri.error.AlreadyExistsException;
+import io.berth.cri.error.FailedPreconditionException;
+import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.error.NotFoundException;
+import io.berth.cri.metrics.WorkloadMetrics;
+import io.berth.cri.state.Ids;
+import io.berth.cri.steps.CrashPoints;
+import io.berth.cri.steps.StepTimer;
+import io.berth.cri.steps.UndoStack;
+import io.berth.image.store.ImageRecord;
+import io.berth.image.store.ImageStore;
+import io.berth.oci.spec.RuntimeSpec;
+import io.berth.oci.spec.SpecBuilder;
+import io.berth.proto.runtime.v1.ContainerConfig;
+import io.berth.proto.runtime.v1.ContainerEventType;
+import io.berth.proto.runtime.v1.CreateContainerRequest;
+import io.berth.proto.runtime.v1.CreateContainerResponse;
+import io.berth.proto.runtime.v1.NamespaceMode;
+import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.Phase;
+import io.berth.proto.state.v1.SandboxRecord;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CreateContainer: in a READY sandbox, from an image already present (the kubelet pulls
+ * first): reserve the name, write the intent, mount a writable snapshot on the image's top
+ * layer, build the spec and create the container under conmon, each step with its undo.
+ */
+public final class CreateContainerHandler {
+  private static final Logger log = LoggerFactory.getLogger(CreateContainerHandler.class);
+  private final ObjectTable<SandboxRecord> sandboxes;
+  private final ObjectTable<ContainerRecord> containers;
+  private final NameReservations names;
+  private final RuntimeHandlers runtimes;
+  private final ContainerExits exits;
+  private final ContainerRemover remover;
+  private final ContainerRootfs rootfs;
+  private final SandboxFiles files;
+  private final ImageStore images;
+  private final ContainerSpecs specs;
+  private final EventSink events;
+  private final WorkloadMetrics metrics;
+
+  public CreateContainerHandler(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
+      NameReservations names, RuntimeHandlers runtimes, ContainerExits exits, ContainerRemover remover,
+      ContainerRootfs rootfs, SandboxFiles files, ImageStore images, ContainerSpecs specs, EventSink events,
+      WorkloadMetrics metrics) {
+    this.sandboxes = sandboxes;
+    this.containers = containers;
+    this.names = names;
+    this.runtimes = runtimes;
+    this.exits = exits;
+    this.remover = remover;
+    this.rootfs = rootfs;
+    this.files = files;
+    this.images = images;
+    this.specs = specs;
+    this.events = events;
+    this.metrics = metrics;
+  }
+
+  public CreateContainerResponse handle(CreateContainerRequest request) {
+    ContainerConfig config = request.getConfig();
+    if (config.getMetadata().getName().isEmpty()) {
+      throw new InvalidArgumentException("container config needs metadata.name");
+    }
+    if (config.getImage().getImage().isEmpty()) {
+      throw new InvalidArgumentException("container config needs image.image");
+    }
+    SandboxRecord found = sandboxes.resolve(request.getPodSandboxId());
+    // Holding the sandbox's lock: it cannot be stopped or removed while a container joins it.
+    String id = sandboxes.locked(found.getId(), () -> {
+      SandboxRecord sandbox = sandboxes.find(found.getId())
+          .orElseThrow(() -> new NotFoundException("pod sandbox " + found.getId() + " not found"));
+      if (!exits.ready(sandbox)) {
+        throw new FailedPreconditionException("pod sandbox " + sandbox.getId() + " is not ready");
+      }
+      ImageRecord image = images.find(config.getImage().getImage())
+          .orElseThrow(() -> new NotFoundException("image " + config.getImage().getImage() + " not found"));
+      try {
+        return create(sandbox, config, image);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create container " + config.getMetadata().getName() + ": "
+            + e.getMessage(), e);
+      }
+    });
+    return CreateContainerResponse.newBuilder().setContainerId(id).build();
+  }
+
+  private String create(SandboxRecord sandbox, ContainerConfig config, ImageRecord image)
+      throws IOException {
+    var pod = sandbox.getConfig().getMetadata();
+    String name = config.getMetadata().getName() + "_" + pod.getName() + "_" + pod.getNamespace() + "_"
+        + pod.getUid() + "_" + config.getMetadata().getAttempt();
+    String id = Ids.next();
+    var owner = names.reserve(name, id);
+    if (owner.isPresent()) {
+      throw new AlreadyExistsException("container name " + name + " is reserved for " + owner.get());
+    }
+    var runtime = runtimes.of(sandbox);
+    StepTimer timer = new StepTimer();
+    try (UndoStack undo = new UndoStack()) {
+      undo.push("release name", () -> names.release(name, id));
+      Path logPath = sandbox.getConfig().getLogDirectory().isEmpty() || config.getLogPath().isEmpty()
+          ? runtime.bundle(id).resolve("container.log")
+          : Path.of(sandbox.getConfig().getLogDirectory()).resolve(config.getLogPath());
+      ContainerRecord record = ContainerRecord.newBuilder()
+          .setId(id).setSandboxId(sandbox.getId()).setName(name).setPhase(Phase.CREATING)
+          .setCreatedAtNs(Timestamps.now()).setConfig(config).setRuntimeHandler(sandbox.getRuntimeHandler())
+          .setImageId(image.id()).setImageRef(image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst())
+          .setSnapshotKey(id).setLogPath(logPath.toString()).setStopSignal(stopSignal(config, image))
+          .build();
+      containers.put(record);
+      // A crash from here on leaves a CREATING record, which recovery destroys.
+      undo.push("destroy container", () -> remover.destroy(record));
+
+      timer.step("record");
+      Path root = rootfs.mount(id, id, image.topChainId());
+      timer.step("snapshot_mount");
+      CrashPoints.reach("container-rootfs");
+      RuntimeSpec spec = SpecBuilder.build(specs.input(id, root, config, pod(sandbox), image, targetPid(config)));
+      timer.step("spec");
+      var created = runtime.create(new CreateRequest(id, name, spec, logPath, config.getStdin(), config.getStdinOnce()));
+      timer.step("runtime_create");
+      CrashPoints.reach("container-created");
+      var user = spec.process().user();
+      var createdRecord = containers.put(record.toBuilder()
+          .setPhase(Phase.CREATED).setPid(created.pid()).setCgroupsPath(spec.linux().cgroupsPath())
+          .addAllCreateSteps(WorkloadProtos.steps(timer))
+          .setUid(user.uid()).setGid(user.gid())
+          .addAllSupplementalGroups(user.additionalGids() == null ? List.of() : user.additionalGids())
+          .build());
+      undo.commit();
+      metrics.steps("container_create", timer.steps());
+      events.containerEvent(ContainerEventType.CONTAINER_CREATED_EVENT, createdRecord);
+      log.info("container created id={} name={} {}", id, name, timer.summary());
+    }
+    return id;
+  }
+
+  private ContainerSpecs.Pod pod(SandboxRecord sandbox) {
+    var options = sandbox.getConfig().getLinux().getSecurityContext().getNamespaceOptions();
+    String id = sandbox.getId();
+    return new ContainerSpecs.Pod(id, sandbox.getConfig().getMetadata().getName(),
+        files.hostname(id).toFile().exists() ? readHostname(files.hostname(id)) : "",
+        sandbox.getNetnsPath().isEmpty() ? null : sandbox.getNetnsPath(),
+        namespacePath(sandbox, sandbox.getIpcNsPath(), "ipc"), namespacePath(sandbox, sandbox.getUtsNsPath(), "uts"),
+        namespacePath(sandbox, "", "pid"),
+        sandbox.getCgroupParent(), files.hosts(id).toString(), files.resolvConf(id).toString(),
+        files.hostname(id).toString(), sandbox.getShmPath().isEmpty() ? null : sandbox.getShmPath(),
+        options.getNetwork(), options.getIpc(), options.getPid());
+  }
+
+  /** The pod's pinned namespace, else its infra process's, else none (null). */
+  private static String namespacePath(SandboxRecord sandbox, String pinned, String type) {
+    if (!pinned.isEmpty()) {
+      return pinned;
+    }
+    return sandbox.getInfraPid() > 0 ? "/proc/" + sandbox.getInfraPid() + "/ns/" + type : null;
+  }
+
+  private static String readHostname(Path file) {
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** The PID of the container a TARGET pid namespace names; 0 when not TARGET. */
+  private long targetPid(ContainerConfig config) {
+    var options = config.getLinux().getSecurityContext().getNamespaceOptions();
+    if (options.getPid() != NamespaceMode.TARGET) {
+      return 0;
+    }
+    ContainerRecord target = exits.current(containers.resolve(options.getTargetId()));
+    if (target.getPhase() != Phase.RUNNING) {
+      throw new FailedPreconditionException("target container " + target.getId() + " is not running");
+    }
+    return target.getPid();
+  }
+
+  /** The config's stop signal, else the image's STOPSIGNAL, else empty (SIGTERM). */
+  private static String stopSignal(ContainerConfig config, ImageRecord image) {
+    if (config.getStopSignalValue() != 0) {
+      return config.getStopSignal().name().substring("SIGNAL_".length());
+    }
+    String fromImage = image.config().runtime().stopSignal();
+    return fromImage == null ? "" : fromImage;
+  }
+}

@@ -1,0 +1,64 @@
+package io.berth.cri.container;
+
+import com.google.protobuf.ByteString;
+import io.berth.cri.error.DeadlineExceededException;
+import io.berth.cri.error.FailedPreconditionException;
+import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.lifecycle.ContainerExits;
+import io.berth.cri.lifecycle.RuntimeHandlers;
+import io.berth.cri.state.ObjectTable;
+import io.berth.proto.runtime.v1.ExecSyncRequest;
+import io.berth.proto.runtime.v1.ExecSyncResponse;
+import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.Phase;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ExecSync: runs a command in a running container and returns its output and exit code. At the
+ * timeout the process is killed and the call fails with DEADLINE_EXCEEDED, which the kubelet
+ * reports as a probe timeout. Output beyond the kubelet's limit is dropped while it is read, as
+ * containerd and CRI-O do: a probe running {@code yes} costs berthd no memory.
+ */
+public final class ExecSyncHandler {
+  /** Output kept per stream: the kubelet's own limit (16 MiB), far more than any probe needs. */
+  static final int MAX_OUTPUT = 16 * 1024 * 1024;
+  private static final Duration NO_TIMEOUT = Duration.ofDays(365);
+  private static final Logger log = LoggerFactory.getLogger(ExecSyncHandler.class);
+
+  private final ObjectTable<ContainerRecord> containers;
+  private final RuntimeHandlers runtimes;
+  private final ContainerExits exits;
+
+  public ExecSyncHandler(ObjectTable<ContainerRecord> containers, RuntimeHandlers runtimes, ContainerExits exits) {
+    this.containers = containers;
+    this.runtimes = runtimes;
+    this.exits = exits;
+  }
+
+  public ExecSyncResponse handle(ExecSyncRequest request) {
+    if (request.getCmdCount() == 0) {
+      throw new InvalidArgumentException("exec needs a command");
+    }
+    var record = exits.current(containers.resolve(request.getContainerId()));
+    if (record.getPhase() != Phase.RUNNING) {
+      throw new FailedPreconditionException("container " + record.getId() + " is not running");
+    }
+    Duration timeout = request.getTimeout() > 0 ? Duration.ofSeconds(request.getTimeout()) : NO_TIMEOUT;
+    var result = runtimes.of(record).execSync(record.getId(), request.getCmdList(), timeout, MAX_OUTPUT);
+    if (result.timedOut()) {
+      throw new DeadlineExceededException("command " + request.getCmdList() + " in container " + record.getId()
+          + " timed out after " + request.getTimeout() + " s");
+    }
+    if (result.truncated()) {
+      log.info("exec output truncated id={} command={} limit_bytes={}", record.getId(), request.getCmdList(),
+          MAX_OUTPUT);
+    }
+    return ExecSyncResponse.newBuilder()
+        .setStdout(ByteString.copyFrom(result.stdout()))
+        .setStderr(ByteString.copyFrom(result.stderr()))
+        .setExitCode(result.exitCode())
+        .build();
+  }
+}

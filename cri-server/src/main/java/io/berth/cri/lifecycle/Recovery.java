@@ -1,0 +1,117 @@
+package io.berth.cri.lifecycle;
+
+import io.berth.cri.pod.PodNamespaces;
+import io.berth.cri.state.NameReservations;
+import io.berth.cri.state.ObjectTable;
+import io.berth.cri.state.Timestamps;
+import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.Phase;
+import io.berth.proto.state.v1.SandboxRecord;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles the records on disk with the host at start, before the socket is served: objects a
+ * crash caught half-made (CREATING) or half-removed (REMOVING) are destroyed; containers that
+ * exited while berthd was down get their exit from conmon's file; containers and sandboxes the
+ * runtime no longer knows (a reboot) are marked stopped. Running containers are not touched.
+ */
+public final class Recovery {
+  private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+
+  private final ObjectTable<SandboxRecord> sandboxes;
+  private final ObjectTable<ContainerRecord> containers;
+  private final NameReservations sandboxNames;
+  private final NameReservations containerNames;
+  private final RuntimeHandlers runtimes;
+  private final ContainerExits exits;
+  private final ContainerRemover remover;
+  private final SandboxTeardown teardown;
+  private final PodNamespaces namespaces;
+
+  public Recovery(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
+      NameReservations sandboxNames, NameReservations containerNames, RuntimeHandlers runtimes,
+      ContainerExits exits, ContainerRemover remover, SandboxTeardown teardown, PodNamespaces namespaces) {
+    this.sandboxes = sandboxes;
+    this.containers = containers;
+    this.sandboxNames = sandboxNames;
+    this.containerNames = containerNames;
+    this.runtimes = runtimes;
+    this.exits = exits;
+    this.remover = remover;
+    this.teardown = teardown;
+    this.namespaces = namespaces;
+  }
+
+  /** Loads and reconciles every record; returns how many objects are live afterwards. */
+  public int run() {
+    var loadedSandboxes = sandboxes.load();
+    var loadedContainers = containers.load();
+    for (SandboxRecord sandbox : loadedSandboxes) {
+      sandboxNames.reserve(sandbox.getName(), sandbox.getId());
+    }
+    for (ContainerRecord container : loadedContainers) {
+      containerNames.reserve(container.getName(), container.getId());
+    }
+    for (ContainerRecord container : loadedContainers) {
+      try {
+        reconcile(container);
+      } catch (RuntimeException e) {
+        log.error("cannot reconcile container id={} error={}", container.getId(), e.getMessage(), e);
+      }
+    }
+    for (SandboxRecord sandbox : loadedSandboxes) {
+      try {
+        reconcile(sandbox);
+      } catch (RuntimeException e) {
+        log.error("cannot reconcile pod sandbox id={} error={}", sandbox.getId(), e.getMessage(), e);
+      }
+    }
+    return sandboxes.all().size() + containers.all().size();
+  }
+
+  private void reconcile(ContainerRecord container) {
+    boolean orphan = sandboxes.find(container.getSandboxId()).isEmpty();
+    if (container.getPhase() == Phase.CREATING || container.getPhase() == Phase.REMOVING || orphan) {
+      log.info("recovery: destroying container id={} phase={} orphan={}", container.getId(), container.getPhase(),
+          orphan);
+      remover.destroy(container);
+      return;
+    }
+    ContainerRecord current = exits.current(container);
+    if (current.getPhase() == Phase.RUNNING || current.getPhase() == Phase.CREATED) {
+      var state = runtimes.of(current).state(current.getId());
+      if (state.isEmpty() || state.get().status().equals("stopped")) {
+        log.warn("recovery: container id={} is gone without an exit record (host reboot?)", current.getId());
+        containers.put(current.toBuilder().setPhase(Phase.STOPPED).setExitCode(255)
+            .setFinishedAtNs(Timestamps.now()).setReason("Unknown")
+            .setMessage("the container's process was lost while berthd was down").build());
+      }
+    }
+  }
+
+  private void reconcile(SandboxRecord sandbox) {
+    if (sandbox.getPhase() == Phase.CREATING || sandbox.getPhase() == Phase.REMOVING) {
+      log.info("recovery: destroying pod sandbox id={} phase={}", sandbox.getId(), sandbox.getPhase());
+      for (ContainerRecord container : PodContainers.of(containers, sandbox.getId())) {
+        remover.destroy(container);
+      }
+      teardown.destroy(sandbox);
+      return;
+    }
+    if (sandbox.getPhase() == Phase.CREATED) {
+      var pins = namespaces;
+      boolean netnsLost = !sandbox.getNetnsPath().isEmpty() && !pins.isPinned(sandbox.getId());
+      boolean sharedLost = (!sandbox.getIpcNsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getIpcNsPath())))
+          || (!sandbox.getUtsNsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getUtsNsPath())));
+      boolean infraLost = sandbox.getInfraPid() > 0
+          && runtimes.of(sandbox).state(sandbox.getId()).isEmpty();
+      if (netnsLost || sharedLost || infraLost) {
+        log.warn("recovery: pod sandbox id={} lost its {} (host reboot?): now NOTREADY", sandbox.getId(),
+            netnsLost ? "network namespace" : sharedLost ? "IPC/UTS namespaces" : "infra container");
+        sandboxes.put(sandbox.toBuilder().setPhase(Phase.STOPPED).build());
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.berth.cri.lifecycle;
+
+import io.berth.cri.cgroup.PodCgroups;
+import io.berth.cri.error.NotFoundException;
+import io.berth.cri.network.NetworkPlugin;
+import io.berth.cri.pod.PodNamespaces;
+import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.state.NameReservations;
+import io.berth.cri.state.ObjectTable;
+import io.berth.cri.steps.CrashPoints;
+import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.Phase;
+import io.berth.proto.state.v1.SandboxRecord;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Stops and removes sandboxes: their containers, the infra container, the network attachment,
+ * the pinned namespaces, /dev/shm, the pod cgroup and the record, each step idempotent, so that
+ * recovery can run {@link #destroy} again on whatever a crash left.
+ */
+public final class SandboxTeardown {
+  private final ObjectTable<SandboxRecord> sandboxes;
+  private final ObjectTable<ContainerRecord> containers;
+  private final NameReservations names;
+  private final RuntimeHandlers runtimes;
+  private final ContainerExits exits;
+  private final ContainerStopper stopper;
+  private final ContainerRemover remover;
+  private final NetworkPlugin network;
+  private final PodNamespaces namespaces;
+  private final SandboxFiles files;
+  private final PodCgroups cgroups;
+
+  public SandboxTeardown(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
+      NameReservations names, RuntimeHandlers runtimes, ContainerExits exits, ContainerStopper stopper,
+      ContainerRemover remover, NetworkPlugin network, PodNamespaces namespaces, SandboxFiles files,
+      PodCgroups cgroups) {
+    this.sandboxes = sandboxes;
+    this.containers = containers;
+    this.names = names;
+    this.runtimes = runtimes;
+    this.exits = exits;
+    this.stopper = stopper;
+    this.remover = remover;
+    this.network = network;
+    this.namespaces = namespaces;
+    this.files = files;
+    this.cgroups = cgroups;
+  }
+
+  /**
+   * Stops sandbox {@code id}: kills its containers and its infra container, releases its
+   * pinned namespaces and /dev/shm, and keeps the records (NOTREADY). Idempotent.
+   */
+  public SandboxRecord stop(String id) {
+    SandboxRecord found = sandboxes.resolve(id);
+    return sandboxes.locked(found.getId(), () -> {
+      SandboxRecord record = sandboxes.find(found.getId())
+          .orElseThrow(() -> new NotFoundException("pod sandbox " + id + " not found"));
+      for (ContainerRecord container : PodContainers.of(containers, record.getId())) {
+        if (exits.current(container).getPhase() == Phase.CREATED) {
+          // Never started: its runtime process waits in "runc init"; end it so nothing of the pod runs.
+          runtimes.of(container).kill(container.getId(), "KILL");
+        }
+        stopper.stop(container.getId(), Duration.ZERO);
+      }
+      stopInfra(record);
+      detachNetwork(record);
+      namespaces.remove(record.getId());
+      files.unmountShm(record.getId());
+      if (record.getPhase() == Phase.STOPPED) {
+        return record;
+      }
+      return sandboxes.put(record.toBuilder().setPhase(Phase.STOPPED).build());
+    });
+  }
+
+  private void stopInfra(SandboxRecord record) {
+    if (record.getInfraPid() == 0 && record.getPhase() != Phase.CREATING) {
+      return; // a pod without an infra container
+    }
+    var runtime = runtimes.of(record);
+    if (runtime.exit(record.getId()).isPresent() || runtime.state(record.getId()).isEmpty()) {
+      return; // exited, never created, or gone with a reboot
+    }
+    runtime.stop(record.getId(), "KILL", Duration.ZERO);
+  }
+
+  /** Detaches the pod from its network (CNI DEL, from the cached attachment); idempotent. */
+  private void detachNetwork(SandboxRecord record) {
+    if (!record.getNetnsPath().isEmpty()) {
+      network.tearDown(record.getId(), record.getNetnsPath(), record.getConfig());
+    }
+  }
+
+  /** Removes sandbox {@code id} with all its containers; a missing one is fine. */
+  public void remove(String id) {
+    Optional<SandboxRecord> found = sandboxes.tryResolve(id);
+    if (found.isEmpty()) {
+      return;
+    }
+    String fullId = found.get().getId();
+    sandboxes.locked(fullId, () -> {
+      if (sandboxes.find(fullId).isEmpty()) {
+        return null;
+      }
+      for (ContainerRecord container : PodContainers.of(containers, fullId)) {
+        remover.remove(container.getId());
+      }
+      SandboxRecord stopped = stop(fullId);
+      SandboxRecord removing = sandboxes.put(stopped.toBuilder().setPhase(Phase.REMOVING).build());
+      CrashPoints.reach("sandbox-removing");
+      destroy(removing);
+      return null;
+    });
+  }
+
+  /** Undoes every trace of a sandbox record in any phase (its containers are gone), then drops it. */
+  public void destroy(SandboxRecord record) {
+    runtimes.of(record).delete(record.getId());
+    detachNetwork(record);
+    namespaces.remove(record.getId());
+    files.remove(record.getId());
+    if (record.getOwnCgroupParent()) {
+      cgroups.remove(record.getCgroupParent());
+    }
+    sandboxes.delete(record.getId());
+    names.release(record.getName(), record.getId());
+  }
+}

@@ -1,0 +1,81 @@
+package io.berth.cri.node;
+
+import io.berth.cri.network.Condition;
+import io.berth.cri.network.PodNetworkSettings;
+
+import io.berth.cri.config.BerthConfig;
+import io.berth.proto.runtime.v1.RuntimeCondition;
+import io.berth.proto.runtime.v1.RuntimeFeatures;
+import io.berth.proto.runtime.v1.RuntimeHandler;
+import io.berth.proto.runtime.v1.RuntimeHandlerFeatures;
+import io.berth.proto.runtime.v1.RuntimeStatus;
+import io.berth.proto.runtime.v1.StatusRequest;
+import io.berth.proto.runtime.v1.StatusResponse;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Handles Status: the RuntimeReady and NetworkReady conditions, the runtime handlers, and with
+ * {@code verbose} the effective configuration as JSON.
+ */
+public final class StatusHandler {
+  private final RuntimeReadiness runtimeReadiness;
+  /** NetworkReady, answered from memory (this handler runs on a transport thread). */
+  private final Supplier<Condition> networkReadiness;
+  private final BerthConfig config;
+  private final String configJson;
+  private final PodNetworkSettings podNetwork;
+
+  public StatusHandler(
+      RuntimeReadiness runtimeReadiness,
+      Supplier<Condition> networkReadiness,
+      BerthConfig config,
+      String configJson,
+      PodNetworkSettings podNetwork) {
+    this.runtimeReadiness = runtimeReadiness;
+    this.networkReadiness = networkReadiness;
+    this.config = config;
+    this.configJson = configJson;
+    this.podNetwork = podNetwork;
+  }
+
+  public StatusResponse handle(StatusRequest request) {
+    StatusResponse.Builder response =
+        StatusResponse.newBuilder()
+            .setStatus(
+                RuntimeStatus.newBuilder()
+                    .addConditions(toProto(runtimeReadiness.check()))
+                    .addConditions(toProto(networkReadiness.get())))
+            .addAllRuntimeHandlers(handlers())
+            .setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(false));
+    if (request.getVerbose()) {
+      response.putInfo("config", configJson);
+      response.putInfo("podCIDRs", jsonArray(podNetwork.podCidrs()));
+    }
+    return response.build();
+  }
+
+  /** The default handler is listed under the empty name too, as the kubelet looks it up that way. */
+  private List<RuntimeHandler> handlers() {
+    RuntimeHandlerFeatures none = RuntimeHandlerFeatures.getDefaultInstance();
+    var handlers = new java.util.ArrayList<RuntimeHandler>();
+    handlers.add(RuntimeHandler.newBuilder().setName("").setFeatures(none).build());
+    config.runtime().handlers().keySet().stream()
+        .sorted()
+        .forEach(name -> handlers.add(RuntimeHandler.newBuilder().setName(name).setFeatures(none).build()));
+    return handlers;
+  }
+
+  private static RuntimeCondition toProto(Condition condition) {
+    return RuntimeCondition.newBuilder()
+        .setType(condition.type())
+        .setStatus(condition.ready())
+        .setReason(condition.reason())
+        .setMessage(condition.message())
+        .build();
+  }
+
+  private static String jsonArray(List<String> values) {
+    return values.stream().map(v -> "\"" + v + "\"").collect(java.util.stream.Collectors.joining(",", "[", "]"));
+  }
+}

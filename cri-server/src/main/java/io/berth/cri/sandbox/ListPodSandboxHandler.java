@@ -1,0 +1,46 @@
+package io.berth.cri.sandbox;
+
+import io.berth.cri.lifecycle.ContainerExits;
+import io.berth.cri.lifecycle.LabelSelector;
+import io.berth.cri.state.ObjectTable;
+
+import io.berth.cri.lifecycle.WorkloadProtos;
+
+import io.berth.proto.runtime.v1.ListPodSandboxRequest;
+import io.berth.proto.runtime.v1.ListPodSandboxResponse;
+import io.berth.proto.runtime.v1.PodSandboxFilter;
+import io.berth.proto.state.v1.Phase;
+import io.berth.proto.state.v1.SandboxRecord;
+
+/** ListPodSandbox, filtered by ID (full or unique prefix), state and labels; never takes a lock. */
+public final class ListPodSandboxHandler {
+  private final ObjectTable<SandboxRecord> sandboxes;
+  private final ContainerExits exits;
+
+  public ListPodSandboxHandler(ObjectTable<SandboxRecord> sandboxes, ContainerExits exits) {
+    this.sandboxes = sandboxes;
+    this.exits = exits;
+  }
+
+  public ListPodSandboxResponse handle(ListPodSandboxRequest request) {
+    PodSandboxFilter filter = request.getFilter();
+    var response = ListPodSandboxResponse.newBuilder();
+    for (SandboxRecord record : sandboxes.all()) {
+      if (record.getPhase() == Phase.CREATING || record.getPhase() == Phase.REMOVING) {
+        continue; // not yet, or no longer, an object the kubelet may act on
+      }
+      if (!filter.getId().isEmpty() && !record.getId().startsWith(filter.getId())) {
+        continue;
+      }
+      if (!LabelSelector.matches(filter.getLabelSelectorMap(), record.getConfig().getLabelsMap())) {
+        continue;
+      }
+      var state = WorkloadProtos.sandboxState(record, exits);
+      if (filter.hasState() && filter.getState().getState() != state) {
+        continue;
+      }
+      response.addItems(WorkloadProtos.sandbox(record, state));
+    }
+    return response.build();
+  }
+}

@@ -1,0 +1,11 @@
+package io.berth.cri.sandbox;
+
+import io.berth.oci.spec.CgroupPaths;
+import io.berth.oci.spec.ContainerSpecInput;
+
+/**
+ * The node-wide settings every new sandbox follows: the cgroup driver, the host's facts (its
+ * oom_score_adj and capabilities), and whether pods that need no infra process get none.
+ */
+public record SandboxSettings(CgroupPaths.Driver cgroupDriver, ContainerSpecInput.HostFacts host,
+    boolean dropInfraContainer) {}

@@ -1,0 +1,31 @@
+package io.berth.cri.streaming;
+
+import io.berth.cri.lifecycle.ContainerExits;
+import io.berth.cri.state.ObjectTable;
+import io.berth.proto.state.v1.ContainerRecord;
+
+import io.berth.cri.streaming.StreamRequest;
+import io.berth.cri.streaming.StreamingServer;
+import io.berth.proto.runtime.v1.AttachRequest;
+import io.berth.proto.runtime.v1.AttachResponse;
+
+/** Attach: validates the request and returns a single-use streaming URL for it. */
+public final class AttachHandler {
+  private final ObjectTable<ContainerRecord> containers;
+  private final ContainerExits exits;
+  private final StreamingServer server;
+
+  public AttachHandler(ObjectTable<ContainerRecord> containers, ContainerExits exits, StreamingServer server) {
+    this.containers = containers;
+    this.exits = exits;
+    this.server = server;
+  }
+
+  public AttachResponse handle(AttachRequest request) {
+    var stdio = StreamingRequests.stdio(request.getStdin(), request.getStdout(), request.getStderr(), request.getTty());
+    var record = StreamingRequests.runningContainer(containers, exits, request.getContainerId());
+    return AttachResponse.newBuilder()
+        .setUrl(server.url(new StreamRequest.Attach(record.getId(), stdio)))
+        .build();
+  }
+}
