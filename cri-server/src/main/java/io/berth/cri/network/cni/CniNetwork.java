@@ -4,28 +4,28 @@ import io.berth.cri.error.UnavailableException;
 import io.berth.cri.network.Condition;
 import io.berth.cri.network.NetworkPlugin;
 import io.berth.cri.network.PodNetworkSettings;
-import io.berth.oci.runtime.SpawnedProcess;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.runtime.v1.PortMapping;
 import io.berth.proto.runtime.v1.Protocol;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -37,7 +37,7 @@ import tools.jackson.databind.node.ObjectNode;
  * environment and its config on stdin, {@code prevResult} chaining, the capability arguments a
  * plugin declares ({@code portMappings}, {@code dns}, {@code bandwidth}, {@code ipRanges}), and
  * a per-pod cache of the config and result so DEL undoes exactly what ADD did, across restarts
- * and config changes.
+ * and config changes. The plugins run through a {@link PluginExecutor}.
  */
 public final class CniNetwork implements NetworkPlugin, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CniNetwork.class);
@@ -50,22 +50,46 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
   private final Duration timeout;
   private final Path cacheDir;
   private final PodNetworkSettings podNetwork;
+  private final PluginExecutor executor;
   private final AtomicReference<Loaded> current = new AtomicReference<>();
-  private final ScheduledExecutorService watcher =
-      Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("cni-config-watch").factory());
+  private final ScheduledExecutorService watcher;
 
   public CniNetwork(Path confDir, List<Path> binDirs, Duration timeout, Path cacheDir, PodNetworkSettings podNetwork) {
+    this(confDir, binDirs, timeout, cacheDir, podNetwork, new ProcessPluginExecutor(),
+        Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("cni-config-watch").factory()));
+  }
+
+  /**
+   * As the public one, with the plugins run by {@code executor} and the periodic reload scheduled
+   * on {@code watcher}, which {@link #close} shuts down.
+   */
+  CniNetwork(Path confDir, List<Path> binDirs, Duration timeout, Path cacheDir, PodNetworkSettings podNetwork,
+      PluginExecutor executor, ScheduledExecutorService watcher) {
     this.confDir = confDir;
     this.binDirs = List.copyOf(binDirs);
     this.timeout = timeout;
     this.cacheDir = cacheDir;
     this.podNetwork = podNetwork;
+    this.executor = executor;
+    this.watcher = watcher;
     reload();
-    watcher.scheduleWithFixedDelay(this::reload, 1, 1, TimeUnit.SECONDS);
+    watcher.scheduleWithFixedDelay(this::reloadOrLog, 1, 1, TimeUnit.SECONDS);
   }
 
-  /** Re-reads the conf dir; logs when the chosen network changes. */
-  void reload() {
+  /** The watcher's reload: an exception must not end the periodic task, which would never run again. */
+  private void reloadOrLog() {
+    try {
+      reload();
+    } catch (RuntimeException e) {
+      log.warn("cannot re-read the CNI config directory {}: {}", confDir, e.toString());
+    }
+  }
+
+  /**
+   * Re-reads the conf dir now and logs when the chosen network changes. The watcher calls it
+   * every second; tests call it after changing the conf dir instead of waiting for the watcher.
+   */
+  public synchronized void reload() {
     List<String> problems = new ArrayList<>();
     Optional<CniConfigList> config = CniConfigList.load(confDir, problems);
     Loaded next = new Loaded(config, String.join("; ", problems));
@@ -169,7 +193,7 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
   private JsonNode run(String command, CniConfigList list, ObjectNode plugin, JsonNode prevResult,
       ObjectNode runtimeConfig, String id, String netns, PodSandboxConfig config) {
     String type = plugin.path("type").asString("");
-    Path binary = binDirs.stream().map(d -> d.resolve(type)).filter(Files::isExecutable).findFirst()
+    Path binary = executor.find(type, binDirs)
         .orElseThrow(() -> new CniException("plugin '" + type + "' not found in " + binDirs));
     ObjectNode stdin = plugin.deepCopy();
     stdin.put("name", list.name());
@@ -189,7 +213,7 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
       stdin.set("runtimeConfig", wanted);
     }
     var meta = config.getMetadata();
-    Map<String, String> env = new java.util.HashMap<>();
+    Map<String, String> env = new HashMap<>();
     env.put("CNI_COMMAND", command);
     env.put("CNI_CONTAINERID", id);
     env.put("CNI_NETNS", netns);
@@ -197,33 +221,25 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
     env.put("CNI_PATH", String.join(":", binDirs.stream().map(Path::toString).toList()));
     env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + meta.getNamespace() + ";K8S_POD_NAME=" + meta.getName()
         + ";K8S_POD_INFRA_CONTAINER_ID=" + id + ";K8S_POD_UID=" + meta.getUid());
+    PluginExecutor.Output output;
     try {
-      SpawnedProcess process = SpawnedProcess.start(List.of(binary.toString()), env, SpawnedProcess.PIPE,
-          SpawnedProcess.COLLECT, SpawnedProcess.COLLECT, null);
-      try (var in = process.getOutputStream()) {
-        in.write(CniConfigList.JSON.writeValueAsBytes(stdin)); // a plugin reads all of it first
-      }
-      SpawnedProcess.Output output;
-      try {
-        output = process.output().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        process.destroyForcibly();
-        throw new CniException(type + " " + command + " timed out after " + timeout.toSeconds() + " s");
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw new CniException("cannot run " + binary + ": " + e.getCause().getMessage(), e.getCause());
-      }
-      String stdout = new String(output.stdout(), StandardCharsets.UTF_8).strip();
-      if (output.exitCode() != 0) {
-        throw new CniException(type + " " + command + " failed: " + errorText(stdout,
-            new String(output.stderr(), StandardCharsets.UTF_8).strip(), output.exitCode()));
-      }
-      return stdout.isEmpty() ? prevResult : CniConfigList.JSON.readTree(stdout);
+      output = executor.run(binary, env, CniConfigList.JSON.writeValueAsBytes(stdin), timeout);
+    } catch (TimeoutException e) {
+      throw new CniException(type + " " + command + " timed out after " + timeout.toSeconds() + " s");
     } catch (IOException e) {
       throw new CniException("cannot run " + binary + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CniException("interrupted running " + type, e);
-    } catch (tools.jackson.core.JacksonException e) {
+    }
+    String stdout = output.stdout().strip();
+    if (output.exitCode() != 0) {
+      throw new CniException(type + " " + command + " failed: " + errorText(stdout, output.stderr().strip(),
+          output.exitCode()));
+    }
+    try {
+      return stdout.isEmpty() ? prevResult : CniConfigList.JSON.readTree(stdout);
+    } catch (JacksonException e) {
       throw new CniException(type + " " + command + " printed a result that is not JSON: " + e.getOriginalMessage(), e);
     }
   }
