@@ -16,7 +16,8 @@ class CniConfigListTest {
   @Test
   void theFirstValidFileInLexicalOrderWinsAndProblemsAreNamed() throws Exception {
     Files.writeString(dir.resolve("00-broken.conflist"), "{not json");
-    Files.writeString(dir.resolve("05-old.conflist"), "{\"cniVersion\":\"0.2.0\",\"name\":\"old\",\"plugins\":[{\"type\":\"x\"}]}");
+    Files.writeString(dir.resolve("05-old.conflist"),
+        "{\"cniVersion\":\"0.2.0\",\"name\":\"old\",\"plugins\":[{\"type\":\"x\"}]}");
     Files.writeString(dir.resolve("10-single.conf"), "{\"cniVersion\":\"0.4.0\",\"name\":\"one\",\"type\":\"bridge\"}");
     Files.writeString(dir.resolve("20-list.conflist"),
         "{\"cniVersion\":\"1.0.0\",\"name\":\"two\",\"plugins\":[{\"type\":\"bridge\"},{\"type\":\"loopback\"}]}");
@@ -24,7 +25,8 @@ class CniConfigListTest {
     List<String> problems = new ArrayList<>();
     var chosen = CniConfigList.load(dir, problems).orElseThrow();
     assertThat(chosen.name()).isEqualTo("one");
-    assertThat(chosen.plugins()).singleElement().satisfies(p -> assertThat(p.path("type").asString()).isEqualTo("bridge"));
+    assertThat(chosen.plugins()).singleElement()
+        .satisfies(p -> assertThat(p.path("type").asString()).isEqualTo("bridge"));
     assertThat(problems).hasSize(2);
     assertThat(problems.get(1)).contains("05-old.conflist").contains("0.2.0");
   }
