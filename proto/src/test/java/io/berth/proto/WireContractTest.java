@@ -155,7 +155,8 @@ class WireContractTest {
     }
     Map<String, Integer> actual =
         message.getFields().stream()
-            .collect(Collectors.toMap(FieldDescriptor::getName, FieldDescriptor::getNumber, (a, b) -> a, LinkedHashMap::new));
+            .collect(Collectors.toMap(FieldDescriptor::getName, FieldDescriptor::getNumber, (a, b) -> a,
+                LinkedHashMap::new));
     assertThat(actual).as(message.getFullName()).containsExactlyInAnyOrderEntriesOf(expected);
   }
 }
