@@ -35,7 +35,8 @@ public final class Mounter {
         default -> throw new IllegalArgumentException("unsupported mount type " + mount.type());
       }
     } catch (SyscallException e) {
-      throw new SnapshotException.StorageFailure("cannot mount " + mount.type() + " on " + target + ": " + e.getMessage(), e);
+      throw new SnapshotException.StorageFailure(
+          "cannot mount " + mount.type() + " on " + target + ": " + e.getMessage(), e);
     }
   }
 

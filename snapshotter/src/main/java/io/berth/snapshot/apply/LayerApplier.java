@@ -6,6 +6,7 @@ import io.berth.snapshot.SnapshotException;
 import io.berth.snapshot.sys.Errno;
 import io.berth.snapshot.sys.SyscallException;
 import io.berth.snapshot.sys.Syscalls;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -132,7 +133,8 @@ public final class LayerApplier {
   }
 
   /** Metadata of a directory, applied once its contents are in place. */
-  private record DirectoryMetadata(String path, long uid, long gid, int mode, FileTime mtime, Map<String, byte[]> xattrs) {}
+  private record DirectoryMetadata(String path, long uid, long gid, int mode, FileTime mtime,
+      Map<String, byte[]> xattrs) {}
 
   /** The state of one apply: descriptors, caches, deferred directory metadata. */
   private final class Application implements AutoCloseable {
@@ -556,7 +558,7 @@ public final class LayerApplier {
   }
 
   /** Counts the bytes of the uncompressed stream. */
-  private static final class CountingInputStream extends java.io.FilterInputStream {
+  private static final class CountingInputStream extends FilterInputStream {
     long count;
 
     CountingInputStream(InputStream in) {

@@ -4,6 +4,7 @@ import io.berth.snapshot.SnapshotException;
 import io.berth.snapshot.sys.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -186,7 +187,7 @@ final class MergedView {
       return Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       return null;
-    } catch (java.nio.file.FileSystemException e) {
+    } catch (FileSystemException e) {
       if (e.getReason() != null && e.getReason().contains("Not a directory")) {
         return null;
       }

@@ -10,6 +10,7 @@ import io.berth.snapshot.Snapshotter;
 import io.berth.snapshot.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -18,6 +19,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -160,10 +164,10 @@ public final class OverlaySnapshotter implements Snapshotter {
       record = new SnapshotRecord(nextId.getAndIncrement(), key, parent, kind, Instant.now(), Usage.ZERO);
       try {
         Path dir = dir(record);
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        Files.createDirectory(dir, permissions("rwx--x--x"));
         if (kind == Kind.ACTIVE) {
-          Files.createDirectory(dir.resolve("fs"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-          Files.createDirectory(dir.resolve("work"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+          Files.createDirectory(dir.resolve("fs"), permissions("rwxr-xr-x"));
+          Files.createDirectory(dir.resolve("work"), permissions("rwx------"));
         }
         writeMeta(record);
       } catch (IOException e) {
@@ -182,7 +186,8 @@ public final class OverlaySnapshotter implements Snapshotter {
     synchronized (this) {
       active = require(key);
       if (active.kind() != Kind.ACTIVE) {
-        throw new SnapshotException.InUse("snapshot " + key + " is " + active.kind() + ", only active snapshots commit");
+        throw new SnapshotException.InUse(
+            "snapshot " + key + " is " + active.kind() + ", only active snapshots commit");
       }
       if (byKey.containsKey(name)) {
         throw new SnapshotException.AlreadyExists(name);
@@ -206,7 +211,8 @@ public final class OverlaySnapshotter implements Snapshotter {
       try {
         writeMeta(committed);
       } catch (IOException e) {
-        throw new SnapshotException.StorageFailure("cannot commit snapshot " + key + " as " + name + ": " + e.getMessage(), e);
+        throw new SnapshotException.StorageFailure(
+            "cannot commit snapshot " + key + " as " + name + ": " + e.getMessage(), e);
       }
       byKey.remove(key);
       byKey.put(name, committed);
@@ -339,6 +345,11 @@ public final class OverlaySnapshotter implements Snapshotter {
     return String.join(":", paths.stream().map(Path::toString).toList());
   }
 
+  /** A directory's mode at creation, e.g. {@code "rwx--x--x"}. */
+  private static FileAttribute<Set<PosixFilePermission>> permissions(String mode) {
+    return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode));
+  }
+
   private SnapshotRecord require(String key) {
     SnapshotRecord record = byKey.get(key);
     if (record == null) {
@@ -364,7 +375,7 @@ public final class OverlaySnapshotter implements Snapshotter {
     byte[] bytes = JSON.writeValueAsBytes(record);
     try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
-      channel.write(java.nio.ByteBuffer.wrap(bytes));
+      channel.write(ByteBuffer.wrap(bytes));
       channel.force(true);
     }
     Files.move(tmp, dir.resolve("meta.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -24,14 +24,16 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tag;
 import net.jqwik.api.statistics.Statistics;
 
 /**
  * Generated hostile layers (traversal names, absolute names, symlinks and hard links aimed at a
  * canary tree outside the snapshot, from this layer and from a lower one, whiteouts, opaque
  * markers, collisions) applied on the real filesystem: whatever is accepted or rejected, the
- * canary tree outside the snapshot must come out unchanged.
+ * canary tree outside the snapshot must come out unchanged. Root: owners, devices, trusted.* xattrs.
  */
+@Tag("root")
 class HostileLayerProperties {
   private static final String MODE = "application/vnd.oci.image.layer.v1.tar";
   private final LinuxSyscalls sys = new LinuxSyscalls();
@@ -41,7 +43,8 @@ class HostileLayerProperties {
 
   @Provide
   Arbitrary<List<Op>> layers() {
-    Arbitrary<String> component = Arbitraries.of("a", "b", "..", ".", "etc", "canary", "x", ".wh.a", ".wh..wh..opq", "");
+    Arbitrary<String> component =
+        Arbitraries.of("a", "b", "..", ".", "etc", "canary", "x", ".wh.a", ".wh..wh..opq", "");
     Arbitrary<String> name = component.list().ofMinSize(1).ofMaxSize(6)
         .map(parts -> String.join("/", parts))
         // A trailing slash would make the tar writer itself turn any entry into a directory.
@@ -120,9 +123,10 @@ class HostileLayerProperties {
   }
 
   private static String describe(Path p) throws IOException {
-    Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastModifiedTime,nlink", LinkOption.NOFOLLOW_LINKS);
-    return a.get("mode") + "/" + a.get("uid") + "/" + a.get("gid") + "/" + a.get("size") + "/" + a.get("lastModifiedTime")
-        + "/" + a.get("nlink");
+    Map<String, Object> a =
+        Files.readAttributes(p, "unix:mode,uid,gid,size,lastModifiedTime,nlink", LinkOption.NOFOLLOW_LINKS);
+    return a.get("mode") + "/" + a.get("uid") + "/" + a.get("gid") + "/" + a.get("size") + "/"
+        + a.get("lastModifiedTime") + "/" + a.get("nlink");
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -15,16 +15,19 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Layer application on the real filesystem (tests run as root, as berthd does). */
+@Tag("root")
 class LayerApplierTest {
   private static final String TAR = "application/vnd.oci.image.layer.v1.tar";
   private final LinuxSyscalls sys = new LinuxSyscalls();
@@ -79,14 +82,17 @@ class LayerApplierTest {
     assertThat(lstat(upper.resolve("group-tool")).get("mode")).isEqualTo(0102755);
     assertThat(new String(sys.lgetxattr(upper.resolve("bin-tool").toString(), "user.origin"))).isEqualTo("test");
     assertThat(Files.readSymbolicLink(upper.resolve("etc/link")).toString()).isEqualTo("/etc/passwd");
-    assertThat(lstat(upper.resolve("etc/passwd-again")).get("ino")).isEqualTo(lstat(upper.resolve("etc/passwd")).get("ino"));
+    assertThat(lstat(upper.resolve("etc/passwd-again")).get("ino"))
+        .isEqualTo(lstat(upper.resolve("etc/passwd")).get("ino"));
     assertThat(lstat(upper.resolve("null"))).containsEntry("rdev", Long.valueOf(0x103)).containsEntry("mode", 020666);
     assertThat(((Integer) lstat(upper.resolve("loop0")).get("mode")) & 0170000).isEqualTo(060000);
     assertThat(((Integer) lstat(upper.resolve("pipe")).get("mode")) & 0170000).isEqualTo(010000);
     assertThat(Files.readString(upper.resolve("deep/" + "x".repeat(120) + "/" + "y".repeat(150)))).isEqualTo("long");
     // Directory mtimes are set after their contents were written.
-    assertThat(Files.getLastModifiedTime(upper.resolve("etc"), LinkOption.NOFOLLOW_LINKS).toInstant()).isEqualTo(Tars.MTIME);
-    assertThat(Files.getLastModifiedTime(upper.resolve("etc/link"), LinkOption.NOFOLLOW_LINKS).toInstant()).isEqualTo(Tars.MTIME);
+    assertThat(Files.getLastModifiedTime(upper.resolve("etc"), LinkOption.NOFOLLOW_LINKS).toInstant())
+        .isEqualTo(Tars.MTIME);
+    assertThat(Files.getLastModifiedTime(upper.resolve("etc/link"), LinkOption.NOFOLLOW_LINKS).toInstant())
+        .isEqualTo(Tars.MTIME);
   }
 
   @Test
@@ -114,7 +120,8 @@ class LayerApplierTest {
             "sha256:" + "0".repeat(64)))
         .isInstanceOf(SnapshotException.InvalidLayer.class)
         .hasMessageContaining("diff ID " + sha256(tar));
-    assertThatThrownBy(() -> applier.apply(new ByteArrayInputStream(tar), TAR + "+gzip", new LayerDirs(upper, List.of()), null))
+    assertThatThrownBy(() -> applier.apply(new ByteArrayInputStream(tar), TAR + "+gzip",
+            new LayerDirs(upper, List.of()), null))
         .isInstanceOf(SnapshotException.InvalidLayer.class)
         .hasMessageContaining("is not gzip-compressed");
     assertThatThrownBy(() -> applier.apply(new ByteArrayInputStream(new byte[] {0x1f, (byte) 0x8b, 1, 2, 3}),
@@ -124,11 +131,13 @@ class LayerApplierTest {
 
   @Test
   void whiteoutsAndOpaqueDirectoriesBecomeOverlayMarkers() throws Exception {
-    apply(new Tars().dir("d").file("d/gone", "1").dir("d/sub").file("d/sub/x", "1").dir("o").file("o/old", "1").build(), lower);
+    apply(new Tars().dir("d").file("d/gone", "1").dir("d/sub").file("d/sub/x", "1").dir("o").file("o/old", "1").build(),
+        lower);
     // Apply the first layer into 'lower' itself: it is the base for the next one.
     Path base = upper;
     upper = Files.createDirectories(work.resolve("snap/3/fs"));
-    apply(new Tars().file("d/.wh.gone", "").file("d/.wh.sub", "").file("o/.wh..wh..opq", "").file("o/new", "n").build(), base);
+    apply(new Tars().file("d/.wh.gone", "").file("d/.wh.sub", "").file("o/.wh..wh..opq", "").file("o/new", "n").build(),
+        base);
 
     assertThat(lstat(upper.resolve("d/gone"))).containsEntry("rdev", 0L).containsEntry("mode", 020000);
     assertThat(lstat(upper.resolve("d/sub"))).containsEntry("mode", 020000);
@@ -220,7 +229,8 @@ class LayerApplierTest {
     assertThatThrownBy(() -> apply(new Tars().symlink("loop", "loop").file("loop/x", "1").build()))
         .isInstanceOf(SnapshotException.InvalidLayer.class)
         .hasMessageContaining("too many symbolic links");
-    assertThatThrownBy(() -> apply(new Tars().file("f", "1", 0644, 0, 0, Map.of("trusted.overlay.redirect", "/x")).build()))
+    assertThatThrownBy(() -> apply(
+            new Tars().file("f", "1", 0644, 0, 0, Map.of("trusted.overlay.redirect", "/x")).build()))
         .isInstanceOf(SnapshotException.InvalidLayer.class)
         .hasMessageContaining("trusted.overlay.redirect");
     assertThatThrownBy(() -> apply(new Tars().file("plain", "1").file("plain/below", "2").build()))
@@ -232,7 +242,7 @@ class LayerApplierTest {
   @Test
   void truncatedLayerIsInvalid() throws Exception {
     byte[] tar = new Tars().file("big", "y".repeat(10_000)).build();
-    byte[] cut = java.util.Arrays.copyOf(tar, 3000);
+    byte[] cut = Arrays.copyOf(tar, 3000);
     assertThatThrownBy(() -> apply(cut)).isInstanceOf(SnapshotException.InvalidLayer.class);
     assertThat(new String(tar, 257, 5, StandardCharsets.US_ASCII)).isEqualTo("ustar");
   }

@@ -14,10 +14,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real overlayfs mounts of what the snapshotter returns (root, as berthd runs). */
+@Tag("root")
 class OverlayMountTest {
   private static final String TAR = "application/vnd.oci.image.layer.v1.tar";
   private final LinuxSyscalls sys = new LinuxSyscalls();
@@ -48,7 +50,8 @@ class OverlayMountTest {
   @Test
   void mountedStackShowsWhatTheLayersSay() throws Exception {
     snapshotter = new OverlaySnapshotter(work.resolve("snapshots"), Duration.ofHours(1));
-    unpack("L1", null, new Tars().dir("etc").file("etc/a", "1").file("etc/gone", "1").dir("opt").file("opt/old", "o").build());
+    unpack("L1", null,
+        new Tars().dir("etc").file("etc/a", "1").file("etc/gone", "1").dir("opt").file("opt/old", "o").build());
     unpack("L2", "L1", new Tars().file("etc/.wh.gone", "").file("opt/.wh..wh..opq", "").file("opt/new", "n").build());
     unpack("L3", "L2", new Tars().file("etc/a", "3").build());
 
@@ -85,7 +88,8 @@ class OverlayMountTest {
     String parent = null;
     for (int i = 0; i < 128; i++) {
       String chainId = "sha256:layer-" + i;
-      unpack(chainId, parent, new Tars().file("layer-" + i, Integer.toString(i)).file("top", Integer.toString(i)).build());
+      unpack(chainId, parent,
+          new Tars().file("layer-" + i, Integer.toString(i)).file("top", Integer.toString(i)).build());
       parent = chainId;
     }
     List<Mount> mounts = snapshotter.prepare("container", parent);
