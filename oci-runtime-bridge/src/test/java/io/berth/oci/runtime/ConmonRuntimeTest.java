@@ -2,16 +2,19 @@ package io.berth.oci.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.oci.spec.ImageRuntimeDefaults;
 import io.berth.oci.spec.Mounts;
 import io.berth.oci.spec.Namespaces;
+import io.berth.oci.spec.RuntimeSpec;
 import io.berth.oci.spec.SeccompProfiles;
 import io.berth.oci.spec.SpecBuilder;
 import io.berth.oci.spec.SpecJson;
 import io.berth.oci.spec.UserResolver;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,13 +22,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Real runc and crun under real conmon, with specs from {@link SpecBuilder} (as root). */
+@Tag("root")
 class ConmonRuntimeTest {
   @TempDir Path work;
   /** Every container here runs under berth's default seccomp profile unless a test says otherwise. */
@@ -66,13 +72,13 @@ class ConmonRuntimeTest {
   }
 
   /** Removes the cgroup parent runc created for these tests, in every v1 hierarchy. */
-  @org.junit.jupiter.api.AfterAll
+  @AfterAll
   static void removeTestCgroupParent() throws Exception {
     try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
       for (Path hierarchy : hierarchies.toList()) {
         Files.deleteIfExists(hierarchy.resolve("berth-test")); // rmdir: only when empty
       }
-    } catch (java.nio.file.FileSystemException busy) {
+    } catch (FileSystemException busy) {
       // a container cgroup is still there: leave it for the kernel to report
     }
   }
@@ -90,7 +96,7 @@ class ConmonRuntimeTest {
   private boolean terminal;
 
   private Path bundle(List<String> args, boolean readOnlyRootfs, Long runAsUser,
-      io.berth.oci.spec.RuntimeSpec.Resources resources) throws Exception {
+      RuntimeSpec.Resources resources) throws Exception {
     ContainerSpecInput input = new ContainerSpecInput(id, rootfs.toString(),
         new ImageRuntimeDefaults("", List.of(), List.of(), List.of(), "/"),
         new ContainerSpecInput.ProcessInput(args, List.of(), List.of(), "", terminal,
@@ -152,13 +158,15 @@ class ConmonRuntimeTest {
   @MethodSource("handlers")
   void termIgnoredThenKilled(String handler) throws Exception {
     CommandLineRuntime rt = runtime(handler);
-    Path bundle = bundle(List.of("/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"), true, null);
+    Path bundle = bundle(List.of("/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"),
+        true, null);
     monitor.create(rt, request(bundle));
     rt.start(id);
     rt.kill(id, "TERM");
     assertThat(monitor.awaitExit(id, work.resolve("bundle"), Duration.ofSeconds(1))).as("TERM is ignored").isEmpty();
     rt.kill(id, "KILL");
-    assertThat(monitor.awaitExit(id, work.resolve("bundle"), Duration.ofSeconds(20)).orElseThrow().code()).isEqualTo(137);
+    assertThat(monitor.awaitExit(id, work.resolve("bundle"), Duration.ofSeconds(20)).orElseThrow().code())
+        .isEqualTo(137);
   }
 
   @ParameterizedTest
@@ -219,20 +227,18 @@ class ConmonRuntimeTest {
     monitor.create(rt, request(bundle));
     rt.start(id);
     Path log = work.resolve("logs/" + id + ".log");
-    Thread.sleep(300);
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() ->
+        Files.exists(log) && Files.readAllLines(log).stream().anyMatch(l -> l.endsWith("stdout F line 1")));
     Path rotated = Files.move(log, log.resolveSibling(id + ".log.1"));
     monitor.reopenLog(bundle);
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!(Files.exists(log) && Files.size(log) > 0) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+        .until(() -> Files.exists(log) && Files.size(log) > 0);
     assertThat(log).as("a fresh log file after reopen").exists();
     assertThat(Files.readAllLines(log)).anyMatch(l -> l.matches("\\S+ stdout F line \\d+"));
     assertThat(Files.readAllLines(rotated)).anyMatch(l -> l.endsWith("stdout F line 1"));
 
-    rt.update(id, new io.berth.oci.spec.RuntimeSpec.Resources(
-        new io.berth.oci.spec.RuntimeSpec.Memory(48L << 20, 48L << 20), null, new io.berth.oci.spec.RuntimeSpec.Pids(64),
-        null, null, null));
+    rt.update(id, new RuntimeSpec.Resources(
+        new RuntimeSpec.Memory(48L << 20, 48L << 20), null, new RuntimeSpec.Pids(64), null, null, null));
     Path memoryLimit = Path.of("/sys/fs/cgroup/memory/berth-test", id, "memory.limit_in_bytes");
     assertThat(Files.readString(memoryLimit).strip()).isEqualTo(Long.toString(48L << 20));
     rt.kill(id, "KILL");
@@ -258,8 +264,8 @@ class ConmonRuntimeTest {
     CommandLineRuntime rt = runtime(handler);
     Files.createSymbolicLink(rootfs.resolve("bin/head"), Path.of("busybox"));
     Files.createSymbolicLink(rootfs.resolve("bin/tr"), Path.of("busybox"));
-    var limit = new io.berth.oci.spec.RuntimeSpec.Resources(
-        new io.berth.oci.spec.RuntimeSpec.Memory(32L << 20, 32L << 20), null, null, null, null, null);
+    var limit = new RuntimeSpec.Resources(
+        new RuntimeSpec.Memory(32L << 20, 32L << 20), null, null, null, null, null);
     Path bundle = bundle(List.of("/bin/sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived"),
         true, null, limit);
     monitor.create(rt, request(bundle));

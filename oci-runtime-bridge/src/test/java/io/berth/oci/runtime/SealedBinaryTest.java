@@ -3,9 +3,11 @@ package io.berth.oci.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -33,7 +35,7 @@ class SealedBinaryTest {
     assertThat(Files.readAllBytes(Path.of(launch))).isEqualTo(Files.readAllBytes(tool));
     assertThat(SealedBinary.seals(launch)).isEqualTo(SealedBinary.SEALS);
     assertThatThrownBy(() -> Files.writeString(Path.of(launch), "echo evil", StandardOpenOption.WRITE))
-        .isInstanceOf(java.io.IOException.class);
+        .isInstanceOf(IOException.class);
     assertThat(Files.readAllBytes(Path.of(launch))).isEqualTo(Files.readAllBytes(tool));
   }
 
@@ -59,7 +61,7 @@ class SealedBinaryTest {
     // A package upgrade replaces the file: a new inode.
     Path upgraded = dir.resolve("tool.new");
     Files.writeString(upgraded, "#!/bin/sh\necho two, longer\n");
-    Files.move(upgraded, tool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(upgraded, tool, StandardCopyOption.REPLACE_EXISTING);
     String second = sealed.launchPath();
 
     assertThat(second).isNotEqualTo(first);

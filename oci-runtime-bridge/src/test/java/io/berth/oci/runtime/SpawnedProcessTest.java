@@ -2,11 +2,13 @@ package io.berth.oci.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,12 +39,9 @@ class SpawnedProcessTest {
         new SpawnedProcess.Fd.Append(log.toString()), SpawnedProcess.PIPE);
     // sleep itself may hold a file open for a moment while it starts (its locale): a descriptor
     // inherited from this JVM would stay, so wait for the set to settle rather than race it.
-    List<String> fds = descriptors(sleeper.pid());
-    for (int i = 0; i < 100 && !fds.equals(List.of("0", "1", "2", "3")); i++) {
-      Thread.sleep(20);
-      fds = descriptors(sleeper.pid());
-    }
-    assertThat(fds).as("0-3, and nothing of the daemon's").containsExactly("0", "1", "2", "3");
+    await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+        .untilAsserted(() -> assertThat(descriptors(sleeper.pid())).as("0-3, and nothing of the daemon's")
+            .containsExactly("0", "1", "2", "3"));
     assertThat(Files.readSymbolicLink(Path.of("/proc/" + sleeper.pid() + "/fd/2"))).isEqualTo(log);
     sleeper.destroyForcibly();
     sleeper.waitFor();

@@ -16,8 +16,10 @@ class ProcessOptionsTest {
   void argvFollowsTheKubernetesRules() {
     assertThat(ProcessArgs.of(List.of(), List.of(), IMAGE)).containsExactly("/entry", "default-arg");
     assertThat(ProcessArgs.of(List.of(), List.of("x"), IMAGE)).containsExactly("/entry", "x");
-    assertThat(ProcessArgs.of(List.of("/bin/sh"), List.of(), IMAGE)).as("command drops the image's Cmd").containsExactly("/bin/sh");
-    assertThat(ProcessArgs.of(List.of("/bin/sh"), List.of("-c", "true"), IMAGE)).containsExactly("/bin/sh", "-c", "true");
+    assertThat(ProcessArgs.of(List.of("/bin/sh"), List.of(), IMAGE)).as("command drops the image's Cmd")
+        .containsExactly("/bin/sh");
+    assertThat(ProcessArgs.of(List.of("/bin/sh"), List.of("-c", "true"), IMAGE))
+        .containsExactly("/bin/sh", "-c", "true");
     ImageRuntimeDefaults bare = new ImageRuntimeDefaults(null, null, null, null, null);
     assertThatThrownBy(() -> ProcessArgs.of(List.of(), List.of(), bare)).isInstanceOf(SpecException.class)
         .hasMessageContaining("no command");

@@ -34,7 +34,8 @@ class SeccompProfilesTest {
         .isInstanceOf(SpecException.class).hasMessageContaining("defaultAction");
     assertThatThrownBy(() -> SeccompProfiles.of(SeccompProfiles.Kind.LOCALHOST, "relative.json", false))
         .isInstanceOf(SpecException.class).hasMessageContaining("absolute");
-    assertThatThrownBy(() -> SeccompProfiles.of(SeccompProfiles.Kind.LOCALHOST, dir.resolve("none.json").toString(), false))
+    assertThatThrownBy(
+            () -> SeccompProfiles.of(SeccompProfiles.Kind.LOCALHOST, dir.resolve("none.json").toString(), false))
         .isInstanceOf(SpecException.class).hasMessageContaining("none.json");
   }
 }

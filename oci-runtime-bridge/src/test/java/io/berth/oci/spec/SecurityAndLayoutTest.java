@@ -24,8 +24,10 @@ class SecurityAndLayoutTest {
 
   @Test
   void namespaces() {
-    Golden.assertMatches("namespaces-pod", Namespaces.of(Namespaces.Mode.POD, Namespaces.Mode.POD, Namespaces.Mode.CONTAINER, PATHS));
-    Golden.assertMatches("namespaces-host", Namespaces.of(Namespaces.Mode.NODE, Namespaces.Mode.NODE, Namespaces.Mode.NODE, PATHS));
+    Golden.assertMatches("namespaces-pod",
+        Namespaces.of(Namespaces.Mode.POD, Namespaces.Mode.POD, Namespaces.Mode.CONTAINER, PATHS));
+    Golden.assertMatches("namespaces-host",
+        Namespaces.of(Namespaces.Mode.NODE, Namespaces.Mode.NODE, Namespaces.Mode.NODE, PATHS));
     Golden.assertMatches("namespaces-target-pid", Namespaces.of(Namespaces.Mode.POD, Namespaces.Mode.POD,
         Namespaces.Mode.TARGET, new Namespaces.SandboxPaths("/n", "/i", "/u", "/p", "/proc/200/ns/pid")));
     assertThatThrownBy(() -> Namespaces.of(Namespaces.Mode.POD, Namespaces.Mode.POD, Namespaces.Mode.TARGET, PATHS))
@@ -47,7 +49,8 @@ class SecurityAndLayoutTest {
   void mounts() {
     Mounts.SandboxFiles files = new Mounts.SandboxFiles("/run/berth/pod1/hosts", "/run/berth/pod1/resolv.conf",
         "/run/berth/pod1/hostname", "/run/berth/pod1/shm");
-    Golden.assertMatches("mounts", Mounts.of(false, files, "/var/lib/kubelet/pods/x/termination-log", "/dev/termination-log",
+    Golden.assertMatches("mounts", Mounts.of(false, files, "/var/lib/kubelet/pods/x/termination-log",
+        "/dev/termination-log",
         List.of(new Mounts.Bind("/data", "/srv/data", true, Mounts.Propagation.HOST_TO_CONTAINER, true),
             new Mounts.Bind("/etc/hosts", "/custom/hosts", false, Mounts.Propagation.PRIVATE, false))));
     assertThat(Mounts.of(true, new Mounts.SandboxFiles(null, null, null, null), null, null, List.of()))

@@ -24,9 +24,10 @@ class SpecBuilderTest {
             "pod-1"),
         new ContainerSpecInput.CgroupInput(CgroupPaths.Driver.CGROUPFS, "/kubepods/pod1",
             new RuntimeSpec.Resources(new RuntimeSpec.Memory(64L << 20, 64L << 20),
-                new RuntimeSpec.Cpu(512L, 50000L, 100000L, null, null), new RuntimeSpec.Pids(100), null, null, null)),
-        new ContainerSpecInput.MountInput(new Mounts.SandboxFiles("/run/berth/pod1/hosts", null, null, null), null, null,
-            List.of()),
+                new RuntimeSpec.Cpu(512L, 50000L, 100000L, null, null), new RuntimeSpec.Pids(100),
+                null, null, null)),
+        new ContainerSpecInput.MountInput(new Mounts.SandboxFiles("/run/berth/pod1/hosts", null, null, null),
+            null, null, List.of()),
         new ContainerSpecInput.HostFacts(0, false),
         Map.of("io.kubernetes.cri.container-type", "container"));
   }

@@ -30,8 +30,10 @@ class UserResolverTest {
     assertThat(resolver.resolve(NONE, "1000")).isEqualTo(new RuntimeSpec.User(1000, 1000, List.of(1000L, 10L, 29L)));
     assertThat(resolver.resolve(NONE, "1000:29")).isEqualTo(new RuntimeSpec.User(1000, 29, List.of(29L, 10L)));
     assertThat(resolver.resolve(NONE, "berth:wheel")).isEqualTo(new RuntimeSpec.User(1000, 10, List.of(10L, 29L)));
-    assertThat(resolver.resolve(NONE, "4242")).as("unknown uid: gid 0").isEqualTo(new RuntimeSpec.User(4242, 0, List.of(0L)));
-    assertThatThrownBy(() -> resolver.resolve(NONE, "ghost")).isInstanceOf(SpecException.class).hasMessageContaining("ghost");
+    assertThat(resolver.resolve(NONE, "4242")).as("unknown uid: gid 0")
+        .isEqualTo(new RuntimeSpec.User(4242, 0, List.of(0L)));
+    assertThatThrownBy(() -> resolver.resolve(NONE, "ghost")).isInstanceOf(SpecException.class)
+        .hasMessageContaining("ghost");
     assertThatThrownBy(() -> resolver.resolve(NONE, "berth:ghosts")).isInstanceOf(SpecException.class);
   }
 
