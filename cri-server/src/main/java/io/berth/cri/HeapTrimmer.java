@@ -1,6 +1,6 @@
 package io.berth.cri;
 
-import io.berth.cri.util.NativeIo;
+import io.berth.sys.LinuxSyscalls;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -104,7 +104,7 @@ public final class HeapTrimmer implements AutoCloseable {
     @Override
     public void collectAndTrim() {
       System.gc();
-      NativeIo.mallocTrim();
+      LinuxSyscalls.INSTANCE.mallocTrim();
     }
   }
 }

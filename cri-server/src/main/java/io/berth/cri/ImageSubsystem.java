@@ -18,7 +18,7 @@ import io.berth.image.store.ImageGarbageCollector;
 import io.berth.image.store.ImageStore;
 import io.berth.snapshot.apply.LayerApplier;
 import io.berth.snapshot.overlay.OverlaySnapshotter;
-import io.berth.snapshot.sys.LinuxSyscalls;
+import io.berth.sys.LinuxSyscalls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

@@ -16,18 +16,20 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Enforces the module rule of docs/architecture.md: cri-server may use every other module,
- * image-store may use snapshotter, and nothing points back. Checked twice: on the declared Maven
- * dependencies and on the compiled classes' package dependencies.
+ * Enforces the module rule of docs/architecture.md: linux-sys (the native calls) uses no other
+ * module, snapshotter and oci-runtime-bridge may use linux-sys, image-store may use snapshotter
+ * and linux-sys, cri-server may use every other module, and nothing points back. Checked twice:
+ * on the declared Maven dependencies and on the compiled classes' package dependencies.
  */
 class ModuleDependencyRuleTest {
   private static final Map<String, Set<String>> ALLOWED =
       Map.of(
           "proto", Set.of(),
-          "snapshotter", Set.of(),
-          "oci-runtime-bridge", Set.of(),
-          "image-store", Set.of("snapshotter"),
-          "cri-server", Set.of("proto", "image-store", "snapshotter", "oci-runtime-bridge"),
+          "linux-sys", Set.of(),
+          "snapshotter", Set.of("linux-sys"),
+          "oci-runtime-bridge", Set.of("linux-sys"),
+          "image-store", Set.of("snapshotter", "linux-sys"),
+          "cri-server", Set.of("proto", "linux-sys", "image-store", "snapshotter", "oci-runtime-bridge"),
           "integration-tests", Set.of("cri-server"));
 
   private static final Pattern BERTH_DEPENDENCY =
@@ -55,17 +57,25 @@ class ModuleDependencyRuleTest {
         new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.berth");
+    noClasses().that().resideInAPackage("io.berth.sys..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.berth.snapshot..", "io.berth.image..", "io.berth.oci..",
+            "io.berth.cri..", "io.berth.proto..", "io.grpc..")
+        .check(classes);
     noClasses().that().resideInAPackage("io.berth.snapshot..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.berth.image..", "io.berth.oci..", "io.berth.cri..", "io.berth.proto..", "io.grpc..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.berth.image..", "io.berth.oci..", "io.berth.cri..",
+            "io.berth.proto..", "io.grpc..")
         .allowEmptyShould(true).check(classes);
     noClasses().that().resideInAPackage("io.berth.image..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.berth.oci..", "io.berth.cri..", "io.berth.proto..", "io.grpc..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.berth.oci..", "io.berth.cri..", "io.berth.proto..",
+            "io.grpc..")
         .allowEmptyShould(true).check(classes);
     noClasses().that().resideInAPackage("io.berth.oci..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.berth.image..", "io.berth.snapshot..", "io.berth.cri..", "io.berth.proto..", "io.grpc..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.berth.image..", "io.berth.snapshot..", "io.berth.cri..",
+            "io.berth.proto..", "io.grpc..")
         .allowEmptyShould(true).check(classes);
     noClasses().that().resideInAPackage("io.berth.proto..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.berth.image..", "io.berth.snapshot..", "io.berth.oci..", "io.berth.cri..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.berth.image..", "io.berth.snapshot..", "io.berth.oci..",
+            "io.berth.cri..", "io.berth.sys..")
         .check(classes);
   }
 }

@@ -9,7 +9,7 @@ import io.berth.snapshot.Mounter;
 import io.berth.snapshot.apply.AppliedLayer;
 import io.berth.snapshot.apply.LayerApplier;
 import io.berth.snapshot.overlay.OverlaySnapshotter;
-import io.berth.snapshot.sys.LinuxSyscalls;
+import io.berth.sys.LinuxSyscalls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +52,8 @@ class RootfsEquivalenceTest {
       for (int i = 0; i < manifest.get("layers").size(); i++) {
         JsonNode layer = manifest.get("layers").get(i);
         String diffId = config.get("rootfs").get("diff_ids").get(i).asString();
-        String chainId = parent == null ? diffId : OciLayout.digest((parent + " " + diffId).getBytes(StandardCharsets.UTF_8));
+        String chainId =
+            parent == null ? diffId : OciLayout.digest((parent + " " + diffId).getBytes(StandardCharsets.UTF_8));
         String key = OverlaySnapshotter.EXTRACT_PREFIX + i;
         snapshotter.prepare(key, parent);
         try (InputStream blob = Files.newInputStream(blob(layout, layer.get("digest").asString()))) {
@@ -66,7 +67,8 @@ class RootfsEquivalenceTest {
       mounter.mount(snapshotter.view("compare", parent), rootfs);
       try {
         Path reference = work.resolve("umoci");
-        Commands.runOrFail("umoci", "unpack", "--image", layout + ":" + FixtureImages.MULTILAYER_GZIP, reference.toString());
+        Commands.runOrFail("umoci", "unpack", "--image", layout + ":" + FixtureImages.MULTILAYER_GZIP,
+            reference.toString());
         List<String> expected = describeTree(reference.resolve("rootfs"));
         List<String> actual = describeTree(rootfs);
         assertThat(actual).hasSizeGreaterThan(20);

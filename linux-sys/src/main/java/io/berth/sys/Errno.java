@@ -1,11 +1,15 @@
-package io.berth.snapshot.sys;
+package io.berth.sys;
 
 /** The errno values berth reacts to, and readable names for messages. */
 public final class Errno {
   public static final int EPERM = 1;
   public static final int ENOENT = 2;
+  public static final int ESRCH = 3;
+  public static final int EINTR = 4;
   public static final int EIO = 5;
   public static final int EBADF = 9;
+  public static final int ECHILD = 10;
+  public static final int ENOMEM = 12;
   public static final int EACCES = 13;
   public static final int EBUSY = 16;
   public static final int EEXIST = 17;
@@ -15,6 +19,7 @@ public final class Errno {
   public static final int EINVAL = 22;
   public static final int ENOSPC = 28;
   public static final int ERANGE = 34;
+  public static final int ENAMETOOLONG = 36;
   public static final int ENOSYS = 38;
   public static final int ENOTEMPTY = 39;
   public static final int ELOOP = 40;
@@ -26,10 +31,14 @@ public final class Errno {
   public static String describe(int errno) {
     String name = switch (errno) {
       case EPERM -> "EPERM";
-      case ENOENT -> "ENOENT";
+      case ENOENT -> "ENOENT (no such file or directory)";
+      case ESRCH -> "ESRCH";
+      case EINTR -> "EINTR";
       case EIO -> "EIO";
       case EBADF -> "EBADF";
-      case EACCES -> "EACCES";
+      case ECHILD -> "ECHILD";
+      case ENOMEM -> "ENOMEM";
+      case EACCES -> "EACCES (permission denied)";
       case EBUSY -> "EBUSY";
       case EEXIST -> "EEXIST";
       case EXDEV -> "EXDEV";
@@ -38,6 +47,7 @@ public final class Errno {
       case EINVAL -> "EINVAL";
       case ENOSPC -> "ENOSPC (no space left on device)";
       case ERANGE -> "ERANGE";
+      case ENAMETOOLONG -> "ENAMETOOLONG";
       case ENOSYS -> "ENOSYS";
       case ENOTEMPTY -> "ENOTEMPTY";
       case ELOOP -> "ELOOP (symbolic link where none is allowed)";

@@ -1,9 +1,10 @@
-package io.berth.snapshot.sys;
+package io.berth.sys;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -13,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -20,6 +22,9 @@ import java.util.List;
  * right after the call returns. Stateless and thread-safe.
  */
 public final class LinuxSyscalls implements Syscalls {
+  /** The one instance code without an injected {@link Syscalls} uses (it is stateless). */
+  public static final LinuxSyscalls INSTANCE = new LinuxSyscalls();
+
   private static final long SYS_MOVE_MOUNT = 429;
   private static final long SYS_FSOPEN = 430;
   private static final long SYS_FSCONFIG = 431;
@@ -31,6 +36,17 @@ public final class LinuxSyscalls implements Syscalls {
   private static final long FSMOUNT_CLOEXEC = 1;
   private static final long MOUNT_ATTR_RDONLY = 1;
   private static final long MOVE_MOUNT_F_EMPTY_PATH = 4;
+  private static final int F_ADD_SEALS = 1033;
+  private static final int F_GET_SEALS = 1034;
+  private static final int AF_UNIX = 1;
+  private static final int AF_INET = 2;
+  private static final int SOCK_DGRAM = 2;
+  private static final int SOCK_SEQPACKET = 5;
+  private static final int SOCK_CLOEXEC = 0x80000;
+  private static final long TIOCSWINSZ = 0x5414;
+  private static final long SIOCGIFFLAGS = 0x8913;
+  private static final long SIOCSIFFLAGS = 0x8914;
+  private static final short IFF_UP = 1;
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -44,11 +60,13 @@ public final class LinuxSyscalls implements Syscalls {
   private static final MethodHandle SYSCALL_FSOPEN =
       handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
   private static final MethodHandle SYSCALL_FSCONFIG =
-      handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
+      handle("syscall",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
   private static final MethodHandle SYSCALL_FSMOUNT =
       handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
   private static final MethodHandle SYSCALL_MOVE_MOUNT =
-      handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
+      handle("syscall",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
   private static final MethodHandle MKDIRAT =
       handle("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
   private static final MethodHandle MKNODAT =
@@ -85,6 +103,32 @@ public final class LinuxSyscalls implements Syscalls {
       handle("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
   private static final MethodHandle UMOUNT2 =
       handle("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+  private static final MethodHandle READ =
+      handle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+  private static final MethodHandle UNSHARE = handle("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle SETNS = handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle SETHOSTNAME =
+      handle("sethostname", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
+  private static final MethodHandle SOCKET =
+      handle("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle CONNECT =
+      handle("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+  private static final MethodHandle SHUTDOWN =
+      handle("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle IOCTL =
+      handle("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+  private static final MethodHandle POSIX_OPENPT =
+      handle("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle GRANTPT = handle("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle UNLOCKPT = handle("unlockpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+  private static final MethodHandle PTSNAME_R =
+      handle("ptsname_r", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+  private static final MethodHandle MEMFD_CREATE =
+      handle("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+  private static final MethodHandle FCNTL =
+      handle("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+  private static final MethodHandle MALLOC_TRIM = LINKER.downcallHandle(
+      LINKER.defaultLookup().find("malloc_trim").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
 
   private static MethodHandle handle(String name, FunctionDescriptor descriptor, int firstVariadic) {
     MemorySegment symbol = LINKER.defaultLookup().find(name)
@@ -163,7 +207,8 @@ public final class LinuxSyscalls implements Syscalls {
   public void mknodat(int dirfd, String name, int mode, long device) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) MKNODAT.invokeExact(capture, dirfd, arena.allocateFrom(name), mode, device), capture, "mknodat", name);
+      check((int) MKNODAT.invokeExact(capture, dirfd, arena.allocateFrom(name), mode, device), capture, "mknodat",
+          name);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -283,8 +328,9 @@ public final class LinuxSyscalls implements Syscalls {
   public void utimensat(int dirfd, String name, long seconds, long nanos, int flags) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) UTIMENSAT.invokeExact(capture, dirfd, arena.allocateFrom(name), timespecs(arena, seconds, nanos), flags),
-          capture, "utimensat", name);
+      MemorySegment times = timespecs(arena, seconds, nanos);
+      check((int) UTIMENSAT.invokeExact(capture, dirfd, arena.allocateFrom(name), times, flags), capture, "utimensat",
+          name);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -327,7 +373,8 @@ public final class LinuxSyscalls implements Syscalls {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment data = arena.allocate(4096);
-      long size = (long) LGETXATTR.invokeExact(capture, arena.allocateFrom(path), arena.allocateFrom(name), data, 4096L);
+      long size =
+          (long) LGETXATTR.invokeExact(capture, arena.allocateFrom(path), arena.allocateFrom(name), data, 4096L);
       if (size < 0) {
         int errno = errno(capture);
         if (errno == Errno.ENODATA || errno == Errno.EOPNOTSUPP) {
@@ -352,7 +399,7 @@ public final class LinuxSyscalls implements Syscalls {
         long n = (long) WRITE.invokeExact(capture, fd, buffer.asSlice(done), length - done);
         if (n < 0) {
           int errno = errno(capture);
-          if (errno == 4) { // EINTR
+          if (errno == Errno.EINTR) {
             continue;
           }
           throw new SyscallException("write", "fd " + fd, errno);
@@ -431,7 +478,8 @@ public final class LinuxSyscalls implements Syscalls {
       throws Throwable {
     MemorySegment keySegment = key == null ? MemorySegment.NULL : arena.allocateFrom(key);
     MemorySegment valueSegment = value == null ? MemorySegment.NULL : arena.allocateFrom(value);
-    long result = (long) SYSCALL_FSCONFIG.invokeExact(capture, SYS_FSCONFIG, fsfd, command, keySegment, valueSegment, 0L);
+    long result =
+        (long) SYSCALL_FSCONFIG.invokeExact(capture, SYS_FSCONFIG, fsfd, command, keySegment, valueSegment, 0L);
     check(result, capture, "fsconfig", key == null ? "create" : key + "=" + value);
   }
 
@@ -442,6 +490,219 @@ public final class LinuxSyscalls implements Syscalls {
       check((int) UMOUNT2.invokeExact(capture, arena.allocateFrom(target), flags), capture, "umount2", target);
     } catch (SyscallException e) {
       throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public int read(int fd, byte[] buffer) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment data = arena.allocate(Math.max(1, buffer.length));
+      while (true) {
+        long n = (long) READ.invokeExact(capture, fd, data, (long) buffer.length);
+        if (n >= 0) {
+          MemorySegment.copy(data, JAVA_BYTE, 0, buffer, 0, (int) n);
+          return (int) n;
+        }
+        int errno = errno(capture);
+        if (errno == Errno.EIO) {
+          return 0;
+        }
+        if (errno != Errno.EINTR) {
+          throw new SyscallException("read", "fd " + fd, errno);
+        }
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void unshare(int flags) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) UNSHARE.invokeExact(capture, flags), capture, "unshare", "flags 0x" + Integer.toHexString(flags));
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void setns(int fd, int type) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) SETNS.invokeExact(capture, fd, type), capture, "setns", "fd " + fd);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void sethostname(String name) throws SyscallException {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment data = arena.allocate(Math.max(1, bytes.length));
+      MemorySegment.copy(bytes, 0, data, JAVA_BYTE, 0, bytes.length);
+      check((int) SETHOSTNAME.invokeExact(capture, data, (long) bytes.length), capture, "sethostname", name);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void loopbackUp() throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      int fd = (int) SOCKET.invokeExact(capture, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      check(fd, capture, "socket", "AF_INET");
+      try {
+        MemorySegment ifreq = arena.allocate(40, 8); // struct ifreq: name[16], then the flags union
+        ifreq.setString(0, "lo");
+        check((int) IOCTL.invokeExact(capture, fd, SIOCGIFFLAGS, ifreq), capture, "ioctl(SIOCGIFFLAGS)", "lo");
+        ifreq.set(JAVA_SHORT, 16, (short) (ifreq.get(JAVA_SHORT, 16) | IFF_UP));
+        check((int) IOCTL.invokeExact(capture, fd, SIOCSIFFLAGS, ifreq), capture, "ioctl(SIOCSIFFLAGS)", "lo");
+      } finally {
+        close(fd);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public int connectSeqPacket(String path) throws SyscallException {
+    byte[] name = path.getBytes(StandardCharsets.UTF_8);
+    if (name.length > 107) {
+      throw new SyscallException("connect", path + " (path too long for a unix socket)", Errno.ENAMETOOLONG);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      int fd = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+      check(fd, capture, "socket", "AF_UNIX");
+      MemorySegment address = arena.allocate(110, 2); // struct sockaddr_un: family, then sun_path[108]
+      address.set(JAVA_SHORT, 0, (short) AF_UNIX);
+      MemorySegment.copy(name, 0, address, JAVA_BYTE, 2, name.length);
+      int result = (int) CONNECT.invokeExact(capture, fd, address, 2 + name.length + 1);
+      if (result < 0) {
+        int errno = errno(capture);
+        close(fd);
+        throw new SyscallException("connect", path, errno);
+      }
+      return fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void shutdown(int fd, int how) {
+    try (Arena arena = Arena.ofConfined()) {
+      int ignored = (int) SHUTDOWN.invokeExact(arena.allocate(CAPTURE), fd, how);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public Pty openPty() throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      int master = (int) POSIX_OPENPT.invokeExact(capture, O_RDWR | O_NOCTTY | O_CLOEXEC);
+      check(master, capture, "posix_openpt", "");
+      try {
+        check((int) GRANTPT.invokeExact(capture, master), capture, "grantpt", "");
+        check((int) UNLOCKPT.invokeExact(capture, master), capture, "unlockpt", "");
+        MemorySegment name = arena.allocate(128);
+        int error = (int) PTSNAME_R.invokeExact(capture, master, name, 128L);
+        if (error != 0) {
+          throw new SyscallException("ptsname_r", "", error);
+        }
+        return new Pty(master, name.getString(0));
+      } catch (SyscallException e) {
+        close(master);
+        throw e;
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void setWindowSize(int fd, int width, int height) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment winsize = arena.allocate(8, 2); // rows, cols, xpixel, ypixel
+      winsize.set(JAVA_SHORT, 0, (short) height);
+      winsize.set(JAVA_SHORT, 2, (short) width);
+      check((int) IOCTL.invokeExact(capture, fd, TIOCSWINSZ, winsize), capture, "ioctl(TIOCSWINSZ)", "fd " + fd);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public int memfdCreate(String name, int flags) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      int fd = (int) MEMFD_CREATE.invokeExact(capture, arena.allocateFrom(name), flags);
+      check(fd, capture, "memfd_create", name);
+      return fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public void addSeals(int fd, int seals) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      check((int) FCNTL.invokeExact(capture, fd, F_ADD_SEALS, seals), capture, "fcntl(F_ADD_SEALS)", "fd " + fd);
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public int seals(int fd) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      int seals = (int) FCNTL.invokeExact(capture, fd, F_GET_SEALS, 0);
+      check(seals, capture, "fcntl(F_GET_SEALS)", "fd " + fd);
+      return seals;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public boolean mallocTrim() {
+    try {
+      return (int) MALLOC_TRIM.invokeExact(0L) == 1;
     } catch (Throwable t) {
       throw unexpected(t);
     }

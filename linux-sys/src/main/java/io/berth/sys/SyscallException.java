@@ -1,4 +1,4 @@
-package io.berth.snapshot.sys;
+package io.berth.sys;
 
 import java.io.IOException;
 

@@ -1,8 +1,8 @@
 package io.berth.snapshot;
 
-import io.berth.snapshot.sys.Errno;
-import io.berth.snapshot.sys.SyscallException;
-import io.berth.snapshot.sys.Syscalls;
+import io.berth.sys.Errno;
+import io.berth.sys.SyscallException;
+import io.berth.sys.Syscalls;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

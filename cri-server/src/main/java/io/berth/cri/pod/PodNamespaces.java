@@ -1,8 +1,8 @@
 package io.berth.cri.pod;
 
-import io.berth.cri.util.NativeIo;
-import io.berth.snapshot.sys.SyscallException;
-import io.berth.snapshot.sys.Syscalls;
+import io.berth.sys.LinuxSyscalls;
+import io.berth.sys.SyscallException;
+import io.berth.sys.Syscalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -49,9 +49,9 @@ public final class PodNamespaces {
   public Path create(String id) throws IOException {
     Path pin = path(id);
     onOwnThread(id, "network namespace", List.of(pin), () -> {
-      NativeIo.unshare(NativeIo.CLONE_NEWNET);
+      sys.unshare(Syscalls.CLONE_NEWNET);
       sys.mount("/proc/thread-self/ns/net", pin.toString(), null, Syscalls.MS_BIND, null);
-      NativeIo.loopbackUp();
+      sys.loopbackUp();
     });
     return pin;
   }
@@ -74,15 +74,15 @@ public final class PodNamespaces {
       pins.add(uts);
     }
     onOwnThread(id, "IPC/UTS namespaces", pins, () -> {
-      int flags = (ipc != null ? NativeIo.CLONE_NEWIPC : 0) | (uts != null ? NativeIo.CLONE_NEWUTS : 0);
+      int flags = (ipc != null ? Syscalls.CLONE_NEWIPC : 0) | (uts != null ? Syscalls.CLONE_NEWUTS : 0);
       if (flags != 0) {
-        NativeIo.unshare(flags);
+        sys.unshare(flags);
       }
       if (ipc != null) {
         sys.mount("/proc/thread-self/ns/ipc", ipc.toString(), null, Syscalls.MS_BIND, null);
       }
       if (uts != null) {
-        NativeIo.sethostname(hostname);
+        sys.sethostname(hostname);
         sys.mount("/proc/thread-self/ns/uts", uts.toString(), null, Syscalls.MS_BIND, null);
       }
       if (netns != null && sysctls.keySet().stream().anyMatch(k -> k.startsWith("net."))) {
@@ -121,11 +121,11 @@ public final class PodNamespaces {
   }
 
   private static void enterNetwork(String netns) throws SyscallException {
-    int fd = NativeIo.open(netns, NativeIo.O_RDONLY | NativeIo.O_CLOEXEC);
+    int fd = LinuxSyscalls.INSTANCE.open(netns, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
     try {
-      NativeIo.setns(fd, NativeIo.CLONE_NEWNET);
+      LinuxSyscalls.INSTANCE.setns(fd, Syscalls.CLONE_NEWNET);
     } finally {
-      NativeIo.close(fd);
+      LinuxSyscalls.INSTANCE.close(fd);
     }
   }
 

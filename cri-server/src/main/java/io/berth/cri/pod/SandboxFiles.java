@@ -1,8 +1,8 @@
 package io.berth.cri.pod;
 
 import io.berth.proto.runtime.v1.DNSConfig;
-import io.berth.snapshot.sys.SyscallException;
-import io.berth.snapshot.sys.Syscalls;
+import io.berth.sys.SyscallException;
+import io.berth.sys.Syscalls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

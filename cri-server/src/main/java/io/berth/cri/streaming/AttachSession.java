@@ -2,8 +2,9 @@ package io.berth.cri.streaming;
 
 import io.berth.oci.runtime.AttachPoints;
 
-import io.berth.cri.util.NativeIo;
-import io.berth.snapshot.sys.SyscallException;
+import io.berth.sys.LinuxSyscalls;
+import io.berth.sys.SyscallException;
+import io.berth.sys.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,20 +54,20 @@ final class AttachSession implements CommandSession {
         throw new IOException("attach socket closed");
       }
       for (int off = 0; off < data.length; off += INPUT_PACKET) {
-        NativeIo.writeFully(fd, data, off, Math.min(INPUT_PACKET, data.length - off));
+        LinuxSyscalls.INSTANCE.writeFully(fd, data, off, Math.min(INPUT_PACKET, data.length - off));
       }
     }
 
     synchronized void shutdown(int how) {
       if (!closed) {
-        NativeIo.shutdown(fd, how);
+        LinuxSyscalls.INSTANCE.shutdown(fd, how);
       }
     }
 
     synchronized void close() {
       if (!closed) {
         closed = true;
-        NativeIo.close(fd);
+        LinuxSyscalls.INSTANCE.close(fd);
       }
     }
   }
@@ -85,7 +86,7 @@ final class AttachSession implements CommandSession {
 
       @Override
       public void close() {
-        socket.shutdown(NativeIo.SHUT_WR); // conmon closes the container's stdin when told so
+        socket.shutdown(Syscalls.SHUT_WR); // conmon closes the container's stdin when told so
       }
     }) : null;
     var session = new AttachSession(socket, input, points.controlFifo(), stdio.tty());
@@ -96,14 +97,14 @@ final class AttachSession implements CommandSession {
   private static int connect(Path path) throws SyscallException {
     String name = path.toString();
     if (name.length() <= 107) {
-      return NativeIo.connectSeqPacket(name);
+      return LinuxSyscalls.INSTANCE.connectSeqPacket(name);
     }
     // sun_path holds 107 bytes: reach a deeper socket through a descriptor of its directory
-    int dir = NativeIo.open(path.getParent().toString(), NativeIo.O_PATH | NativeIo.O_CLOEXEC);
+    int dir = LinuxSyscalls.INSTANCE.open(path.getParent().toString(), Syscalls.O_PATH | Syscalls.O_CLOEXEC);
     try {
-      return NativeIo.connectSeqPacket("/proc/self/fd/" + dir + "/" + path.getFileName());
+      return LinuxSyscalls.INSTANCE.connectSeqPacket("/proc/self/fd/" + dir + "/" + path.getFileName());
     } finally {
-      NativeIo.close(dir);
+      LinuxSyscalls.INSTANCE.close(dir);
     }
   }
 
@@ -111,7 +112,7 @@ final class AttachSession implements CommandSession {
     byte[] packet = new byte[OUTPUT_PACKET];
     try {
       int n;
-      while ((n = NativeIo.read(socket.fd, packet)) > 0) {
+      while ((n = LinuxSyscalls.INSTANCE.read(socket.fd, packet)) > 0) {
         byte[] data = Arrays.copyOfRange(packet, 1, n);
         if (packet[0] == STDOUT && stdio.stdout()) {
           client.stdout(data, data.length);
@@ -160,6 +161,6 @@ final class AttachSession implements CommandSession {
 
   @Override
   public void clientGone() {
-    socket.shutdown(NativeIo.SHUT_RDWR); // the reader wakes, and the container runs on
+    socket.shutdown(Syscalls.SHUT_RDWR); // the reader wakes, and the container runs on
   }
 }

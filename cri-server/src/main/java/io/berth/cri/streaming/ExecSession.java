@@ -3,10 +3,12 @@ package io.berth.cri.streaming;
 import io.berth.oci.runtime.ContainerRuntime;
 import io.berth.oci.runtime.ExecStdio;
 
-import io.berth.cri.util.NativeIo;
 import io.berth.oci.runtime.OciRuntimeException;
 import io.berth.oci.runtime.RunningExec;
-import io.berth.snapshot.sys.SyscallException;
+import io.berth.sys.LinuxSyscalls;
+import io.berth.sys.Pty;
+import io.berth.sys.SyscallException;
+import io.berth.sys.Syscalls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,10 +44,10 @@ final class ExecSession implements CommandSession {
    * that nothing touches the descriptor once closed (its number may already be reused).
    */
   private static final class Terminal {
-    private final NativeIo.Pty pty;
+    private final Pty pty;
     private boolean closed;
 
-    Terminal(NativeIo.Pty pty) {
+    Terminal(Pty pty) {
       this.pty = pty;
     }
 
@@ -53,12 +55,12 @@ final class ExecSession implements CommandSession {
       if (closed) {
         throw new IOException("terminal closed");
       }
-      NativeIo.writeFully(pty.master(), data, 0, data.length);
+      LinuxSyscalls.INSTANCE.writeFully(pty.master(), data, 0, data.length);
     }
 
     synchronized void resize(int width, int height) throws SyscallException {
       if (!closed) {
-        NativeIo.resize(pty.master(), width, height);
+        LinuxSyscalls.INSTANCE.setWindowSize(pty.master(), width, height);
       }
     }
 
@@ -68,7 +70,8 @@ final class ExecSession implements CommandSession {
      */
     void wakeReader() {
       try {
-        NativeIo.close(NativeIo.open(pty.slave(), NativeIo.O_RDWR | NativeIo.O_NOCTTY | NativeIo.O_CLOEXEC));
+        LinuxSyscalls.INSTANCE.close(
+            LinuxSyscalls.INSTANCE.open(pty.slave(), Syscalls.O_RDWR | Syscalls.O_NOCTTY | Syscalls.O_CLOEXEC));
       } catch (SyscallException e) {
         log.debug("cannot reopen {}: {}", pty.slave(), e.getMessage());
       }
@@ -77,7 +80,7 @@ final class ExecSession implements CommandSession {
     synchronized void close() {
       if (!closed) {
         closed = true;
-        NativeIo.close(pty.master());
+        LinuxSyscalls.INSTANCE.close(pty.master());
       }
     }
   }
@@ -87,13 +90,13 @@ final class ExecSession implements CommandSession {
     var stdio = request.stdio();
     String what = "exec " + request.containerId().substring(0, Math.min(12, request.containerId().length()));
     if (stdio.tty()) {
-      NativeIo.Pty pty = NativeIo.openPty();
+      Pty pty = LinuxSyscalls.INSTANCE.openPty();
       Terminal terminal = new Terminal(pty);
       RunningExec exec;
       try {
         exec = runtime.exec(request.containerId(), request.command(), new ExecStdio(false, pty.slave()));
       } catch (OciRuntimeException e) {
-        NativeIo.close(pty.master());
+        LinuxSyscalls.INSTANCE.close(pty.master());
         throw e;
       }
       InputPump input = stdio.stdin() ? new InputPump(what + " stdin", new InputPump.Sink() {
@@ -177,11 +180,11 @@ final class ExecSession implements CommandSession {
     client.finish(result);
   }
 
-  private static void copyTerminal(NativeIo.Pty pty, ClientStreams client) {
+  private static void copyTerminal(Pty pty, ClientStreams client) {
     byte[] buffer = new byte[CHUNK];
     try {
       int n;
-      while ((n = NativeIo.read(pty.master(), buffer)) > 0) {
+      while ((n = LinuxSyscalls.INSTANCE.read(pty.master(), buffer)) > 0) {
         client.stdout(Arrays.copyOf(buffer, n), n);
       }
     } catch (SyscallException e) {

@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.berth.proto.state.v1.Phase;
-import io.berth.snapshot.sys.SyscallException;
+import io.berth.sys.SyscallException;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 

@@ -1,7 +1,7 @@
 package io.berth.snapshot.apply;
 
 import io.berth.snapshot.SnapshotException;
-import io.berth.snapshot.sys.Syscalls;
+import io.berth.sys.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;

@@ -7,7 +7,7 @@ import com.github.luben.zstd.Zstd;
 import io.berth.snapshot.LayerDirs;
 import io.berth.snapshot.SnapshotException;
 import io.berth.snapshot.Tars;
-import io.berth.snapshot.sys.LinuxSyscalls;
+import io.berth.sys.LinuxSyscalls;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

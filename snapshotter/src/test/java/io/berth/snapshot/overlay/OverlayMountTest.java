@@ -6,7 +6,7 @@ import io.berth.snapshot.Mount;
 import io.berth.snapshot.Mounter;
 import io.berth.snapshot.Tars;
 import io.berth.snapshot.apply.LayerApplier;
-import io.berth.snapshot.sys.LinuxSyscalls;
+import io.berth.sys.LinuxSyscalls;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
