@@ -23,10 +23,13 @@ import io.berth.snapshot.overlay.OverlaySnapshotter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +37,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.ObjectMapper;
@@ -60,7 +64,8 @@ public final class ImagePuller implements AutoCloseable {
   private final Platform platform;
   private final Semaphore downloadSlots;
   private final ReadWriteLock gcLock;
-  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  /** The download executors of the pulls under way, stopped by {@link #close}. */
+  private final Set<ExecutorService> pullDownloads = ConcurrentHashMap.newKeySet();
   private final SingleFlight<ImageRecord> imagePulls = new SingleFlight<>();
   private final SingleFlight<Boolean> blobTransfers = new SingleFlight<>();
   private final SingleFlight<Boolean> unpacks = new SingleFlight<>();
@@ -297,7 +302,7 @@ public final class ImagePuller implements AutoCloseable {
       Descriptor layer = layers.get(i);
       CompletableFuture<Ingest> transfer = new CompletableFuture<>();
       started.add(transfer);
-      downloads.add(executor.submit(() -> {
+      downloads.add(undo.downloads.submit(() -> {
         try {
           if (!content.contains(Digest.parse(layer.digest()))) {
             download(ref, endpoint, layer, credentials, undo, transfer);
@@ -308,7 +313,6 @@ public final class ImagePuller implements AutoCloseable {
         return null;
       }));
     }
-    undo.downloads.addAll(downloads);
     for (int i = firstMissing; i < layers.size(); i++) {
       Descriptor layer = layers.get(i);
       String parent = i == 0 ? null : chainIds.get(i - 1);
@@ -446,15 +450,24 @@ public final class ImagePuller implements AutoCloseable {
   }
 
   /**
-   * What a pull created, undone when it fails: downloads are cancelled and awaited, snapshots
-   * (newest first) and blobs removed. Snapshots and blobs that another image meanwhile
-   * references are not this pull's alone; the collector decides about those.
+   * What a pull created, undone when it fails: downloads are interrupted and awaited to their
+   * end, then snapshots (newest first) and blobs removed. Snapshots and blobs that another image
+   * meanwhile references are not this pull's alone; the collector decides about those.
    */
   private final class PullUndo implements AutoCloseable {
-    final List<Future<?>> downloads = java.util.Collections.synchronizedList(new ArrayList<>());
+    /**
+     * This pull's downloads. Closing it waits until every one has ended: a cancelled Future
+     * returns at once while its task still runs, and a download finishing after the undo
+     * would leave its blob behind.
+     */
+    final ExecutorService downloads = Executors.newVirtualThreadPerTaskExecutor();
     final List<String> createdSnapshots = new ArrayList<>();
-    final List<Digest> createdBlobs = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Digest> createdBlobs = Collections.synchronizedList(new ArrayList<>());
     private boolean committed;
+
+    PullUndo() {
+      pullDownloads.add(downloads);
+    }
 
     void commit() {
       committed = true;
@@ -462,18 +475,13 @@ public final class ImagePuller implements AutoCloseable {
 
     @Override
     public void close() {
+      if (!committed) {
+        downloads.shutdownNow();
+      }
+      downloads.close(); // after a commit every download has ended already
+      pullDownloads.remove(downloads);
       if (committed) {
         return;
-      }
-      for (Future<?> download : downloads) {
-        download.cancel(true);
-      }
-      for (Future<?> download : downloads) {
-        try {
-          download.get();
-        } catch (Exception ignored) {
-          // failed or cancelled: either way it is over
-        }
       }
       List<String> referencedChains = images.list().stream().flatMap(i -> i.chainIds().stream()).toList();
       for (String chainId : createdSnapshots.reversed()) {
@@ -486,8 +494,7 @@ public final class ImagePuller implements AutoCloseable {
         }
       }
       List<String> referencedBlobs = images.list().stream()
-          .flatMap(i -> java.util.stream.Stream.concat(java.util.stream.Stream.of(i.id()),
-              java.util.stream.Stream.concat(i.layers().stream(), i.manifests().stream())))
+          .flatMap(i -> Stream.concat(Stream.of(i.id()), Stream.concat(i.layers().stream(), i.manifests().stream())))
           .toList();
       for (Digest blob : List.copyOf(createdBlobs)) {
         if (!referencedBlobs.contains(blob.toString())) {
@@ -499,6 +506,6 @@ public final class ImagePuller implements AutoCloseable {
 
   @Override
   public void close() {
-    executor.shutdownNow();
+    pullDownloads.forEach(ExecutorService::shutdownNow);
   }
 }
