@@ -1,5 +1,6 @@
 package io.berth.cri;
 
+import io.berth.cri.node.BerthVersion;
 import ch.qos.logback.classic.Level;
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.config.ConfigException;

@@ -1,5 +1,6 @@
 package io.berth.cri;
 
+import io.berth.cri.node.BerthVersion;
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.config.ConfigLoader;
 import io.berth.cri.metrics.CriMetrics;

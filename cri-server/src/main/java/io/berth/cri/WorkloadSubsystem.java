@@ -2,7 +2,7 @@ package io.berth.cri;
 
 import io.berth.cri.cgroup.CgroupFilesystem;
 import io.berth.cri.config.BerthConfig;
-import io.berth.cri.container.ContainerSpecs;
+import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.container.ContainerStatusHandler;
 import io.berth.cri.container.CreateContainerHandler;
 import io.berth.cri.container.ExecSyncHandler;

@@ -18,6 +18,7 @@ import java.util.List;
 import io.berth.cri.lifecycle.WorkloadProtos;
 
 import io.berth.cri.error.AlreadyExistsException;
+import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;

@@ -18,12 +18,15 @@ import org.slf4j.LoggerFactory;
 /**
  * ExecSync: runs a command in a running container and returns its output and exit code. At the
  * timeout the process is killed and the call fails with DEADLINE_EXCEEDED, which the kubelet
- * reports as a probe timeout. Output beyond the kubelet's limit is dropped while it is read, as
- * containerd and CRI-O do: a probe running {@code yes} costs berthd no memory.
+ * reports as a probe timeout. Output beyond a limit is dropped while it is read (containerd and
+ * CRI-O truncate too): a probe running {@code yes} costs berthd no memory.
  */
 public final class ExecSyncHandler {
-  /** Output kept per stream: the kubelet's own limit (16 MiB), far more than any probe needs. */
-  static final int MAX_OUTPUT = 16 * 1024 * 1024;
+  /**
+   * Output kept per stream: both together stay under the kubelet's 16 MiB gRPC message limit, so
+   * a truncated answer still reaches it (the kubelet itself reads 10 KiB of a probe's output).
+   */
+  public static final int MAX_OUTPUT = 8 * 1024 * 1024 - 4096;
   private static final Duration NO_TIMEOUT = Duration.ofDays(365);
   private static final Logger log = LoggerFactory.getLogger(ExecSyncHandler.class);
 

@@ -6,6 +6,7 @@ import io.berth.cri.state.ObjectTable;
 import io.berth.proto.state.v1.ContainerRecord;
 
 import io.berth.cri.error.FailedPreconditionException;
+import io.berth.cri.spec.ContainerResources;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesRequest;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesResponse;
 import io.berth.proto.state.v1.Phase;

@@ -1,6 +1,5 @@
 package io.berth.cri.node;
 
-import io.berth.cri.BerthVersion;
 import io.berth.proto.runtime.v1.VersionRequest;
 import io.berth.proto.runtime.v1.VersionResponse;
 

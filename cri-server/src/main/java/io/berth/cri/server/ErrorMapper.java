@@ -1,5 +1,11 @@
 package io.berth.cri.server;
 
+import io.berth.oci.runtime.ContainerNotFoundException;
+import io.berth.oci.runtime.ContainerNotRunningException;
+import io.berth.oci.runtime.OciRuntimeException;
+import io.berth.oci.spec.SpecException;
+import java.io.UncheckedIOException;
+
 import io.berth.cri.error.AlreadyExistsException;
 import io.berth.cri.error.BerthException;
 import io.berth.cri.error.DeadlineExceededException;
@@ -26,9 +32,9 @@ public final class ErrorMapper {
       case SnapshotException e -> snapshotStatus(e).withDescription(e.getMessage()).withCause(e);
       case IllegalArgumentException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage()).withCause(e);
       // The runtime's own words (runc's error text) reach the operator unchanged.
-      case io.berth.oci.runtime.OciRuntimeException e -> Status.INTERNAL.withDescription(e.getMessage()).withCause(e);
-      case io.berth.oci.spec.SpecException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage()).withCause(e);
-      case java.io.UncheckedIOException e -> Status.INTERNAL.withDescription(e.getMessage()).withCause(e);
+      case OciRuntimeException e -> runtimeStatus(e).withDescription(e.getMessage()).withCause(e);
+      case SpecException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage()).withCause(e);
+      case UncheckedIOException e -> Status.INTERNAL.withDescription(e.getMessage()).withCause(e);
       default ->
           Status.INTERNAL
               .withDescription("internal error: " + error.getClass().getSimpleName() + ": " + error.getMessage())
@@ -44,6 +50,15 @@ public final class ErrorMapper {
       case ImageException.Unavailable e -> Status.UNAVAILABLE;
       case ImageException.InvalidContent e -> Status.INVALID_ARGUMENT;
       case ImageException.StorageFailure e -> Status.INTERNAL;
+    };
+  }
+
+  /** The container is unknown to the runtime, or not running: the caller's to act on; else the runtime failed. */
+  private static Status runtimeStatus(OciRuntimeException error) {
+    return switch (error) {
+      case ContainerNotFoundException e -> Status.NOT_FOUND;
+      case ContainerNotRunningException e -> Status.FAILED_PRECONDITION;
+      default -> Status.INTERNAL;
     };
   }
 

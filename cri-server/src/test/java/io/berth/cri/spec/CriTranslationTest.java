@@ -1,4 +1,4 @@
-package io.berth.cri.container;
+package io.berth.cri.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

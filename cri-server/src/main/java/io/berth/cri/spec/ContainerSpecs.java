@@ -1,4 +1,4 @@
-package io.berth.cri.container;
+package io.berth.cri.spec;
 
 import io.berth.cri.error.InvalidArgumentException;
 import io.berth.image.store.ImageRecord;

@@ -1,4 +1,4 @@
-package io.berth.cri.container;
+package io.berth.cri.spec;
 
 import io.berth.oci.spec.RuntimeSpec;
 import io.berth.proto.runtime.v1.LinuxContainerResources;

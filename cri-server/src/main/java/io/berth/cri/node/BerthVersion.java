@@ -1,4 +1,4 @@
-package io.berth.cri;
+package io.berth.cri.node;
 
 import java.io.IOException;
 import java.io.InputStream;

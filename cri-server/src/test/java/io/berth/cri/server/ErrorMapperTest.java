@@ -1,0 +1,33 @@
+package io.berth.cri.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.oci.runtime.ContainerNotFoundException;
+import io.berth.oci.runtime.ContainerNotRunningException;
+import io.berth.oci.runtime.OciRuntimeException;
+import io.grpc.Status;
+import org.junit.jupiter.api.Test;
+
+/** The runtime's typed failures become precise codes, with the runtime's own words as the message. */
+class ErrorMapperTest {
+  @Test
+  void unknownContainerIsNotFound() {
+    Status status = ErrorMapper.toStatus(new ContainerNotFoundException("runc start c1: container does not exist"));
+    assertThat(status.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(status.getDescription()).isEqualTo("runc start c1: container does not exist");
+  }
+
+  @Test
+  void stoppedContainerIsAFailedPrecondition() {
+    Status status = ErrorMapper.toStatus(
+        new ContainerNotRunningException("runc start c1: cannot start a container that has stopped"));
+    assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+  }
+
+  @Test
+  void anyOtherRuntimeFailureIsInternalWithTheRuntimesText() {
+    Status status = ErrorMapper.toStatus(new OciRuntimeException("runc create c1: exec: \"nope\": not found"));
+    assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(status.getDescription()).isEqualTo("runc create c1: exec: \"nope\": not found");
+  }
+}
