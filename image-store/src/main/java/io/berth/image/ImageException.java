@@ -40,7 +40,10 @@ public abstract sealed class ImageException extends RuntimeException
     }
   }
 
-  /** Content that does not match its digest or size, or that berth does not accept (schema1, unknown media type, too big). */
+  /**
+   * Content that does not match its digest or size, or that berth does not accept (schema1,
+   * unknown media type, too big).
+   */
   public static final class InvalidContent extends ImageException {
     public InvalidContent(String message) {
       super(message, null);

@@ -2,8 +2,10 @@ package io.berth.image.content;
 
 import io.berth.image.ImageException;
 import io.berth.image.ref.Digest;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -93,7 +95,7 @@ public final class LocalContentStore implements ContentStore {
   @Override
   public void put(Digest digest, byte[] content) {
     try (Ingest ingest = ingest(digest, content.length)) {
-      ingest.write(new java.io.ByteArrayInputStream(content));
+      ingest.write(new ByteArrayInputStream(content));
       ingest.commit();
     } catch (IOException e) {
       throw new ImageException.StorageFailure("cannot store blob " + digest + ": " + e.getMessage(), e);
@@ -177,7 +179,8 @@ public final class LocalContentStore implements ContentStore {
       int n;
       while ((n = in.read(buffer)) > 0) {
         if (written + n > size) {
-          throw new ImageException.InvalidContent("blob " + digest + " is longer than the " + size + " bytes its descriptor says");
+          throw new ImageException.InvalidContent(
+              "blob " + digest + " is longer than the " + size + " bytes its descriptor says");
         }
         sha256.update(buffer, 0, n);
         ByteBuffer view = ByteBuffer.wrap(buffer, 0, n);
@@ -234,7 +237,7 @@ public final class LocalContentStore implements ContentStore {
                 progress.wait();
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted following blob " + digest);
+                throw new InterruptedIOException("interrupted following blob " + digest);
               }
             }
             if (abandoned) {
@@ -245,7 +248,7 @@ public final class LocalContentStore implements ContentStore {
             }
             available = readable - position;
           }
-          int n = reader.read(java.nio.ByteBuffer.wrap(b, off, (int) Math.min(len, available)), position);
+          int n = reader.read(ByteBuffer.wrap(b, off, (int) Math.min(len, available)), position);
           if (n > 0) {
             position += n;
           }
@@ -262,7 +265,8 @@ public final class LocalContentStore implements ContentStore {
     @Override
     public void commit() {
       if (written != size) {
-        throw new ImageException.InvalidContent("blob " + digest + " has " + written + " bytes, its descriptor says " + size);
+        throw new ImageException.InvalidContent(
+            "blob " + digest + " has " + written + " bytes, its descriptor says " + size);
       }
       String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
       if (!actual.equals(digest.toString())) {

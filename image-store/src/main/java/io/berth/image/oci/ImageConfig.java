@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /** The parts of an image config blob berth uses: platform, runtime defaults and layer diff IDs. */
-public record ImageConfig(String architecture, String os, String variant, String created, Runtime config, RootFs rootfs) {
+public record ImageConfig(
+    String architecture, String os, String variant, String created, Runtime config, RootFs rootfs) {
 
   /** The container defaults an image carries (Docker's capitalised keys). */
   public record Runtime(

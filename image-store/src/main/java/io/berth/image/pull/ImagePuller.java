@@ -125,7 +125,8 @@ public final class ImagePuller implements AutoCloseable {
       chosen = registry.manifest(ref, entry.digest(), credentials);
       manifest = parse(ref, chosen);
       if (!MediaTypes.MANIFESTS.contains(mediaType(chosen, manifest))) {
-        throw new ImageException.InvalidContent("index entry " + entry.digest() + " of " + ref + " is not an image manifest");
+        throw new ImageException.InvalidContent(
+            "index entry " + entry.digest() + " of " + ref + " is not an image manifest");
       }
       manifestDigests.add(chosen.digest().toString());
       unchanged = knownImage(ref, top.digest(), List.of(top.digest(), chosen.digest()));
@@ -142,7 +143,8 @@ public final class ImagePuller implements AutoCloseable {
       ImageConfig config = parseConfig(ref, configBytes);
       List<Descriptor> layers = manifest.layers();
       if (config.diffIds().size() != layers.size()) {
-        throw new ImageException.InvalidContent("image " + ref + " has " + layers.size() + " layers but its config lists "
+        throw new ImageException.InvalidContent("image " + ref + " has " + layers.size()
+            + " layers but its config lists "
             + config.diffIds().size() + " diff IDs");
       }
       List<String> chainIds = ChainIds.of(config.diffIds());
@@ -197,13 +199,15 @@ public final class ImagePuller implements AutoCloseable {
   private static Manifest parse(ImageReference ref, FetchedManifest fetched) {
     String served = fetched.mediaType();
     if (served.equals(MediaTypes.DOCKER_SCHEMA1) || served.equals(MediaTypes.DOCKER_SCHEMA1_SIGNED)) {
-      throw new ImageException.InvalidContent("image " + ref + " uses a Docker schema 1 manifest, which berth does not support");
+      throw new ImageException.InvalidContent(
+          "image " + ref + " uses a Docker schema 1 manifest, which berth does not support");
     }
     Manifest manifest;
     try {
       manifest = JSON.readValue(fetched.content(), Manifest.class);
     } catch (RuntimeException e) {
-      throw new ImageException.InvalidContent("manifest " + fetched.digest() + " of " + ref + " is not valid JSON: " + e.getMessage(), e);
+      throw new ImageException.InvalidContent(
+          "manifest " + fetched.digest() + " of " + ref + " is not valid JSON: " + e.getMessage(), e);
     }
     if (manifest.schemaVersion() != 2) {
       throw new ImageException.InvalidContent("manifest of " + ref + " has schemaVersion " + manifest.schemaVersion()
@@ -224,7 +228,8 @@ public final class ImagePuller implements AutoCloseable {
     if (candidates.isEmpty()) {
       List<String> offered = index.manifests().stream()
           .map(d -> d.platform() == null ? "unknown" : d.platform().toString()).toList();
-      throw new ImageException.NotFound("image " + ref + " has no manifest for platform " + platform + " (it offers " + offered + ")");
+      throw new ImageException.NotFound(
+          "image " + ref + " has no manifest for platform " + platform + " (it offers " + offered + ")");
     }
     return candidates.stream()
         .filter(d -> platform.variant() != null && platform.variant().equals(d.platform().variant()))
@@ -325,8 +330,8 @@ public final class ImagePuller implements AutoCloseable {
         undo.createdSnapshots.add(chainId);
       }
       long bytes = done.addAndGet(layer.size());
-      log.info("pull progress image={} layers={}/{} bytes={}/{}", ref, i - firstMissing + 1, layers.size() - firstMissing,
-          bytes, total);
+      log.info("pull progress image={} layers={}/{} bytes={}/{}", ref, i - firstMissing + 1,
+          layers.size() - firstMissing, bytes, total);
     }
   }
 

@@ -12,7 +12,8 @@ public record Digest(String algorithm, String hex) {
 
   public Digest {
     if (!"sha256".equals(algorithm) || !SHA256.matcher(hex).matches()) {
-      throw new ImageException.InvalidReference("digest '" + algorithm + ":" + hex + "' is not sha256:<64 lowercase hex>");
+      throw new ImageException.InvalidReference(
+          "digest '" + algorithm + ":" + hex + "' is not sha256:<64 lowercase hex>");
     }
   }
 

@@ -49,7 +49,9 @@ public record ImageReference(String domain, String path, String tag, Digest dige
     String path;
     int slash = rest.indexOf('/');
     String first = slash < 0 ? "" : rest.substring(0, slash);
-    if (slash >= 0 && (first.contains(".") || first.contains(":") || first.equals("localhost") || first.startsWith("["))) {
+    boolean namesAHost = first.contains(".") || first.contains(":") || first.equals("localhost")
+        || first.startsWith("[");
+    if (slash >= 0 && namesAHost) {
       domain = first;
       path = rest.substring(slash + 1);
     } else {
@@ -70,7 +72,8 @@ public record ImageReference(String domain, String path, String tag, Digest dige
     }
     for (String component : path.split("/", -1)) {
       if (!PATH_COMPONENT.matcher(component).matches()) {
-        throw invalid(reference, "repository component '" + component + "' must be lowercase letters, digits and separators");
+        throw invalid(reference,
+            "repository component '" + component + "' must be lowercase letters, digits and separators");
       }
     }
     if (path.length() > 255) {

@@ -13,7 +13,8 @@ public record Credentials(String username, String password, String identityToken
   public static final Credentials NONE = new Credentials(null, null, null, null);
 
   /** From the CRI AuthConfig fields; {@code auth} wins over username/password when set. */
-  public static Credentials of(String username, String password, String auth, String identityToken, String registryToken) {
+  public static Credentials of(String username, String password, String auth, String identityToken,
+      String registryToken) {
     String user = blankToNull(username);
     String pass = blankToNull(password);
     if (auth != null && !auth.isBlank()) {

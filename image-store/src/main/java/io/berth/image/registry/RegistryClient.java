@@ -95,7 +95,8 @@ public final class RegistryClient implements AutoCloseable {
         return manifestFrom(endpoint, ref, reference, credentials);
       } catch (ImageException.NotFound | ImageException.Unavailable | ImageException.Unauthenticated e) {
         if (endpoint.mirror()) {
-          log.info("registry mirror failed, trying next mirror={} image={} error={}", endpoint.base(), ref, e.getMessage());
+          log.info("registry mirror failed, trying next mirror={} image={} error={}", endpoint.base(), ref,
+              e.getMessage());
         }
         reported = moreTelling(reported, e);
       }
@@ -111,7 +112,9 @@ public final class RegistryClient implements AutoCloseable {
     if (earlier == null) {
       return later;
     }
-    return earlier instanceof ImageException.Unavailable && !(later instanceof ImageException.Unavailable) ? later : earlier;
+    boolean laterSaysMore = earlier instanceof ImageException.Unavailable
+        && !(later instanceof ImageException.Unavailable);
+    return laterSaysMore ? later : earlier;
   }
 
   /**
@@ -137,11 +140,13 @@ public final class RegistryClient implements AutoCloseable {
     return Optional.empty();
   }
 
-  private FetchedManifest manifestFrom(Endpoint endpoint, ImageReference ref, String reference, Credentials credentials) {
+  private FetchedManifest manifestFrom(Endpoint endpoint, ImageReference ref, String reference,
+      Credentials credentials) {
     String path = "/v2/" + ref.path() + "/manifests/" + reference;
     try (Response response = send(endpoint, "GET", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,
         credentials)) {
-      requireOk(response, endpoint, "manifest " + ref.repository() + (Digest.looksLikeDigest(reference) ? "@" : ":") + reference);
+      String separator = Digest.looksLikeDigest(reference) ? "@" : ":";
+      requireOk(response, endpoint, "manifest " + ref.repository() + separator + reference);
       long declared = response.contentLength();
       if (declared > MAX_MANIFEST_BYTES) {
         throw tooBig(ref, reference, declared);
@@ -199,8 +204,8 @@ public final class RegistryClient implements AutoCloseable {
     throw reported;
   }
 
-  private void blobFrom(Endpoint endpoint, ImageReference ref, Descriptor descriptor, long offset, Credentials credentials,
-      BlobSink sink) {
+  private void blobFrom(Endpoint endpoint, ImageReference ref, Descriptor descriptor, long offset,
+      Credentials credentials, BlobSink sink) {
     String what = "blob " + descriptor.digest() + " of " + ref.repository();
     Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
     try (Response response = send(endpoint, "GET", "/v2/" + ref.path() + "/blobs/" + descriptor.digest(),
@@ -267,7 +272,8 @@ public final class RegistryClient implements AutoCloseable {
     return endpoint.host() + "|" + scope + "|" + credentials.username() + "|" + (credentials.registryToken() != null);
   }
 
-  private String fetchToken(Endpoint endpoint, String challenge, String scope, Credentials credentials) throws IOException {
+  private String fetchToken(Endpoint endpoint, String challenge, String scope, Credentials credentials)
+      throws IOException {
     if (credentials.registryToken() != null) {
       return credentials.registryToken();
     }
@@ -278,14 +284,16 @@ public final class RegistryClient implements AutoCloseable {
     }
     String realm = params.get("realm");
     if (realm == null) {
-      throw new ImageException.Unauthenticated("registry " + endpoint.host() + " sent a bearer challenge without a realm");
+      throw new ImageException.Unauthenticated(
+          "registry " + endpoint.host() + " sent a bearer challenge without a realm");
     }
     String tokenScope = params.getOrDefault("scope", scope);
     StringBuilder query = new StringBuilder();
     if (params.containsKey("service")) {
       query.append("service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8));
     }
-    query.append(query.isEmpty() ? "" : "&").append("scope=").append(URLEncoder.encode(tokenScope, StandardCharsets.UTF_8));
+    query.append(query.isEmpty() ? "" : "&").append("scope=")
+        .append(URLEncoder.encode(tokenScope, StandardCharsets.UTF_8));
     int status;
     byte[] responseBody;
     Endpoint tokenService = new Endpoint(URI.create(realm), false, endpoint.skipVerify(), endpoint.ca());
@@ -368,7 +376,8 @@ public final class RegistryClient implements AutoCloseable {
     switch (status) {
       case 404 -> throw new ImageException.NotFound(what + " not found" + detail);
       case 401, 403 -> throw new ImageException.Unauthenticated(what + ": access denied" + detail);
-      case 429, 500, 502, 503, 504 -> throw new ImageException.Unavailable(what + ": registry unavailable" + detail, null);
+      case 429, 500, 502, 503, 504 ->
+          throw new ImageException.Unavailable(what + ": registry unavailable" + detail, null);
       default -> throw new ImageException.InvalidContent(what + ": unexpected response" + detail);
     }
   }

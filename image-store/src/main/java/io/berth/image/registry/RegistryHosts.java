@@ -63,7 +63,8 @@ public final class RegistryHosts {
           }
         }
       } catch (IOException e) {
-        throw new ImageException.InvalidReference("cannot read registry configuration " + configDir + ": " + e.getMessage());
+        throw new ImageException.InvalidReference(
+            "cannot read registry configuration " + configDir + ": " + e.getMessage());
       }
     }
     return new RegistryHosts(Map.copyOf(files), Map.copyOf(credentials));
@@ -74,7 +75,8 @@ public final class RegistryHosts {
     try {
       root = new TomlMapper().readTree(Files.readString(file));
     } catch (RuntimeException e) {
-      throw new ImageException.InvalidReference("registry configuration " + file + " is not valid TOML: " + e.getMessage());
+      throw new ImageException.InvalidReference(
+          "registry configuration " + file + " is not valid TOML: " + e.getMessage());
     }
     URI server = root.has("server") ? URI.create(root.get("server").asString()) : null;
     List<Endpoint> mirrors = new ArrayList<>();
@@ -115,7 +117,8 @@ public final class RegistryHosts {
     if (file != null) {
       endpoints.addAll(file.mirrors());
     }
-    URI upstream = file != null && file.server() != null && files.containsKey(registry) ? file.server() : defaultServer(registry);
+    URI upstream = file != null && file.server() != null && files.containsKey(registry)
+        ? file.server() : defaultServer(registry);
     endpoints.add(new Endpoint(upstream, false, false, null));
     return endpoints;
   }
@@ -142,7 +145,8 @@ public final class RegistryHosts {
       return true;
     }
     try {
-      return (Character.digit(host.charAt(0), 16) >= 0 || host.contains(":")) && InetAddress.ofLiteral(host).isLoopbackAddress();
+      return (Character.digit(host.charAt(0), 16) >= 0 || host.contains(":"))
+          && InetAddress.ofLiteral(host).isLoopbackAddress();
     } catch (IllegalArgumentException notAnAddress) {
       return false;
     }

@@ -4,6 +4,7 @@ import io.berth.image.ImageException;
 import io.berth.image.ref.Digest;
 import io.berth.image.ref.ImageReference;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -168,7 +169,8 @@ public final class ImageStore {
     if (!byId) {
       ImageReference ref = ImageReference.parse(nameOrId);
       List<String> tags = ref.digest() == null ? without(image.repoTags(), ref.tagged()) : image.repoTags();
-      List<String> digests = ref.digest() != null ? without(image.repoDigests(), ref.withDigest(ref.digest())) : image.repoDigests();
+      List<String> digests = ref.digest() != null
+          ? without(image.repoDigests(), ref.withDigest(ref.digest())) : image.repoDigests();
       // By tag: the image goes with its last tag. By digest: once neither tag nor digest is left.
       boolean stillNamed = ref.digest() == null ? !tags.isEmpty() : !tags.isEmpty() || !digests.isEmpty();
       if (stillNamed) {
@@ -200,7 +202,7 @@ public final class ImageStore {
     try {
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
-        channel.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(record)));
+        channel.write(ByteBuffer.wrap(JSON.writeValueAsBytes(record)));
         channel.force(true);
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -38,7 +38,8 @@ class LocalContentStoreTest {
     Digest expected = Digest.of("right".getBytes());
     try (Ingest ingest = store.ingest(expected, 5)) {
       ingest.write(new ByteArrayInputStream("wrong".getBytes()));
-      assertThatThrownBy(ingest::commit).isInstanceOf(ImageException.InvalidContent.class).hasMessageContaining("arrived with digest");
+      assertThatThrownBy(ingest::commit).isInstanceOf(ImageException.InvalidContent.class)
+          .hasMessageContaining("arrived with digest");
     }
     try (Ingest ingest = store.ingest(expected, 5)) {
       assertThatThrownBy(() -> ingest.write(new ByteArrayInputStream("toolong".getBytes())))

@@ -15,7 +15,8 @@ class DigestTest {
     assertThat(empty.toString()).isEqualTo("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     assertThat(Digest.parse(empty.toString())).isEqualTo(empty);
     assertThatThrownBy(() -> Digest.parse("sha256:XYZ")).isInstanceOf(ImageException.InvalidReference.class);
-    assertThatThrownBy(() -> Digest.parse("sha512:" + "a".repeat(128))).isInstanceOf(ImageException.InvalidReference.class);
+    assertThatThrownBy(() -> Digest.parse("sha512:" + "a".repeat(128)))
+        .isInstanceOf(ImageException.InvalidReference.class);
   }
 
   @Test

@@ -68,7 +68,8 @@ class RegistryHostsTest {
     assertThat(auth.password()).isEqualTo("y:z");
     assertThat(Credentials.of("", "", "", "", "tok").registryToken()).isEqualTo("tok");
     assertThat(Credentials.of("", "", "", "", "").isEmpty()).isTrue();
-    assertThatThrownBy(() -> Credentials.of("", "", "!!notbase64", "", "")).isInstanceOf(ImageException.InvalidReference.class);
+    assertThatThrownBy(() -> Credentials.of("", "", "!!notbase64", "", ""))
+        .isInstanceOf(ImageException.InvalidReference.class);
   }
 
   @Test
