@@ -1,6 +1,7 @@
 package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.it.fixtures.FixtureImages;
 import io.berth.it.harness.BerthdProcess;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -39,17 +41,21 @@ class ContainerEventsTest {
       BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
       // Two subscribers: every stream gets every event.
       List<BlockingQueue<Seen>> queues = List.of(seen, new LinkedBlockingQueue<>());
+      CountDownLatch streamsStarted = new CountDownLatch(queues.size());
       for (BlockingQueue<Seen> queue : queues) {
         Thread.ofPlatform().daemon().start(() -> {
           try {
             var events = client.runtime(120_000).getContainerEvents(GetEventsRequest.getDefaultInstance());
+            streamsStarted.countDown();
             events.forEachRemaining(e -> queue.add(new Seen(e, System.nanoTime())));
           } catch (StatusRuntimeException ended) {
             // deadline or berthd stopping
           }
         });
       }
-      Thread.sleep(300); // the streams are open
+      // Both calls have started: their requests precede every call below on the same channel, and
+      // the first event comes from CreateContainer, after a whole RunPodSandbox.
+      assertThat(streamsStarted.await(10, TimeUnit.SECONDS)).as("both event streams started").isTrue();
 
       var podConfig = Pods.podConfig("events", work.resolve("logs")).build();
       String pod = Pods.runPod(client, podConfig);
@@ -68,10 +74,7 @@ class ContainerEventsTest {
       client.runtime(10_000).stopContainer(StopContainerRequest.newBuilder().setContainerId(id).build());
       client.runtime(10_000).removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
       assertEvent(seen, id, ContainerEventType.CONTAINER_DELETED_EVENT, System.nanoTime());
-      long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-      while (queues.get(1).size() < 4 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> queues.get(1).size() >= 4);
       assertThat(queues.get(1).stream().map(s -> s.event().getContainerEventType()).toList())
           .as("the second subscriber saw the same").containsExactly(ContainerEventType.CONTAINER_CREATED_EVENT,
               ContainerEventType.CONTAINER_STARTED_EVENT, ContainerEventType.CONTAINER_STOPPED_EVENT,

@@ -1,6 +1,7 @@
 package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.it.fixtures.FixtureImages;
 import io.berth.it.harness.BerthdProcess;
@@ -11,14 +12,21 @@ import io.berth.it.harness.Registry;
 import io.berth.proto.runtime.v1.ContainerStats;
 import io.berth.proto.runtime.v1.ContainerStatsFilter;
 import io.berth.proto.runtime.v1.ContainerStatsRequest;
+import io.berth.proto.runtime.v1.ContainerStatusRequest;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.ListContainerStatsRequest;
+import io.berth.proto.runtime.v1.ListMetricDescriptorsRequest;
+import io.berth.proto.runtime.v1.ListPodSandboxMetricsRequest;
+import io.berth.proto.runtime.v1.ListPodSandboxStatsRequest;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
+import io.berth.proto.runtime.v1.PodSandboxStatsRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,14 +72,15 @@ class ContainerStatsTest {
           .filter(l -> l.startsWith("total_inactive_file ")).mapToLong(l -> Long.parseLong(l.split(" ")[1])).sum();
       long reported = stats(berthd, idle, s -> true).getMemory().getWorkingSetBytes().getValue();
       assertThat((double) reported).as("working set within 10% of the cgroup's own numbers")
-          .isCloseTo(usage - inactive, org.assertj.core.data.Percentage.withPercentage(10));
+          .isCloseTo(usage - inactive, Percentage.withPercentage(10));
 
-      var all = client.runtime(10_000).listContainerStats(ListContainerStatsRequest.getDefaultInstance()).getStatsList();
+      var all = client.runtime(10_000).listContainerStats(ListContainerStatsRequest.getDefaultInstance())
+          .getStatsList();
       assertThat(all).extracting(s -> s.getAttributes().getId()).containsExactlyInAnyOrder(busy, idle);
       var filtered = client.runtime(10_000).listContainerStats(ListContainerStatsRequest.newBuilder()
           .setFilter(ContainerStatsFilter.newBuilder().putLabelSelector("container", "idle")).build()).getStatsList();
       assertThat(filtered).extracting(s -> s.getAttributes().getId()).containsExactly(idle);
-      var podStats = client.runtime(10_000).podSandboxStats(io.berth.proto.runtime.v1.PodSandboxStatsRequest
+      var podStats = client.runtime(10_000).podSandboxStats(PodSandboxStatsRequest
           .newBuilder().setPodSandboxId(pod).build()).getStats();
       assertThat(podStats.getAttributes().getId()).isEqualTo(pod);
       assertThat(podStats.getLinux().getCpu().getUsageCoreNanoSeconds().getValue()).as("the busy container's CPU")
@@ -79,18 +88,19 @@ class ContainerStatsTest {
       assertThat(podStats.getLinux().getProcess().getProcessCount().getValue()).as("catatonit, busy, idle")
           .isGreaterThanOrEqualTo(3);
       assertThat(podStats.getLinux().getContainersList()).hasSize(2);
-      assertThat(client.runtime(10_000).listPodSandboxStats(io.berth.proto.runtime.v1.ListPodSandboxStatsRequest
+      assertThat(client.runtime(10_000).listPodSandboxStats(ListPodSandboxStatsRequest
           .getDefaultInstance()).getStatsList()).hasSize(1);
       var descriptors = client.runtime(10_000).listMetricDescriptors(
-          io.berth.proto.runtime.v1.ListMetricDescriptorsRequest.getDefaultInstance()).getDescriptorsList();
+          ListMetricDescriptorsRequest.getDefaultInstance()).getDescriptorsList();
       assertThat(descriptors).extracting(d -> d.getName())
           .contains("container_cpu_usage_seconds_total", "container_memory_working_set_bytes",
               "container_fs_usage_bytes", "container_network_receive_bytes_total");
       var metrics = client.runtime(10_000).listPodSandboxMetrics(
-          io.berth.proto.runtime.v1.ListPodSandboxMetricsRequest.getDefaultInstance()).getPodMetricsList();
+          ListPodSandboxMetricsRequest.getDefaultInstance()).getPodMetricsList();
       assertThat(metrics).singleElement().satisfies(p -> {
         assertThat(p.getPodSandboxId()).isEqualTo(pod);
-        assertThat(p.getContainerMetricsList()).extracting(c -> c.getContainerId()).containsExactlyInAnyOrder(busy, idle);
+        assertThat(p.getContainerMetricsList()).extracting(c -> c.getContainerId())
+            .containsExactlyInAnyOrder(busy, idle);
         assertThat(p.getContainerMetricsList()).allSatisfy(c -> assertThat(c.getMetricsList())
             .anySatisfy(m -> {
               assertThat(m.getName()).isEqualTo("container_memory_working_set_bytes");
@@ -104,27 +114,17 @@ class ContainerStatsTest {
   }
 
   private static long pidOf(BerthdProcess berthd, String id) {
-    String info = berthd.client().runtime(10_000).containerStatus(io.berth.proto.runtime.v1.ContainerStatusRequest
+    String info = berthd.client().runtime(10_000).containerStatus(ContainerStatusRequest
         .newBuilder().setContainerId(id).setVerbose(true).build()).getInfoMap().get("info");
-    var m = java.util.regex.Pattern.compile("\"pid\":(\\d+)").matcher(info);
+    var m = Pattern.compile("\"pid\":(\\d+)").matcher(info);
     assertThat(m.find()).isTrue();
     return Long.parseLong(m.group(1));
   }
 
   /** Polls ContainerStats until {@code ready} holds (at most 20 s). */
-  private static ContainerStats stats(BerthdProcess berthd, String id, Predicate<ContainerStats> ready)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (true) {
-      ContainerStats stats = berthd.client().runtime(10_000).containerStats(ContainerStatsRequest.newBuilder()
-          .setContainerId(id).build()).getStats();
-      if (ready.test(stats)) {
-        return stats;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("stats never satisfied the condition: " + stats);
-      }
-      Thread.sleep(200);
-    }
+  private static ContainerStats stats(BerthdProcess berthd, String id, Predicate<ContainerStats> ready) {
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).alias("stats of " + id)
+        .until(() -> berthd.client().runtime(10_000).containerStats(ContainerStatsRequest.newBuilder()
+            .setContainerId(id).build()).getStats(), ready);
   }
 }

@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +45,8 @@ class DaemonLifecycleTest {
   @Test
   void servesVersionStatusAndRuntimeConfigOverItsSocket() {
     try (BerthdProcess berthd = BerthdProcess.start(work, "")) {
-      VersionResponse version = berthd.client().runtime(5000).version(VersionRequest.newBuilder().setVersion("v1").build());
+      VersionResponse version =
+          berthd.client().runtime(5000).version(VersionRequest.newBuilder().setVersion("v1").build());
       assertThat(version.getRuntimeName()).isEqualTo("berth");
       assertThat(version.getRuntimeApiVersion()).isEqualTo("v1");
       assertThat(version.getRuntimeVersion()).isNotBlank();
@@ -53,8 +55,8 @@ class DaemonLifecycleTest {
       assertThat(status.getStatus().getConditionsList())
           .extracting(RuntimeCondition::getType, RuntimeCondition::getStatus)
           .containsExactly(
-              org.assertj.core.groups.Tuple.tuple("RuntimeReady", true),
-              org.assertj.core.groups.Tuple.tuple("NetworkReady", false));
+              Tuple.tuple("RuntimeReady", true),
+              Tuple.tuple("NetworkReady", false));
       assertThat(status.getStatus().getConditions(1).getReason()).isEqualTo("NetworkPluginNotReady");
       assertThat(status.getStatus().getConditions(1).getMessage()).isNotBlank();
 
@@ -202,7 +204,8 @@ class DaemonLifecycleTest {
   void berthctlTalksToBerthd() {
     try (BerthdProcess berthd = BerthdProcess.start(work, "")) {
       String endpoint = "unix://" + berthd.socket();
-      String version = Commands.runOrFail(BerthHome.berthctl().toString(), "--runtime-endpoint", endpoint, "version").stdout();
+      String version =
+          Commands.runOrFail(BerthHome.berthctl().toString(), "--runtime-endpoint", endpoint, "version").stdout();
       assertThat(version).contains("RuntimeName:  berth").contains("RuntimeApiVersion:  v1");
       String info = Commands.runOrFail(BerthHome.berthctl().toString(), "-r", endpoint, "info").stdout();
       assertThat(info).contains("\"RuntimeReady\"").contains("\"NetworkReady\"").contains("\"cgroup_driver\"");

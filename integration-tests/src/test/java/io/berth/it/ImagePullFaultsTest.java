@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.it.fixtures.FixtureImages;
+import io.berth.it.fixtures.OciLayout;
 import io.berth.it.harness.BerthdProcess;
+import io.berth.it.harness.Commands;
 import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.DiskState;
 import io.berth.it.harness.FreePort;
@@ -14,6 +16,10 @@ import io.berth.it.harness.RegistryProxy.Fault;
 import io.berth.proto.runtime.v1.AuthConfig;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,7 +149,8 @@ class ImagePullFaultsTest {
     String digest = CriCalls.pull(berthd.client(), flaky(FixtureImages.MULTILAYER_REPO)); // fine without faults
     CriCalls.remove(berthd.client(), digest);
     proxy.inject("/manifests/sha256:", new Fault.Corrupt(), 100);
-    String byDigest = "flaky.example.test/" + FixtureImages.MULTIARCH_REPO + "@" + manifestDigest(FixtureImages.MULTIARCH_REPO);
+    String byDigest =
+        "flaky.example.test/" + FixtureImages.MULTIARCH_REPO + "@" + manifestDigest(FixtureImages.MULTIARCH_REPO);
     assertPullFails(byDigest, Status.Code.INVALID_ARGUMENT, "has digest");
   }
 
@@ -172,10 +179,11 @@ class ImagePullFaultsTest {
   @Test
   void oversizedSchema1AndUnknownManifests() {
     // docker-registry itself refuses to store manifests over 4 MiB, so the proxy serves one.
-    byte[] huge = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"annotations\":{\"pad\":\""
-        + "x".repeat(5 << 20) + "\"}}").getBytes(StandardCharsets.UTF_8);
+    byte[] huge = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+        + "\"annotations\":{\"pad\":\"" + "x".repeat(5 << 20) + "\"}}").getBytes(StandardCharsets.UTF_8);
     proxy.inject("/manifests/", new Fault.Replace(200, "application/vnd.oci.image.manifest.v1+json", huge), 1);
-    assertPullFails(flaky(FixtureImages.BUSYBOX_REPO), Status.Code.INVALID_ARGUMENT, FixtureImages.BUSYBOX_REPO, "limit");
+    assertPullFails(flaky(FixtureImages.BUSYBOX_REPO), Status.Code.INVALID_ARGUMENT, FixtureImages.BUSYBOX_REPO,
+        "limit");
 
     proxy.inject("/manifests/", new Fault.Replace(200, "application/vnd.docker.distribution.manifest.v1+prettyjws",
         "{\"schemaVersion\":1,\"name\":\"x\",\"tag\":\"1\",\"fsLayers\":[]}".getBytes()), 1);
@@ -188,7 +196,8 @@ class ImagePullFaultsTest {
 
   @Test
   void platformMissingFromTheIndex() throws Exception {
-    try (BerthdProcess s390x = BerthdProcess.start(shared.resolve("s390x"), "[registry]\nplatform = \"linux/s390x\"\n")) {
+    try (BerthdProcess s390x =
+        BerthdProcess.start(shared.resolve("s390x"), "[registry]\nplatform = \"linux/s390x\"\n")) {
       String image = registry.host() + "/" + FixtureImages.MULTIARCH_REPO + ":" + FixtureImages.TAG;
       assertThatThrownBy(() -> CriCalls.pull(s390x.client(), image))
           .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -202,7 +211,7 @@ class ImagePullFaultsTest {
   @Test
   void diskFullFailsCleanly() throws Exception {
     Path small = Files.createDirectories(shared.resolve("tiny-disk"));
-    io.berth.it.harness.Commands.runOrFail("mount", "-t", "tmpfs", "-o", "size=600k", "berth-test-tiny", small.toString());
+    Commands.runOrFail("mount", "-t", "tmpfs", "-o", "size=600k", "berth-test-tiny", small.toString());
     try (BerthdProcess tiny = BerthdProcess.start(small.resolve("berthd"), "")) {
       String image = registry.host() + "/" + FixtureImages.BUSYBOX_REPO + ":" + FixtureImages.TAG;
       assertThatThrownBy(() -> CriCalls.pull(tiny.client(), image))
@@ -212,7 +221,7 @@ class ImagePullFaultsTest {
           });
       assertThat(DiskState.of(tiny.rootDir())).isEmpty();
     } finally {
-      io.berth.it.harness.Commands.runOrFail("umount", small.toString());
+      Commands.runOrFail("umount", small.toString());
     }
   }
 
@@ -222,11 +231,11 @@ class ImagePullFaultsTest {
 
   private static String resolveDigest(String repository) {
     try {
-      var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create(registry.baseUrl() + "/v2/" + repository + "/manifests/" + FixtureImages.TAG))
+      var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              URI.create(registry.baseUrl() + "/v2/" + repository + "/manifests/" + FixtureImages.TAG))
           .header("Accept", "application/vnd.oci.image.index.v1+json").build(),
-          java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-      return io.berth.it.fixtures.OciLayout.digest(response.body());
+          HttpResponse.BodyHandlers.ofByteArray());
+      return OciLayout.digest(response.body());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -4,14 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.it.fixtures.FixtureImages;
+import io.berth.it.harness.BerthHome;
 import io.berth.it.harness.BerthdProcess;
+import io.berth.it.harness.Commands;
 import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.DiskState;
 import io.berth.it.harness.Registry;
 import io.berth.it.harness.RegistryProxy;
+import io.berth.proto.runtime.v1.AuthConfig;
 import io.berth.proto.runtime.v1.Image;
 import io.berth.proto.runtime.v1.ImageFsInfoResponse;
 import io.berth.proto.runtime.v1.ImageStatusResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,10 +74,13 @@ class ImageServiceTest {
 
       // Found by ID, by a unique ID prefix and by repo digest, too.
       assertThat(CriCalls.status(berthd.client(), busybox, false).getImage().getId()).isEqualTo(busybox);
-      assertThat(CriCalls.status(berthd.client(), busybox.substring(7, 19), false).getImage().getId()).isEqualTo(busybox);
-      assertThat(CriCalls.status(berthd.client(), image.getRepoDigests(0), false).getImage().getId()).isEqualTo(busybox);
+      assertThat(CriCalls.status(berthd.client(), busybox.substring(7, 19), false).getImage().getId())
+          .isEqualTo(busybox);
+      assertThat(CriCalls.status(berthd.client(), image.getRepoDigests(0), false).getImage().getId())
+          .isEqualTo(busybox);
 
-      assertThat(CriCalls.list(berthd.client())).extracting(Image::getId).containsExactlyInAnyOrder(busybox, multilayer);
+      assertThat(CriCalls.list(berthd.client())).extracting(Image::getId)
+          .containsExactlyInAnyOrder(busybox, multilayer);
       assertThat(CriCalls.list(berthd.client(), ref(FixtureImages.MULTILAYER_REPO))).extracting(Image::getId)
           .containsExactly(multilayer);
     }
@@ -93,7 +101,8 @@ class ImageServiceTest {
       id = CriCalls.pull(berthd.client(), ref(FixtureImages.MULTILAYER_REPO));
     }
     try (BerthdProcess berthd = BerthdProcess.start(work, "")) {
-      assertThat(CriCalls.status(berthd.client(), ref(FixtureImages.MULTILAYER_REPO), false).getImage().getId()).isEqualTo(id);
+      assertThat(CriCalls.status(berthd.client(), ref(FixtureImages.MULTILAYER_REPO), false).getImage().getId())
+          .isEqualTo(id);
     }
   }
 
@@ -155,7 +164,8 @@ class ImageServiceTest {
         mirror.forgetRequests();
         assertThat(CriCalls.pull(berthd.client(), image)).isEqualTo(id);
         assertThat(mirror.requests()).hasSize(1);
-        assertThat(mirror.requests().getFirst().method()).as("no GET: nothing counted against rate limits").isEqualTo("HEAD");
+        assertThat(mirror.requests().getFirst().method()).as("no GET: nothing counted against rate limits")
+            .isEqualTo("HEAD");
         assertThat(mirror.requests().getFirst().path()).contains("/manifests/");
       }
     }
@@ -200,19 +210,20 @@ class ImageServiceTest {
   void berthctlImageCommands() {
     try (BerthdProcess berthd = BerthdProcess.start(work, "")) {
       String endpoint = "unix://" + berthd.socket();
-      String ctl = io.berth.it.harness.BerthHome.berthctl().toString();
+      String ctl = BerthHome.berthctl().toString();
       String image = ref(FixtureImages.BUSYBOX_REPO);
-      String pulled = io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "pull", image).stdout();
+      String pulled = Commands.runOrFail(ctl, "-r", endpoint, "pull", image).stdout();
       assertThat(pulled).contains("sha256:");
-      String images = io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "images").stdout();
-      assertThat(images).contains("IMAGE").contains(registry.host() + "/" + FixtureImages.BUSYBOX_REPO).contains(FixtureImages.TAG);
-      String inspect = io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "inspecti", image).stdout();
+      String images = Commands.runOrFail(ctl, "-r", endpoint, "images").stdout();
+      assertThat(images).contains("IMAGE").contains(registry.host() + "/" + FixtureImages.BUSYBOX_REPO)
+          .contains(FixtureImages.TAG);
+      String inspect = Commands.runOrFail(ctl, "-r", endpoint, "inspecti", image).stdout();
       assertThat(inspect).contains("\"repoTags\"").contains("\"imageSpec\"").contains("/bin/sh");
-      String fs = io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "imagefsinfo").stdout();
+      String fs = Commands.runOrFail(ctl, "-r", endpoint, "imagefsinfo").stdout();
       assertThat(fs).contains("imageFilesystems").contains(berthd.rootDir().toString());
-      io.berth.it.harness.Commands.runOrFail(ctl, "-r", endpoint, "rmi", image);
+      Commands.runOrFail(ctl, "-r", endpoint, "rmi", image);
       assertThat(CriCalls.list(berthd.client())).isEmpty();
-      var denied = io.berth.it.harness.Commands.run(List.of(ctl, "-r", endpoint, "pull", "--creds", "a:b",
+      var denied = Commands.run(List.of(ctl, "-r", endpoint, "pull", "--creds", "a:b",
           registry.host() + "/no/such:1"));
       assertThat(denied.exitCode()).isNotZero();
       assertThat(denied.stderr()).contains("NOT_FOUND");
@@ -227,9 +238,9 @@ class ImageServiceTest {
       try (BerthdProcess berthd = BerthdProcess.start(work, "")) {
         String image = auth.host() + "/" + FixtureImages.MULTILAYER_REPO + ":" + FixtureImages.TAG;
         assertThatThrownBy(() -> CriCalls.pull(berthd.client(), image))
-            .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class,
-                e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED));
-        var creds = io.berth.proto.runtime.v1.AuthConfig.newBuilder().setUsername("tester").setPassword("s3cret").build();
+            .isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        var creds = AuthConfig.newBuilder().setUsername("tester").setPassword("s3cret").build();
         String id = CriCalls.pull(berthd.client(), image, creds);
         assertThat(id).startsWith("sha256:");
 

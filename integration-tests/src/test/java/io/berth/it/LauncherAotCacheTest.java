@@ -84,6 +84,7 @@ class LauncherAotCacheTest {
 
   /** {@code berthd --version}, with the JVM saying whether it opened an AOT cache. */
   private Commands.Result version() {
-    return Commands.run(List.of("env", "BERTH_JAVA_OPTS=-Xlog:aot=info", top.resolve("bin/berthd").toString(), "--version"));
+    return Commands.run(
+        List.of("env", "BERTH_JAVA_OPTS=-Xlog:aot=info", top.resolve("bin/berthd").toString(), "--version"));
   }
 }

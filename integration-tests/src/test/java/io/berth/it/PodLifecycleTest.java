@@ -2,9 +2,13 @@ package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.berth.cri.client.CriClient;
 import io.berth.it.fixtures.FixtureImages;
+import io.berth.it.harness.BerthHome;
 import io.berth.it.harness.BerthdProcess;
+import io.berth.it.harness.Commands;
 import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.DiskState;
 import io.berth.it.harness.HostTraces;
@@ -33,7 +37,9 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -156,7 +162,7 @@ class PodLifecycleTest {
     assertThat(HostTraces.of(berthd)).as("pins unmounted and deleted").isEmpty();
   }
 
-  private static String exec(io.berth.cri.client.CriClient client, String container, String script) {
+  private static String exec(CriClient client, String container, String script) {
     var result = client.runtime(30_000).execSync(ExecSyncRequest.newBuilder().setContainerId(container)
         .addAllCmd(List.of("/bin/sh", "-c", script)).setTimeout(10).build());
     assertThat(result.getExitCode()).as(result.getStderr().toStringUtf8()).isZero();
@@ -222,7 +228,8 @@ class PodLifecycleTest {
     String quick = Pods.run(client, pod, podConfig, Pods.containerConfig("quick", image, "sleep", "600").build());
     start = System.nanoTime();
     client.runtime(30_000).stopContainer(StopContainerRequest.newBuilder().setContainerId(quick).setTimeout(0).build());
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("timeout 0 kills at once").isLessThan(Duration.ofSeconds(2));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("timeout 0 kills at once")
+        .isLessThan(Duration.ofSeconds(2));
   }
 
   @Test
@@ -245,7 +252,8 @@ class PodLifecycleTest {
     String ps = client.runtime(30_000).execSync(ExecSyncRequest.newBuilder().setContainerId(id)
         .addAllCmd(List.of("ps", "-o", "stat,args")).setTimeout(10).build()).getStdout().toStringUtf8();
     assertThat(ps.lines().filter(l -> l.contains("sleep")))
-        .as("the timed-out command is gone, not left a zombie under the pod's init").allMatch(l -> l.contains("sleep 600"));
+        .as("the timed-out command is gone, not left a zombie under the pod's init")
+        .allMatch(l -> l.contains("sleep 600"));
 
     client.runtime(30_000).stopContainer(StopContainerRequest.newBuilder().setContainerId(id).build());
     assertThatThrownBy(() -> client.runtime(30_000).execSync(ExecSyncRequest.newBuilder().setContainerId(id)
@@ -299,7 +307,8 @@ class PodLifecycleTest {
     // The runtime's own words come back, and the failed container leaves no record, mount or snapshot.
     assertThatThrownBy(() -> Pods.create(client, pod, podConfig,
         Pods.containerConfig("broken", image, "/no/such/binary").build()))
-        .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).contains("/no/such/binary"));
+        .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription())
+            .contains("/no/such/binary"));
     assertThat(list(ContainerFilter.newBuilder())).isEmpty();
     String id = Pods.create(client, pod, podConfig, Pods.containerConfig("broken", image, "true").build());
     assertThatThrownBy(() -> Pods.create(client, pod, podConfig, Pods.containerConfig("broken", image, "true").build()))
@@ -326,7 +335,7 @@ class PodLifecycleTest {
   @Test
   void berthctlDrivesAPodLikeCrictl() throws Exception {
     String endpoint = "unix://" + berthd.socket();
-    String ctl = io.berth.it.harness.BerthHome.berthctl().toString();
+    String ctl = BerthHome.berthctl().toString();
     Path pod = shared.resolve("ctl-pod.json");
     Path ctr = shared.resolve("ctl-ctr.json");
     Files.writeString(pod, """
@@ -338,10 +347,10 @@ class PodLifecycleTest {
          "command": ["/bin/sh", "-c", "echo line one; echo line two; echo oops >&2; sleep 600"],
          "log_path": "talker.log"}
         """.formatted(image));
-    var run = (java.util.function.Function<String[], String>) args -> {
-      List<String> command = new java.util.ArrayList<>(List.of(ctl, "-r", endpoint));
+    var run = (Function<String[], String>) args -> {
+      List<String> command = new ArrayList<>(List.of(ctl, "-r", endpoint));
       command.addAll(List.of(args));
-      return io.berth.it.harness.Commands.runOrFail(command.toArray(String[]::new)).stdout();
+      return Commands.runOrFail(command.toArray(String[]::new)).stdout();
     };
     String podId = run.apply(new String[] {"runp", pod.toString()}).strip();
     String id = run.apply(new String[] {"create", podId, ctr.toString(), pod.toString()}).strip();
@@ -353,10 +362,10 @@ class PodLifecycleTest {
     awaitLog(shared.resolve("logs/ctl/talker.log"), "line two");
     awaitLog(shared.resolve("logs/ctl/talker.log"), "oops");
     assertThat(run.apply(new String[] {"logs", id})).as("stdout lines only").isEqualTo("line one\nline two\n");
-    var tail = io.berth.it.harness.Commands.run(List.of(ctl, "-r", endpoint, "logs", "--tail", "2", id));
+    var tail = Commands.run(List.of(ctl, "-r", endpoint, "logs", "--tail", "2", id));
     assertThat((tail.stdout() + tail.stderr()).lines().toList()).as("the last two lines of both streams")
         .hasSize(2).doesNotContain("line one");
-    var exec = io.berth.it.harness.Commands.run(List.of(ctl, "-r", endpoint, "exec", "--sync", id, "/bin/sh", "-c",
+    var exec = Commands.run(List.of(ctl, "-r", endpoint, "exec", "--sync", id, "/bin/sh", "-c",
         "echo from exec; exit 5"));
     assertThat(exec.exitCode()).isEqualTo(5);
     assertThat(exec.stdout()).isEqualTo("from exec\n");
@@ -370,7 +379,7 @@ class PodLifecycleTest {
     assertThat(run.apply(new String[] {"ps", "-a", "-q"})).isEmpty();
     run.apply(new String[] {"rmp", "--force", podId}); // a ready pod: stopped, then removed
     assertThat(run.apply(new String[] {"pods", "-q"})).isEmpty();
-    var nothingNamed = io.berth.it.harness.Commands.run(List.of(ctl, "-r", endpoint, "rmp"));
+    var nothingNamed = Commands.run(List.of(ctl, "-r", endpoint, "rmp"));
     assertThat(nothingNamed.exitCode()).isEqualTo(2);
     assertThat(nothingNamed.stderr()).contains("--all");
   }
@@ -380,17 +389,7 @@ class PodLifecycleTest {
   }
 
   static void awaitLog(Path log, String text) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        if (Files.exists(log) && Files.readString(log).contains(text)) {
-          return;
-        }
-        Thread.sleep(20);
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("no '" + text + "' in " + log);
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).alias("'" + text + "' in " + log)
+        .until(() -> Files.exists(log) && Files.readString(log).contains(text));
   }
 }

@@ -2,6 +2,7 @@ package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.it.fixtures.FixtureImages;
 import io.berth.it.harness.BerthdProcess;
@@ -13,6 +14,10 @@ import io.berth.it.harness.HostTraces;
 import io.berth.it.harness.Pods;
 import io.berth.it.harness.Registry;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
+import io.berth.proto.runtime.v1.LinuxPodSandboxConfig;
+import io.berth.proto.runtime.v1.LinuxSandboxSecurityContext;
+import io.berth.proto.runtime.v1.NamespaceMode;
+import io.berth.proto.runtime.v1.NamespaceOption;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.runtime.v1.PodSandboxStatusRequest;
 import io.berth.proto.runtime.v1.PortMapping;
@@ -22,12 +27,14 @@ import io.berth.proto.runtime.v1.StatusRequest;
 import io.berth.proto.runtime.v1.StopPodSandboxRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -35,6 +42,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,8 +97,9 @@ class PodNetworkTest {
     }
   }
 
+  /** Replaces the config in one rename: berthd re-reads the directory every second and sees no half-written file. */
   private void writeBridgeConfig(String extraPlugin) throws Exception {
-    Files.writeString(confDir.resolve("10-berth-it.conflist"), """
+    Path written = Files.writeString(confDir.resolve(".10-berth-it.conflist.new"), """
         {"cniVersion": "1.0.0", "name": "%s", "plugins": [
           {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": false,
            "ipam": {"type": "host-local", "dataDir": "%s", "ranges": [[{"subnet": "%s0/24"}]]}},
@@ -98,6 +107,7 @@ class PodNetworkTest {
           {"type": "portmap", "capabilities": {"portMappings": true}},
           {"type": "loopback"}]}
         """.formatted(NETWORK, BRIDGE, ipamDir, SUBNET_PREFIX, extraPlugin));
+    Files.move(written, confDir.resolve("10-berth-it.conflist"), StandardCopyOption.ATOMIC_MOVE);
   }
 
   private BerthdProcess start(String extraToml) throws Exception {
@@ -112,7 +122,7 @@ class PodNetworkTest {
     return berthd;
   }
 
-  @org.junit.jupiter.api.BeforeEach
+  @BeforeEach
   void dirs() throws Exception {
     confDir = Files.createDirectories(work.resolve("net.d"));
     binDir = Files.createDirectories(work.resolve("cni-bin"));
@@ -136,20 +146,13 @@ class PodNetworkTest {
     return pod;
   }
 
-  private static String fetch(String url) throws Exception {
+  private static String fetch(String url) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (true) {
-      try {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.ofString()).body().strip();
-      } catch (java.io.IOException e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(100); // httpd still starting
-      }
-    }
+    // Any answer will do: only a failed connection (httpd still starting) is tried again.
+    return await().atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+        .ignoreExceptionsInstanceOf(IOException.class)
+        .until(() -> http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.ofString()).body().strip(), answer -> true);
   }
 
   @Test
@@ -228,7 +231,8 @@ class PodNetworkTest {
           .setHostPort(FreePort.pick()).setHostIp("127.0.0.1")).build();
       String pod = Pods.runPod(berthd.client(), config);
       assertThat(podIp(pod)).startsWith(SUBNET_PREFIX);
-      berthd.client().runtime(30_000).removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+      berthd.client().runtime(30_000).removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod)
+          .build());
     }
     assertThat(HostNetworkState.allocatedIps(ipamDir, NETWORK)).isEmpty();
     assertThat(HostNetworkState.veths()).isEqualTo(veths);
@@ -252,13 +256,14 @@ class PodNetworkTest {
     start("plugin_timeout_seconds = 2");
     assertRunPodFails("not found", "no-such-plugin");
 
+    // berthd re-reads the config every second: until it has, pods fail as the previous one made them.
     writeBridgeConfig("{\"type\": \"berth-failing\"},");
-    Thread.sleep(1500); // the config is re-read every second
-    assertRunPodFails("no addresses left", "pool exhausted");
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> assertRunPodFails("no addresses left", "pool exhausted"));
 
     writeBridgeConfig("{\"type\": \"berth-slow\"},");
-    Thread.sleep(1500);
-    assertRunPodFails("timed out after 2 s");
+    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> assertRunPodFails("timed out after 2 s"));
   }
 
   private void assertRunPodFails(String... messageParts) {
@@ -279,19 +284,16 @@ class PodNetworkTest {
     assertThat(notReady.getStatus()).isFalse();
     assertThat(notReady.getReason()).isEqualTo("NetworkPluginNotReady");
     assertThat(notReady.getMessage()).contains("no network config").contains(confDir.toString());
-    var hostNet = pod("hostnet").clearHostname().setLinux(io.berth.proto.runtime.v1.LinuxPodSandboxConfig.newBuilder()
-        .setSecurityContext(io.berth.proto.runtime.v1.LinuxSandboxSecurityContext.newBuilder()
-            .setNamespaceOptions(io.berth.proto.runtime.v1.NamespaceOption.newBuilder()
-                .setNetwork(io.berth.proto.runtime.v1.NamespaceMode.NODE)))).build();
+    var hostNet = pod("hostnet").clearHostname().setLinux(LinuxPodSandboxConfig.newBuilder()
+        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+            .setNamespaceOptions(NamespaceOption.newBuilder()
+                .setNetwork(NamespaceMode.NODE)))).build();
     String pod = Pods.runPod(berthd.client(), hostNet);
     assertThat(podIp(pod)).isEmpty();
 
     writeBridgeConfig("");
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!networkCondition().getStatus() && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertThat(networkCondition().getStatus()).as("ready without a restart").isTrue();
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).alias("ready without a restart")
+        .until(() -> networkCondition().getStatus());
   }
 
   private RuntimeCondition networkCondition() {

@@ -1,6 +1,7 @@
 package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.it.fixtures.Compression;
 import io.berth.it.fixtures.OciLayout;
@@ -10,11 +11,13 @@ import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.DiskState;
 import io.berth.it.harness.Registry;
 import io.berth.it.harness.RegistryPusher;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,13 +43,14 @@ class PullCrashTest {
         }
       });
       Path snapshots = berthd.rootDir().resolve("snapshots");
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      boolean unpacking = false;
-      while (!unpacking && System.nanoTime() < deadline) {
-        unpacking = unpackInProgress(snapshots);
-        if (!unpacking) {
-          Thread.sleep(1);
-        }
+      boolean unpacking;
+      try {
+        // Every millisecond, in this thread: the unpack is the short window to kill berthd in.
+        await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+            .pollInSameThread().until(() -> unpackInProgress(snapshots));
+        unpacking = true;
+      } catch (ConditionTimeoutException e) {
+        unpacking = false;
       }
       berthd.process().destroyForcibly().waitFor();
       assertThat(unpacking).as("caught berthd in the middle of an unpack").isTrue();
@@ -74,7 +78,7 @@ class PullCrashTest {
               && Files.isDirectory(dir.resolve("fs/files"))) {
             return true;
           }
-        } catch (java.io.IOException raced) {
+        } catch (IOException raced) {
           // renamed or removed while we looked
         }
       }
@@ -95,8 +99,9 @@ class PullCrashTest {
     byte[] layer = Compression.GZIP.apply(layerTar);
     RegistryPusher pusher = new RegistryPusher(registry);
     String layerDigest = pusher.blob("crash/many-files", layer);
-    byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
-        + OciLayout.digest(layerTar) + "\"]}}").getBytes(StandardCharsets.UTF_8);
+    byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
+        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + OciLayout.digest(layerTar) + "\"]}}")
+        .getBytes(StandardCharsets.UTF_8);
     String configDigest = pusher.blob("crash/many-files", config);
     String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OciLayout.MANIFEST + "\",\"config\":{\"mediaType\":\""
         + OciLayout.CONFIG + "\",\"digest\":\"" + configDigest + "\",\"size\":" + config.length + "},\"layers\":[{"

@@ -6,12 +6,15 @@ import io.berth.it.fixtures.FixtureImages;
 import io.berth.it.fixtures.OciLayout;
 import io.berth.it.harness.Commands;
 import io.berth.it.harness.Registry;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -49,7 +52,8 @@ class RegistryFixturesTest {
 
   @Test
   void busyboxIsServedAsOciAndAsDockerSchema2() throws Exception {
-    HttpResponse<byte[]> oci = get(registry, "/v2/" + FixtureImages.BUSYBOX_REPO + "/manifests/" + FixtureImages.TAG, null);
+    HttpResponse<byte[]> oci =
+        get(registry, "/v2/" + FixtureImages.BUSYBOX_REPO + "/manifests/" + FixtureImages.TAG, null);
     assertThat(oci.headers().firstValue("Content-Type")).hasValue(OciLayout.MANIFEST);
     HttpResponse<byte[]> docker =
         get(registry, "/v2/" + FixtureImages.BUSYBOX_DOCKER_REPO + "/manifests/" + FixtureImages.TAG, null);
@@ -76,18 +80,19 @@ class RegistryFixturesTest {
       byte[] stored = blob(repo, manifest.get("layers").get(i).get("digest").asString());
       assertThat(OciLayout.digest(stored)).isEqualTo(manifest.get("layers").get(i).get("digest").asString());
       byte[] tar = switch (i) {
-        case 0 -> new GZIPInputStream(new java.io.ByteArrayInputStream(stored)).readAllBytes();
+        case 0 -> new GZIPInputStream(new ByteArrayInputStream(stored)).readAllBytes();
         case 1 -> unzstd(stored);
         default -> stored;
       };
-      assertThat(new String(tar, 257, 5, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ustar");
+      assertThat(new String(tar, 257, 5, StandardCharsets.US_ASCII)).isEqualTo("ustar");
       assertThat(OciLayout.digest(tar)).isEqualTo(config.get("rootfs").get("diff_ids").get(i).asString());
     }
   }
 
   @Test
   void multiarchIsAnIndexOfTwoPlatformsInBothFormats() throws Exception {
-    HttpResponse<byte[]> oci = get(registry, "/v2/" + FixtureImages.MULTIARCH_REPO + "/manifests/" + FixtureImages.TAG, null);
+    HttpResponse<byte[]> oci =
+        get(registry, "/v2/" + FixtureImages.MULTIARCH_REPO + "/manifests/" + FixtureImages.TAG, null);
     assertThat(oci.headers().firstValue("Content-Type")).hasValue(OciLayout.INDEX);
     assertThat(platforms(JSON.readTree(oci.body()))).containsExactly("linux/amd64", "linux/arm64/v8");
 
@@ -102,13 +107,14 @@ class RegistryFixturesTest {
   void basicAuthRegistryRefusesAnonymousAndAcceptsItsUser() throws Exception {
     try (Registry secured = Registry.startWithBasicAuth(work.resolve("secured"), "berth", "s3cret-pass")) {
       assertThat(get(secured, "/v2/", null).statusCode()).isEqualTo(401);
-      assertThat(get(secured, "/v2/", "Basic " + java.util.Base64.getEncoder().encodeToString("berth:wrong".getBytes())).statusCode())
-          .isEqualTo(401);
+      String wrong = "Basic " + Base64.getEncoder().encodeToString("berth:wrong".getBytes());
+      assertThat(get(secured, "/v2/", wrong).statusCode()).isEqualTo(401);
       assertThat(get(secured, "/v2/", secured.basicAuthHeader()).statusCode()).isEqualTo(200);
 
       secured.push(FixtureImages.get().layout(), FixtureImages.BUSYBOX, "private/busybox:1.0", Registry.Format.OCI);
       assertThat(get(secured, "/v2/private/busybox/manifests/1.0", null).statusCode()).isEqualTo(401);
-      assertThat(get(secured, "/v2/private/busybox/manifests/1.0", secured.basicAuthHeader()).statusCode()).isEqualTo(200);
+      assertThat(get(secured, "/v2/private/busybox/manifests/1.0", secured.basicAuthHeader()).statusCode())
+          .isEqualTo(200);
     }
   }
 
@@ -145,6 +151,6 @@ class RegistryFixturesTest {
 
   private static byte[] unzstd(byte[] compressed) {
     return Commands.run(List.of("zstd", "-d", "-q", "-c"), compressed, 60).stdout()
-        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        .getBytes(StandardCharsets.ISO_8859_1);
   }
 }

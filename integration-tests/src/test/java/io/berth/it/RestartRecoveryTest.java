@@ -2,6 +2,7 @@ package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.it.fixtures.FixtureImages;
 import io.berth.it.harness.BerthdProcess;
@@ -72,9 +73,12 @@ class RestartRecoveryTest {
     first.kill();
     Path log = work.resolve("logs/steady.log");
     long sizeAtKill = Files.size(log);
-    Thread.sleep(3000); // "brief" exits meanwhile, with nobody but conmon watching
+    // "brief" exits meanwhile, with nobody but conmon watching: conmon writes its exit file.
+    Path briefExit = first.stateDir().resolve("exits").resolve(brief);
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> Files.exists(briefExit));
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).alias("its log keeps growing")
+        .until(() -> Files.size(log) > sizeAtKill);
     assertThat(ProcessHandle.of(steadyPid)).as("still running without berthd").isPresent();
-    assertThat(Files.size(log)).as("its log keeps growing").isGreaterThan(sizeAtKill);
 
     try (BerthdProcess second = BerthdProcess.start(berthdDir, "")) {
       var client = second.client();
@@ -128,7 +132,8 @@ class RestartRecoveryTest {
     assertThat(crashing.awaitExit(Duration.ofSeconds(10))).isEqualTo(137);
 
     try (BerthdProcess next = BerthdProcess.start(berthdDir, "")) {
-      var pods = next.client().runtime(10_000).listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList();
+      var pods = next.client().runtime(10_000).listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+          .getItemsList();
       var containers = next.client().runtime(10_000).listContainers(ListContainersRequest.getDefaultInstance())
           .getContainersList();
       assertThat(containers).as("an interrupted create or remove of a container leaves none").isEmpty();

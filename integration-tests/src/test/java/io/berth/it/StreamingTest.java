@@ -2,8 +2,10 @@ package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.it.fixtures.FixtureImages;
+import io.berth.it.harness.BerthHome;
 import io.berth.it.harness.BerthdProcess;
 import io.berth.it.harness.Commands;
 import io.berth.it.harness.CriCalls;
@@ -18,9 +20,17 @@ import io.berth.proto.runtime.v1.ExecRequest;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.runtime.v1.PortForwardRequest;
+import io.berth.proto.runtime.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.berth.proto.runtime.v1.StopContainerRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,10 +141,13 @@ class StreamingTest {
     var session = open(execUrl(shell, true, true, "/bin/sh"), true, true);
     try (var client = session.client()) {
       client.write(session.resize(), "{\"Width\":123,\"Height\":45}");
-      Thread.sleep(300);
-      client.write(session.stdin(), "stty size; exit 3\n");
+      // The resize travels on a stream of its own: ask the terminal until it reports the new size.
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).pollInSameThread().until(() -> {
+        client.write(session.stdin(), "stty size\n");
+        return session.stdout().text().contains("45 123");
+      });
+      client.write(session.stdin(), "exit 3\n");
       String status = session.error().awaitText(WAIT);
-      assertThat(session.stdout().text()).contains("45 123");
       assertThat(status).contains("{\"reason\":\"ExitCode\",\"message\":\"3\"}");
     }
   }
@@ -142,14 +155,9 @@ class StreamingTest {
   @Test
   void execKilledWhenClientGoesAway() throws Exception {
     var session = open(execUrl(shell, false, false, "sleep", "4242"), false, false);
-    Thread.sleep(500);
-    assertThat(processes()).contains("sleep 4242");
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> processes().contains("sleep 4242"));
     session.client().close();
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (processes().contains("sleep 4242") && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertThat(processes()).doesNotContain("sleep 4242");
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> !processes().contains("sleep 4242"));
   }
 
   private static String processes() {
@@ -223,14 +231,13 @@ class StreamingTest {
     var session = open(url, true, false);
     try (var client = session.client()) {
       client.write(session.stdin(), "ping\n");
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (!session.stdout().text().contains("got:ping") && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(50))
+          .until(() -> session.stdout().text().contains("got:ping"));
       assertThat(session.stdout().text()).isEqualTo("got:ping\n");
     }
-    Thread.sleep(300);
-    assertThat(Pods.status(berthd.client(), echo).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    // Detached: the container stays running, not only at the instant of the detach.
+    await().during(Duration.ofMillis(300)).atMost(WAIT).pollInterval(Duration.ofMillis(50))
+        .until(() -> Pods.status(berthd.client(), echo).getState() == ContainerState.CONTAINER_RUNNING);
     assertThat(Files.readString(work.resolve("logs").resolve("echo.log"))).contains("stdout F got:ping");
     berthd.client().runtime(30_000).stopContainer(StopContainerRequest.newBuilder().setContainerId(echo)
         .setTimeout(1).build());
@@ -241,27 +248,9 @@ class StreamingTest {
     Pods.run(berthd.client(), pod, podConfig, Pods.containerConfig("web", image, "/bin/sh", "-c",
         "mkdir -p /www && echo served-from-pod > /www/index.html && exec httpd -f -p 8080 -h /www").build());
     var runtime = berthd.client().runtime(10_000);
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    String page = "";
-    while (!page.contains("served-from-pod") && System.nanoTime() < deadline) {
-      String url = runtime.portForward(PortForwardRequest.newBuilder().setPodSandboxId(pod).addPort(8080).build())
-          .getUrl();
-      try (var client = SpdyStreamClient.connect(url, List.of("portforward.k8s.io"))) {
-        // two connections over one session, as kubectl opens one pair per accepted connection
-        for (int request = 0; request < 2; request++) {
-          var error = client.open(Map.of("streamType", "error", "port", "8080", "requestID", "" + request));
-          client.finish(error);
-          var data = client.open(Map.of("streamType", "data", "port", "8080", "requestID", "" + request));
-          client.write(data, "GET /index.html HTTP/1.0\r\n\r\n");
-          page = data.awaitText(WAIT);
-          if (!page.contains("served-from-pod")) {
-            page += error.awaitText(WAIT);
-            break;
-          }
-        }
-      }
-      Thread.sleep(100); // httpd may still be starting
-    }
+    // httpd may still be starting: forward again until it serves the page
+    String page = await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+        .until(() -> getTwiceOverOnePortForward(runtime), p -> p.contains("served-from-pod"));
     assertThat(page).contains("200 OK", "served-from-pod");
 
     String closed = runtime.portForward(PortForwardRequest.newBuilder().setPodSandboxId(pod).build()).getUrl();
@@ -283,10 +272,33 @@ class StreamingTest {
     }
   }
 
+  /**
+   * GETs the pod's page twice over one port-forward session, as kubectl opens one stream pair per
+   * accepted connection: the second answer, or the first one that is not the page, with its error.
+   */
+  private static String getTwiceOverOnePortForward(RuntimeServiceBlockingStub runtime) throws Exception {
+    String url = runtime.portForward(PortForwardRequest.newBuilder().setPodSandboxId(pod).addPort(8080).build())
+        .getUrl();
+    String page = "";
+    try (var client = SpdyStreamClient.connect(url, List.of("portforward.k8s.io"))) {
+      for (int request = 0; request < 2; request++) {
+        var error = client.open(Map.of("streamType", "error", "port", "8080", "requestID", "" + request));
+        client.finish(error);
+        var data = client.open(Map.of("streamType", "data", "port", "8080", "requestID", "" + request));
+        client.write(data, "GET /index.html HTTP/1.0\r\n\r\n");
+        page = data.awaitText(WAIT);
+        if (!page.contains("served-from-pod")) {
+          return page + error.awaitText(WAIT);
+        }
+      }
+    }
+    return page;
+  }
+
   @Test
   void berthctlStreamsExecsAndForwardsAPort() throws Exception {
     String endpoint = "unix://" + berthd.socket();
-    String ctl = io.berth.it.harness.BerthHome.berthctl().toString();
+    String ctl = BerthHome.berthctl().toString();
 
     var piped = Commands.run(List.of(ctl, "-r", endpoint, "exec", "-i", shell, "cat"),
         "through berthctl\n".getBytes(StandardCharsets.UTF_8), 60);
@@ -302,26 +314,20 @@ class StreamingTest {
     Pods.run(berthd.client(), pod, podConfig, Pods.containerConfig("ctl-web", image, "/bin/sh", "-c",
         "mkdir -p /ctl && echo forwarded-by-berthctl > /ctl/index.html && exec httpd -f -p 8081 -h /ctl").build());
     int local;
-    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       local = socket.getLocalPort();
     }
     Process forward = new ProcessBuilder(ctl, "-r", endpoint, "port-forward", pod, local + ":8081")
         .redirectErrorStream(true).redirectOutput(work.resolve("port-forward.out").toFile()).start();
     try {
-      var http = java.net.http.HttpClient.newHttpClient();
-      var request = java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://127.0.0.1:" + local + "/index.html")).timeout(Duration.ofSeconds(5)).build();
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      String page = "";
-      while (!page.contains("forwarded-by-berthctl") && System.nanoTime() < deadline) {
-        try {
-          page = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        } catch (java.io.IOException notYet) {
-          Thread.sleep(100); // berthctl still binding, or httpd still starting
-        }
-      }
-      assertThat(page).as("page through berthctl port-forward; its output: %s",
-          Files.readString(work.resolve("port-forward.out"))).contains("forwarded-by-berthctl");
+      var http = HttpClient.newHttpClient();
+      var request = HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + local + "/index.html")).timeout(Duration.ofSeconds(5)).build();
+      // Refused while berthctl is still binding or httpd still starting.
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(IOException.class)
+          .untilAsserted(() -> assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).body())
+              .as("page through berthctl port-forward; its output: %s",
+                  Files.readString(work.resolve("port-forward.out"))).contains("forwarded-by-berthctl"));
     } finally {
       forward.destroy();
       forward.waitFor();

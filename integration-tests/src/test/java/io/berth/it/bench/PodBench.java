@@ -6,6 +6,7 @@ import io.berth.it.fixtures.FixtureImages;
 import io.berth.it.fixtures.OciLayout;
 import io.berth.it.fixtures.TarBuilder;
 import io.berth.it.harness.BerthdProcess;
+import io.berth.it.harness.Commands;
 import io.berth.it.harness.ContainerdProcess;
 import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.Pods;
@@ -15,11 +16,14 @@ import io.berth.proto.runtime.v1.ExecRequest;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.LinuxPodSandboxConfig;
 import io.berth.proto.runtime.v1.LinuxSandboxSecurityContext;
+import io.berth.proto.runtime.v1.ListContainerStatsRequest;
 import io.berth.proto.runtime.v1.ListContainersRequest;
 import io.berth.proto.runtime.v1.ListPodSandboxRequest;
 import io.berth.proto.runtime.v1.NamespaceMode;
 import io.berth.proto.runtime.v1.NamespaceOption;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
+import io.berth.proto.runtime.v1.PodSandboxStatusRequest;
+import io.berth.proto.runtime.v1.RemoveContainerRequest;
 import io.berth.proto.runtime.v1.RemovePodSandboxRequest;
 import io.berth.proto.runtime.v1.StopPodSandboxRequest;
 import java.io.IOException;
@@ -113,11 +117,13 @@ final class PodBench {
         Memory bm = Memory.of(List.of(berthd.pid()), "conmon", berthd.stateDir().toString());
         Memory cm = Memory.of(List.of(containerd.pid()), "containerd-shim-runc-v2", containerd.socket().toString());
         report.note("memory with " + BATCH + " pods running (PSS)", String.format(
-            "berth %.1f MB (berthd %.1f + %d conmon %.1f) vs containerd %.1f MB (containerd %.1f + %d shims %.1f): ratio %.2f",
+            "berth %.1f MB (berthd %.1f + %d conmon %.1f) vs containerd %.1f MB (containerd %.1f + %d shims %.1f):"
+                + " ratio %.2f",
             bm.totalPss(), bm.daemonPss, bm.monitors, bm.monitorsPss, cm.totalPss(), cm.daemonPss, cm.monitors,
             cm.monitorsPss, bm.totalPss() / cm.totalPss()));
         report.note("memory with " + BATCH + " pods running (RSS sum)", String.format(
-            "berth %.1f MB vs containerd %.1f MB: ratio %.2f", bm.totalRss(), cm.totalRss(), bm.totalRss() / cm.totalRss()));
+            "berth %.1f MB vs containerd %.1f MB: ratio %.2f", bm.totalRss(), cm.totalRss(),
+            bm.totalRss() / cm.totalRss()));
         // Anonymous memory (heap, JIT code, metadata, malloc) against mapped files (berthd's AOT
         // cache and libjvm, containerd's binary): what a tighter heap could still win.
         report.note("daemon resident memory by kind", String.format(
@@ -180,9 +186,9 @@ final class PodBench {
         List<Long> cs = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
           bs.add(time(() -> b.runtime(10_000).listContainerStats(
-              io.berth.proto.runtime.v1.ListContainerStatsRequest.getDefaultInstance())));
+              ListContainerStatsRequest.getDefaultInstance())));
           cs.add(time(() -> c.runtime(10_000).listContainerStats(
-              io.berth.proto.runtime.v1.ListContainerStatsRequest.getDefaultInstance())));
+              ListContainerStatsRequest.getDefaultInstance())));
         }
         report.add("ListContainerStats, 100 running containers", new Samples(bs), new Samples(cs));
         report.add("ListPodSandbox, 20 pods / 100 containers", new Samples(bp), new Samples(cp));
@@ -190,7 +196,7 @@ final class PodBench {
         removeAll(c, cPods);
       } finally {
         if (Files.exists(Path.of("/sys/class/net/" + BERTH_BRIDGE))) {
-          io.berth.it.harness.Commands.run(List.of("ip", "link", "del", BERTH_BRIDGE));
+          Commands.run(List.of("ip", "link", "del", BERTH_BRIDGE));
         }
       }
     }
@@ -224,7 +230,8 @@ final class PodBench {
   private static String startPod(CriClient client, Path logs, String name, String image, boolean hostNetwork) {
     PodSandboxConfig config = podConfig(logs, name, hostNetwork);
     String pod = Pods.runPod(client, config);
-    Pods.run(client, pod, config, Pods.perContainerPid(Pods.containerConfig("sleeper", image, "sleep", "3600")).build());
+    Pods.run(client, pod, config,
+        Pods.perContainerPid(Pods.containerConfig("sleeper", image, "sleep", "3600")).build());
     return pod;
   }
 
@@ -245,13 +252,13 @@ final class PodBench {
   /** Creates and starts one more container in a running pod (removed again, untimed). */
   private static long timedContainerStart(CriClient client, String pod, Path logs, String image, int n) {
     var status = client.runtime(10_000).podSandboxStatus(
-        io.berth.proto.runtime.v1.PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build()).getStatus();
+        PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build()).getStatus();
     PodSandboxConfig config = Pods.perContainerPid(Pods.podConfig(status.getMetadata().getName(),
         logs.resolve("single")).setMetadata(status.getMetadata())).build();
     String[] id = new String[1];
     long nanos = time(() -> id[0] = Pods.run(client, pod, config,
         Pods.perContainerPid(Pods.containerConfig("single-" + n, image, "sleep", "3600")).build()));
-    client.runtime(30_000).removeContainer(io.berth.proto.runtime.v1.RemoveContainerRequest.newBuilder()
+    client.runtime(30_000).removeContainer(RemoveContainerRequest.newBuilder()
         .setContainerId(id[0]).build());
     return nanos;
   }
@@ -283,11 +290,12 @@ final class PodBench {
   private static void addContainers(CriClient client, List<String> pods, Path logs, String image, int each) {
     for (String pod : pods) {
       var status = client.runtime(10_000).podSandboxStatus(
-          io.berth.proto.runtime.v1.PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build()).getStatus();
+          PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build()).getStatus();
       PodSandboxConfig config = Pods.perContainerPid(Pods.podConfig(status.getMetadata().getName(),
           logs.resolve("extra")).setMetadata(status.getMetadata())).build();
       for (int i = 0; i < each; i++) {
-        Pods.run(client, pod, config, Pods.perContainerPid(Pods.containerConfig("extra-" + i, image, "sleep", "3600")).build());
+        Pods.run(client, pod, config,
+            Pods.perContainerPid(Pods.containerConfig("extra-" + i, image, "sleep", "3600")).build());
       }
     }
   }

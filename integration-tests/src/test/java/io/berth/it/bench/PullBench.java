@@ -4,10 +4,12 @@ import io.berth.cri.client.CriClient;
 import io.berth.it.fixtures.FixtureImages;
 import io.berth.it.fixtures.OciLayout;
 import io.berth.it.harness.BerthdProcess;
+import io.berth.it.harness.Commands;
 import io.berth.it.harness.ContainerdProcess;
 import io.berth.it.harness.CriCalls;
 import io.berth.it.harness.Registry;
 import io.berth.it.harness.RegistryPusher;
+import io.berth.snapshot.FileTrees;
 import io.berth.snapshot.LayerDirs;
 import io.berth.snapshot.apply.LayerApplier;
 import io.berth.snapshot.sys.LinuxSyscalls;
@@ -18,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
+import tools.jackson.databind.ObjectMapper;
 
 
 /**
@@ -94,7 +98,7 @@ final class PullBench {
    * then waits as configured.
    */
   private static void settle(long millis) throws InterruptedException {
-    io.berth.it.harness.Commands.runOrFail("sync");
+    Commands.runOrFail("sync");
     Thread.sleep(millis);
   }
 
@@ -104,18 +108,19 @@ final class PullBench {
     Path layout = FixtureImages.get().layout();
     byte[] layer = Files.readAllBytes(layout.resolve("blobs/sha256").resolve(busyboxLayerDigest(layout).substring(7)));
     String layerDigest = pusher.blob("bench/many", layer);
-    byte[] tar = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(layer)).readAllBytes();
+    byte[] tar = new GZIPInputStream(new ByteArrayInputStream(layer)).readAllBytes();
     String diffId = OciLayout.digest(tar);
     List<String> images = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"],\"Labels\":{\"n\":\"" + i
-          + "\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}";
+      String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"],"
+          + "\"Labels\":{\"n\":\"" + i + "\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}";
       byte[] configBytes = config.getBytes(StandardCharsets.UTF_8);
       String configDigest = pusher.blob("bench/many", configBytes);
-      String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OciLayout.MANIFEST + "\",\"config\":{\"mediaType\":\""
-          + OciLayout.CONFIG + "\",\"digest\":\"" + configDigest + "\",\"size\":" + configBytes.length + "},\"layers\":[{"
-          + "\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + layerDigest + "\",\"size\":"
-          + layer.length + "}]}";
+      String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OciLayout.MANIFEST + "\","
+          + "\"config\":{\"mediaType\":\"" + OciLayout.CONFIG + "\",\"digest\":\"" + configDigest + "\","
+          + "\"size\":" + configBytes.length + "},\"layers\":[{"
+          + "\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + layerDigest + "\","
+          + "\"size\":" + layer.length + "}]}";
       pusher.manifest("bench/many", "t" + i, OciLayout.MANIFEST, manifest.getBytes(StandardCharsets.UTF_8));
       images.add(registry.host() + "/bench/many:t" + i);
     }
@@ -123,7 +128,7 @@ final class PullBench {
   }
 
   private static String busyboxLayerDigest(Path layout) throws IOException {
-    var json = new tools.jackson.databind.ObjectMapper();
+    var json = new ObjectMapper();
     for (var entry : json.readTree(Files.readString(layout.resolve("index.json"))).get("manifests")) {
       if (FixtureImages.BUSYBOX.equals(entry.get("annotations").get("org.opencontainers.image.ref.name").asString())) {
         var manifest = json.readTree(Files.readString(layout.resolve("blobs/sha256")
@@ -137,7 +142,7 @@ final class PullBench {
   /** Applies one 60 MB layer of incompressible files from memory, three times, and reports MB/s. */
   private static void layerApplyThroughput(Path work, BenchReport report) throws IOException {
     Path layout = BenchImages.build(Path.of("target/bench-images").toAbsolutePath());
-    var json = new tools.jackson.databind.ObjectMapper();
+    var json = new ObjectMapper();
     String manifestDigest = null;
     for (var entry : json.readTree(Files.readString(layout.resolve("index.json"))).get("manifests")) {
       if (BenchImages.BIG.equals(entry.get("annotations").get("org.opencontainers.image.ref.name").asString())) {
@@ -147,13 +152,14 @@ final class PullBench {
     var manifest = json.readTree(Files.readString(layout.resolve("blobs/sha256").resolve(manifestDigest.substring(7))));
     byte[] gz = Files.readAllBytes(layout.resolve("blobs/sha256")
         .resolve(manifest.get("layers").get(0).get("digest").asString().substring(7)));
-    byte[] tar = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes();
+    byte[] tar = new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes();
     LayerApplier applier = new LayerApplier(new LinuxSyscalls());
     List<Long> nanos = new ArrayList<>();
     for (int run = 0; run < 3; run++) {
       Path upper = Files.createDirectories(work.resolve("apply-" + run + "/fs"));
       long start = System.nanoTime();
-      applier.apply(new ByteArrayInputStream(tar), "application/vnd.oci.image.layer.v1.tar", new LayerDirs(upper, List.of()), null);
+      applier.apply(new ByteArrayInputStream(tar), "application/vnd.oci.image.layer.v1.tar",
+          new LayerDirs(upper, List.of()), null);
       nanos.add(System.nanoTime() - start);
       deleteTree(upper.getParent());
     }
@@ -176,6 +182,6 @@ final class PullBench {
   }
 
   static void deleteTree(Path dir) throws IOException {
-    io.berth.snapshot.FileTrees.deleteTree(dir);
+    FileTrees.deleteTree(dir);
   }
 }

@@ -25,7 +25,8 @@ public final class SideBySideBench {
   public static void main(String[] args) throws Exception {
     // Not /tmp: on these machines creating files there is several times slower than elsewhere
     // on the same disk (measured with plain python), which would drown what is compared.
-    Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target/bench-work").toAbsolutePath()), "run-");
+    Path work =
+        Files.createTempDirectory(Files.createDirectories(Path.of("target/bench-work").toAbsolutePath()), "run-");
     BenchReport report = new BenchReport();
 
     // -Dberth.bench.only=calls|pulls|pods runs one group (for working on it); default: all.

@@ -1,5 +1,7 @@
 package io.berth.it.harness;
 
+import static org.awaitility.Awaitility.await;
+
 import io.berth.cri.client.CriClient;
 import io.berth.proto.runtime.v1.VersionRequest;
 import io.grpc.StatusRuntimeException;
@@ -10,7 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real {@code bin/berthd} process on a private root, state directory and socket, with an
@@ -49,17 +53,17 @@ public final class BerthdProcess implements AutoCloseable {
 
   /** Starts berthd on a given state directory (socket inside it) without waiting. */
   public static BerthdProcess launch(Path workDir, String configToml, Path stateDir, String... extraArgs) {
-    return launch(workDir, configToml, stateDir, java.util.Map.of(), extraArgs);
+    return launch(workDir, configToml, stateDir, Map.of(), extraArgs);
   }
 
   /** Starts berthd with extra environment variables and waits until it serves. */
-  public static BerthdProcess startWithEnv(Path workDir, String configToml, java.util.Map<String, String> env) {
+  public static BerthdProcess startWithEnv(Path workDir, String configToml, Map<String, String> env) {
     BerthdProcess berthd = launch(workDir, configToml, workDir.resolve("state"), env);
     berthd.awaitServing();
     return berthd;
   }
 
-  private static BerthdProcess launch(Path workDir, String configToml, Path stateDir, java.util.Map<String, String> env,
+  private static BerthdProcess launch(Path workDir, String configToml, Path stateDir, Map<String, String> env,
       String... extraArgs) {
     try {
       Files.createDirectories(workDir);
@@ -74,7 +78,9 @@ public final class BerthdProcess implements AutoCloseable {
           "--state", stateDir.toString(),
           "--socket", socket.toString()));
       command.addAll(List.of(extraArgs));
-      ProcessBuilder builder = new ProcessBuilder(command);
+      // Its own working directory: anything a child of berthd drops in its working directory
+      // (conmon once wrote "oom" there) shows up in HostTraces instead of in the build tree.
+      ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
       builder.environment().putAll(env);
       Process process = builder
           .redirectErrorStream(true)
@@ -88,23 +94,28 @@ public final class BerthdProcess implements AutoCloseable {
   }
 
   private void awaitServing() {
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("berthd exited " + process.exitValue() + " before serving:\n" + logText());
-      }
-      if (Files.exists(socket)) {
-        try {
-          client().runtime(2000).version(VersionRequest.getDefaultInstance());
-          return;
-        } catch (StatusRuntimeException notYet) {
-          // the socket file appears just before the server accepts
-        }
-      }
-      sleep(20);
+    try {
+      await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(20)).pollInSameThread().until(this::serving);
+    } catch (ConditionTimeoutException e) {
+      close();
+      throw new IllegalStateException("berthd did not serve within " + READY_TIMEOUT + ":\n" + logText());
     }
-    close();
-    throw new IllegalStateException("berthd did not serve within " + READY_TIMEOUT + ":\n" + logText());
+  }
+
+  /** Whether berthd answers CRI calls yet; throws at once if it exited. */
+  private boolean serving() {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("berthd exited " + process.exitValue() + " before serving:\n" + logText());
+    }
+    if (!Files.exists(socket)) {
+      return false;
+    }
+    try {
+      client().runtime(2000).version(VersionRequest.getDefaultInstance());
+      return true;
+    } catch (StatusRuntimeException notYet) {
+      return false; // the socket file appears just before the server accepts
+    }
   }
 
   public synchronized CriClient client() {
@@ -188,15 +199,6 @@ public final class BerthdProcess implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -1,5 +1,7 @@
 package io.berth.it.harness;
 
+import static org.awaitility.Awaitility.await;
+
 import io.berth.cri.client.CriClient;
 import io.berth.proto.runtime.v1.VersionRequest;
 import io.grpc.StatusRuntimeException;
@@ -8,7 +10,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Debian's containerd (1.6, built-in CRI plugin) on a private root, state and socket, for
@@ -32,11 +36,11 @@ public final class ContainerdProcess implements AutoCloseable {
   }
 
   public static ContainerdProcess start(Path dir) {
-    return start(dir, java.util.List.of());
+    return start(dir, List.of());
   }
 
   /** Starts containerd; {@code plainHttpRegistries} (host:port) get a hosts.toml saying "http". */
-  public static ContainerdProcess start(Path dir, java.util.List<String> plainHttpRegistries) {
+  public static ContainerdProcess start(Path dir, List<String> plainHttpRegistries) {
     return start(dir, plainHttpRegistries, null);
   }
 
@@ -45,7 +49,7 @@ public final class ContainerdProcess implements AutoCloseable {
    * directory holds a loopback-only network (containerd refuses pods without a CNI config; the
    * pods' namespaces get only loopback, as berth's do without CNI).
    */
-  public static ContainerdProcess start(Path dir, java.util.List<String> plainHttpRegistries, String sandboxImage) {
+  public static ContainerdProcess start(Path dir, List<String> plainHttpRegistries, String sandboxImage) {
     try {
       Files.createDirectories(dir.resolve("cni"));
       if (sandboxImage != null) {
@@ -106,28 +110,29 @@ public final class ContainerdProcess implements AutoCloseable {
   }
 
   private void awaitServing() {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("containerd exited " + process.exitValue() + ": " + logText());
-      }
-      if (Files.exists(socket)) {
-        try {
-          client().runtime(2000).version(VersionRequest.getDefaultInstance());
-          return;
-        } catch (StatusRuntimeException notYet) {
-          // CRI plugin still starting
-        }
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+    try {
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).pollInSameThread()
+          .until(this::serving);
+    } catch (ConditionTimeoutException e) {
+      close();
+      throw new IllegalStateException("containerd did not serve CRI within 60 s: " + logText());
     }
-    close();
-    throw new IllegalStateException("containerd did not serve CRI within 60 s: " + logText());
+  }
+
+  /** Whether containerd answers CRI calls yet; throws at once if it exited. */
+  private boolean serving() {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("containerd exited " + process.exitValue() + ": " + logText());
+    }
+    if (!Files.exists(socket)) {
+      return false;
+    }
+    try {
+      client().runtime(2000).version(VersionRequest.getDefaultInstance());
+      return true;
+    } catch (StatusRuntimeException notYet) {
+      return false; // CRI plugin still starting
+    }
   }
 
   public Path socket() {

@@ -1,5 +1,7 @@
 package io.berth.it.harness;
 
+import static org.awaitility.Awaitility.await;
+
 import io.berth.cri.client.CriClient;
 import io.berth.proto.runtime.v1.ContainerConfig;
 import io.berth.proto.runtime.v1.ContainerMetadata;
@@ -15,6 +17,7 @@ import io.berth.proto.runtime.v1.PodSandboxMetadata;
 import io.berth.proto.runtime.v1.RemovePodSandboxRequest;
 import io.berth.proto.runtime.v1.RunPodSandboxRequest;
 import io.berth.proto.runtime.v1.StartContainerRequest;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -26,7 +29,7 @@ public final class Pods {
   private Pods() {}
 
   /** A pod config with a fresh UID and log directory {@code logDir}. */
-  public static PodSandboxConfig.Builder podConfig(String name, java.nio.file.Path logDir) {
+  public static PodSandboxConfig.Builder podConfig(String name, Path logDir) {
     return PodSandboxConfig.newBuilder()
         .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("berth-test")
             .setUid(UUID.randomUUID().toString()).setAttempt(0))
@@ -90,27 +93,14 @@ public final class Pods {
 
   /** Polls ContainerStatus until the container has exited. */
   public static ContainerStatus awaitExited(CriClient client, String container, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      ContainerStatus status = status(client, container);
-      if (status.getState() == ContainerState.CONTAINER_EXITED) {
-        return status;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("container " + container + " still " + status.getState() + " after " + timeout);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    return await().atMost(timeout).pollInterval(Duration.ofMillis(20)).alias("container " + container + " exited")
+        .until(() -> status(client, container), s -> s.getState() == ContainerState.CONTAINER_EXITED);
   }
 
   /** Removes every pod the runtime knows (and so every container): a test's clean-up. */
   public static void removeAll(CriClient client) {
-    for (var pod : client.runtime(TIMEOUT_MS).listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+    var pods = client.runtime(TIMEOUT_MS).listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList();
+    for (var pod : pods) {
       client.runtime(TIMEOUT_MS).removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId())
           .build());
     }

@@ -1,5 +1,7 @@
 package io.berth.it.harness;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real Debian {@code docker-registry} (distribution 2.8) on 127.0.0.1 and a free port, with
@@ -77,32 +80,27 @@ public final class Registry implements AutoCloseable {
 
   private void awaitReady() {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("docker-registry exited " + process.exitValue() + ": " + log());
-      }
-      try {
-        int status = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/v2/")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode();
-        if (status == 200 || status == 401) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+    try {
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(25)).pollInSameThread()
+          .until(() -> answers(http));
+    } catch (ConditionTimeoutException e) {
+      close();
+      throw new IllegalStateException("docker-registry did not answer on " + baseUrl());
     }
-    close();
-    throw new IllegalStateException("docker-registry did not answer on " + baseUrl());
+  }
+
+  /** Whether the registry answers /v2/ yet; throws at once if it exited. */
+  private boolean answers(HttpClient http) throws InterruptedException {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("docker-registry exited " + process.exitValue() + ": " + log());
+    }
+    try {
+      int status = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/v2/")).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return status == 200 || status == 401;
+    } catch (IOException notYet) {
+      return false; // not listening yet
+    }
   }
 
   /** {@code 127.0.0.1:PORT}, the host part of image references. */

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -94,7 +95,7 @@ public final class RegistryProxy implements AutoCloseable {
     Bearer b = bearer;
     if (path.startsWith("/token")) {
       String expected = b.basicUser() == null ? null
-          : "Basic " + java.util.Base64.getEncoder().encodeToString((b.basicUser() + ":" + b.basicPassword()).getBytes());
+          : "Basic " + Base64.getEncoder().encodeToString((b.basicUser() + ":" + b.basicPassword()).getBytes());
       boolean allowed = expected == null || expected.equals(authorization);
       byte[] body = allowed ? ("{\"token\":\"" + b.token() + "\",\"expires_in\":300}").getBytes()
           : "{\"details\":\"bad credentials\"}".getBytes();
@@ -174,8 +175,8 @@ public final class RegistryProxy implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-      for (String header : List.of("Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "Location", "Content-Range",
-          "Docker-Distribution-Api-Version")) {
+      for (String header : List.of("Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "Location",
+          "Content-Range", "Docker-Distribution-Api-Version")) {
         response.headers().firstValue(header).ifPresent(v -> exchange.getResponseHeaders().add(header, v));
       }
       byte[] body;
@@ -185,7 +186,8 @@ public final class RegistryProxy implements AutoCloseable {
       boolean head = exchange.getRequestMethod().equals("HEAD");
       long declared = head ? -1 : body.length == 0 ? -1 : body.length;
       if (head) {
-        response.headers().firstValue("Content-Length").ifPresent(v -> exchange.getResponseHeaders().add("Content-Length", v));
+        response.headers().firstValue("Content-Length")
+            .ifPresent(v -> exchange.getResponseHeaders().add("Content-Length", v));
       }
       exchange.sendResponseHeaders(response.statusCode(), declared);
       if (head || body.length == 0) {

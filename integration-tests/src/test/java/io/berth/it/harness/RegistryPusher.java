@@ -22,9 +22,11 @@ public final class RegistryPusher {
   /** Uploads a blob and returns its digest. */
   public String blob(String repository, byte[] content) {
     String digest = OciLayout.digest(content);
-    HttpResponse<String> started = send(HttpRequest.newBuilder(URI.create(registry.baseUrl() + "/v2/" + repository + "/blobs/uploads/"))
-        .POST(HttpRequest.BodyPublishers.noBody()));
-    String location = started.headers().firstValue("Location").orElseThrow(() -> new IllegalStateException("no upload location: " + started.body()));
+    HttpResponse<String> started =
+        send(HttpRequest.newBuilder(URI.create(registry.baseUrl() + "/v2/" + repository + "/blobs/uploads/"))
+            .POST(HttpRequest.BodyPublishers.noBody()));
+    String location = started.headers().firstValue("Location")
+        .orElseThrow(() -> new IllegalStateException("no upload location: " + started.body()));
     URI upload = URI.create(registry.baseUrl()).resolve(location);
     String separator = upload.toString().contains("?") ? "&" : "?";
     HttpResponse<String> done = send(HttpRequest.newBuilder(URI.create(upload + separator + "digest=" + digest))
@@ -38,7 +40,8 @@ public final class RegistryPusher {
 
   /** Puts a manifest under a tag (or digest) with the given media type; returns its digest. */
   public String manifest(String repository, String reference, String mediaType, byte[] content) {
-    HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(registry.baseUrl() + "/v2/" + repository + "/manifests/" + reference))
+    HttpResponse<String> response = send(HttpRequest.newBuilder(
+            URI.create(registry.baseUrl() + "/v2/" + repository + "/manifests/" + reference))
         .header("Content-Type", mediaType)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(content)));
     if (response.statusCode() != 201) {
