@@ -1,19 +1,18 @@
 package io.berth.oci.runtime;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
+import io.berth.sys.LinuxSyscalls;
+import io.berth.sys.SyscallException;
+import io.berth.sys.Syscalls;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.invoke.MethodHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,26 +35,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class SealedBinary {
   private static final Logger log = LoggerFactory.getLogger(SealedBinary.class);
-  private static final int MFD_CLOEXEC = 1;
-  private static final int MFD_ALLOW_SEALING = 2;
-  private static final int F_ADD_SEALS = 1033;
-  private static final int F_GET_SEALS = 1034;
   /** Seal, shrink, grow, write: the set runc itself checks for. */
-  static final int SEALS = 1 | 2 | 4 | 8;
-
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final MethodHandle MEMFD_CREATE =
-      SpawnedProcess.plain("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle FCNTL = LINKER.downcallHandle(LINKER.defaultLookup().find("fcntl").orElseThrow(),
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle CLOSE = SpawnedProcess.plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  static final int SEALS = Syscalls.F_SEAL_SEAL | Syscalls.F_SEAL_SHRINK | Syscalls.F_SEAL_GROW | Syscalls.F_SEAL_WRITE;
 
   private final Path binary;
+  private final Syscalls sys;
   private FileVersion copiedVersion;
   private String launchPath;
 
   public SealedBinary(Path binary) {
+    this(binary, LinuxSyscalls.INSTANCE);
+  }
+
+  /** A copy made and sealed through {@code sys} (tests inject failures there). */
+  SealedBinary(Path binary, Syscalls sys) {
     this.binary = binary;
+    this.sys = sys;
   }
 
   /**
@@ -90,12 +85,8 @@ public final class SealedBinary {
 
   private String copy() {
     int fd = -1;
-    try (Arena arena = Arena.ofConfined()) {
-      fd = (int) MEMFD_CREATE.invokeExact(arena.allocateFrom(binary.getFileName().toString()),
-          MFD_CLOEXEC | MFD_ALLOW_SEALING);
-      if (fd < 0) {
-        throw new IOException("memfd_create failed");
-      }
+    try {
+      fd = sys.memfdCreate(binary.getFileName().toString(), Syscalls.MFD_CLOEXEC | Syscalls.MFD_ALLOW_SEALING);
       Path self = Path.of("/proc/self/fd/" + fd);
       try (FileChannel source = FileChannel.open(binary, StandardOpenOption.READ);
           FileChannel target = FileChannel.open(self, StandardOpenOption.WRITE)) {
@@ -104,16 +95,14 @@ public final class SealedBinary {
           done += source.transferTo(done, size - done, target);
         }
       }
-      if ((int) FCNTL.invokeExact(fd, F_ADD_SEALS, SEALS) != 0) {
-        throw new IOException("cannot seal the copy");
-      }
+      sys.addSeals(fd, SEALS);
       String path = "/proc/" + ProcessHandle.current().pid() + "/fd/" + fd;
       probe(path);
       log.debug("runtime binary copied to a sealed memfd binary={} path={}", binary, path);
       return path;
-    } catch (Throwable e) {
+    } catch (Exception e) {
       if (fd >= 0) {
-        closeQuietly(fd);
+        sys.close(fd);
       }
       log.warn("cannot make a sealed copy of {}; launching it from disk: {}", binary, e.getMessage());
       return binary.toString();
@@ -125,24 +114,16 @@ public final class SealedBinary {
    * another process's descriptors (a hardened /proc), every launch would fail instead.
    */
   private void probe(String path) throws Exception {
-    var output = SpawnedProcess.collect(path, java.util.List.of(binary.toString(), "--version"), java.util.Map.of())
-        .output().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    var output = SpawnedProcess.collect(path, List.of(binary.toString(), "--version"), Map.of())
+        .output().get(30, TimeUnit.SECONDS);
     if (output.exitCode() != 0) {
       throw new IOException("the copy exited " + output.exitCode() + " on --version");
     }
   }
 
-  /** The seals on the copy at {@code launchPath}'s descriptor, for tests; -1 when it has none. */
-  static int seals(String launchPath) throws Throwable {
+  /** The seals on the copy at {@code launchPath}'s descriptor, for tests (EINVAL: not a memfd). */
+  static int seals(String launchPath) throws SyscallException {
     int fd = Integer.parseInt(launchPath.substring(launchPath.lastIndexOf('/') + 1));
-    return (int) FCNTL.invokeExact(fd, F_GET_SEALS, 0);
-  }
-
-  private static void closeQuietly(int fd) {
-    try {
-      int ignored = (int) CLOSE.invokeExact(fd);
-    } catch (Throwable ignored) {
-      // nothing left to do
-    }
+    return LinuxSyscalls.INSTANCE.seals(fd);
   }
 }

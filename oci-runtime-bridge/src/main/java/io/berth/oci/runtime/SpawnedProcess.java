@@ -1,24 +1,23 @@
 package io.berth.oci.runtime;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
+import io.berth.sys.LinuxSyscalls;
+import io.berth.sys.Spawn;
+import io.berth.sys.SyscallException;
+import io.berth.sys.Syscalls;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -26,12 +25,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A child process started with glibc's {@code posix_spawn} (a vfork-style clone, then exec)
- * rather than the JDK's launcher, which first execs a helper that then execs the program: on
- * these machines that costs about 3 ms per start, and berthd starts runc for every container
- * operation. The child gets exactly the descriptors asked for (0 to 3), every other one closed,
- * an empty signal mask and default signal dispositions. It is reaped by a platform thread of its
- * own, which gives the exit status (128 + signal for a killed child, as the JDK reports it).
+ * A child process started with glibc's {@code posix_spawn} (a vfork-style clone, then exec;
+ * the calls are {@link Spawn}'s) rather than the JDK's launcher, which first execs a helper that
+ * then execs the program: on these machines that costs about 3 ms per start, and berthd starts
+ * runc for every container operation. The child gets exactly the descriptors asked for (0 to 3),
+ * every other one closed, an empty signal mask, default signal dispositions and, when asked, a
+ * working directory of its own. It is reaped by a platform thread of its own, which gives the
+ * exit status (128 + signal for a killed child, as the JDK reports it).
  *
  * <p>The JDK's own process pipes park a virtual thread; these streams are plain descriptors
  * whose reads pin their thread's carrier. So they are read on platform threads, or, for a
@@ -48,7 +48,6 @@ public final class SpawnedProcess extends Process {
     /** A new pipe; the parent holds the other end (stdin is written, the others are read). */
     record Pipe() implements Fd {}
 
-    /** A new pipe the reaping thread drains into {@link Output} (stdout and stderr only). */
     /** Collected by the reaping thread, keeping at most {@code limit} bytes; the rest is read and dropped. */
     record Collect(int limit) implements Fd {}
 
@@ -68,58 +67,11 @@ public final class SpawnedProcess extends Process {
   /** A collected child's exit status and everything it wrote to its collected descriptors. */
   public record Output(int exitCode, byte[] stdout, byte[] stderr, boolean truncated) {}
 
-  private static final int O_RDONLY = 0;
-  private static final int O_WRONLY = 1;
-  private static final int O_RDWR = 2;
-  private static final int O_CREAT = 0x40;
-  private static final int O_APPEND = 0x400;
-  private static final int O_CLOEXEC = 0x80000;
-  private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
-  private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-  private static final int EINTR = 4;
   private static final int SIGTERM = 15;
   private static final int SIGKILL = 9;
-  // glibc's x86_64/aarch64 sizes are 80 (file actions) and 336 (attributes); room to spare.
-  private static final long OPAQUE_BYTES = 512;
-  private static final long SIGSET_BYTES = 128;
-
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-  private static final MethodHandle PIPE2 = plain("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle CLOSE = plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle KILL = plain("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle POLL =
-      plain("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, java.lang.foreign.ValueLayout.JAVA_LONG, JAVA_INT));
-  private static final MethodHandle READ = plain("read",
-      FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_LONG, JAVA_INT, ADDRESS,
-          java.lang.foreign.ValueLayout.JAVA_LONG));
-  private static final short POLLIN = 1;
-  private static final MethodHandle FA_INIT =
-      plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle FA_DESTROY =
-      plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle FA_DUP2 =
-      plain("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle FA_OPEN = plain("posix_spawn_file_actions_addopen",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle FA_CLOSEFROM =
-      plain("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle ATTR_INIT = plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle ATTR_DESTROY =
-      plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle ATTR_SETFLAGS = plain("posix_spawnattr_setflags",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, java.lang.foreign.ValueLayout.JAVA_SHORT));
-  private static final MethodHandle ATTR_SETSIGMASK =
-      plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle ATTR_SETSIGDEFAULT =
-      plain("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle SIGFILLSET = plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle SPAWN = plain("posix_spawnp",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-  private static final MethodHandle WAITPID = LINKER.downcallHandle(
-      LINKER.defaultLookup().find("waitpid").orElseThrow(),
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
+  /** A pipe holds 64 KiB: one read can empty it. */
+  private static final int CHUNK = 65536;
+  private static final Syscalls SYS = LinuxSyscalls.INSTANCE;
 
   /**
    * The daemon's environment as children get it, computed once (it never changes). Without
@@ -132,8 +84,8 @@ public final class SpawnedProcess extends Process {
 
   private static Map<String, String> inheritedEnvironment() {
     Map<String, String> env = new TreeMap<>(System.getenv());
-    env.keySet().removeAll(java.util.Set.of("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"));
-    return java.util.Collections.unmodifiableMap(env);
+    env.keySet().removeAll(Set.of("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"));
+    return Collections.unmodifiableMap(env);
   }
 
   private final int pid;
@@ -154,7 +106,8 @@ public final class SpawnedProcess extends Process {
     Thread.ofPlatform().name("reap-" + pid).daemon().start(() -> {
       Collected collected = drain(collectOut, collectErr, limit);
       reap();
-      exit.thenAccept(code -> output.complete(new Output(code, collected.out(), collected.err(), collected.truncated())));
+      exit.thenAccept(code ->
+          output.complete(new Output(code, collected.out(), collected.err(), collected.truncated())));
       exit.exceptionally(t -> {
         output.completeExceptionally(t);
         return null;
@@ -164,13 +117,25 @@ public final class SpawnedProcess extends Process {
 
   /** Starts {@code argv} as {@link #start} does, with stdin from /dev/null and stdout and stderr collected. */
   public static SpawnedProcess collect(List<String> argv, Map<String, String> env) throws IOException {
-    return start(argv, env, NULL, COLLECT, COLLECT, null);
+    return collect(argv, env, null);
+  }
+
+  /** As {@link #collect(List, Map)}, in {@code workingDirectory} (null: the daemon's). */
+  public static SpawnedProcess collect(List<String> argv, Map<String, String> env, Path workingDirectory)
+      throws IOException {
+    return start(argv, env, NULL, COLLECT, COLLECT, null, workingDirectory);
   }
 
   /** Starts {@code program} with {@code argv} as {@link #collect(List, Map)} does. */
   public static SpawnedProcess collect(String program, List<String> argv, Map<String, String> env)
       throws IOException {
-    return start(program, argv, env, NULL, COLLECT, COLLECT, null);
+    return collect(program, argv, env, null);
+  }
+
+  /** As {@link #collect(String, List, Map)}, in {@code workingDirectory} (null: the daemon's). */
+  public static SpawnedProcess collect(String program, List<String> argv, Map<String, String> env,
+      Path workingDirectory) throws IOException {
+    return start(program, argv, env, NULL, COLLECT, COLLECT, null, workingDirectory);
   }
 
   /** The exit status and collected output, once the child has exited and closed its collected pipes. */
@@ -181,11 +146,18 @@ public final class SpawnedProcess extends Process {
   /**
    * Starts {@code argv} (its first element a path, or a name looked up in PATH) with the daemon's
    * environment (less systemd's notify and socket-activation variables) plus {@code env}, and
-   * descriptors 0, 1, 2 and (when {@code fd3} is not null) 3 as given.
+   * descriptors 0, 1, 2 and (when {@code fd3} is not null) 3 as given, in the daemon's working
+   * directory.
    */
   public static SpawnedProcess start(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err, Fd fd3)
       throws IOException {
-    return start(argv.getFirst(), argv, env, in, out, err, fd3);
+    return start(argv, env, in, out, err, fd3, null);
+  }
+
+  /** As {@link #start(List, Map, Fd, Fd, Fd, Fd)}, in {@code workingDirectory} (null: the daemon's). */
+  public static SpawnedProcess start(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err, Fd fd3,
+      Path workingDirectory) throws IOException {
+    return start(argv.getFirst(), argv, env, in, out, err, fd3, workingDirectory);
   }
 
   /**
@@ -194,9 +166,15 @@ public final class SpawnedProcess extends Process {
    */
   public static SpawnedProcess start(String program, List<String> argv, Map<String, String> env, Fd in, Fd out,
       Fd err, Fd fd3) throws IOException {
+    return start(program, argv, env, in, out, err, fd3, null);
+  }
+
+  /** As {@link #start(String, List, Map, Fd, Fd, Fd, Fd)}, in {@code workingDirectory} (null: the daemon's). */
+  public static SpawnedProcess start(String program, List<String> argv, Map<String, String> env, Fd in, Fd out,
+      Fd err, Fd fd3, Path workingDirectory) throws IOException {
     Map<String, String> all = new TreeMap<>(INHERITED_ENV);
     all.putAll(env);
-    return spawn(program, argv, all, in, out, err, fd3);
+    return spawn(program, argv, all, in, out, err, fd3, workingDirectory);
   }
 
   /**
@@ -206,93 +184,78 @@ public final class SpawnedProcess extends Process {
    */
   public static SpawnedProcess startWithOnly(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err,
       Fd fd3) throws IOException {
+    return startWithOnly(argv, env, in, out, err, fd3, null);
+  }
+
+  /**
+   * As {@link #startWithOnly(List, Map, Fd, Fd, Fd, Fd)}, in {@code workingDirectory} (null: the
+   * daemon's): conmon writes files (an {@code oom} marker) into its working directory.
+   */
+  public static SpawnedProcess startWithOnly(List<String> argv, Map<String, String> env, Fd in, Fd out, Fd err,
+      Fd fd3, Path workingDirectory) throws IOException {
     Map<String, String> all = new TreeMap<>(env);
     all.putIfAbsent("PATH", INHERITED_ENV.getOrDefault("PATH", DEFAULT_PATH));
-    return spawn(argv.getFirst(), argv, all, in, out, err, fd3);
+    return spawn(argv.getFirst(), argv, all, in, out, err, fd3, workingDirectory);
   }
 
   private static SpawnedProcess spawn(String program, List<String> argv, Map<String, String> env, Fd in, Fd out,
-      Fd err, Fd fd3) throws IOException {
+      Fd err, Fd fd3, Path workingDirectory) throws IOException {
     Fd[] fds = fd3 == null ? new Fd[] {in, out, err} : new Fd[] {in, out, err, fd3};
     int[] parentEnds = new int[fds.length];
     int[] childEnds = new int[fds.length];
-    java.util.Arrays.fill(parentEnds, -1);
-    java.util.Arrays.fill(childEnds, -1);
-    try (Arena arena = Arena.ofConfined()) {
+    Arrays.fill(parentEnds, -1);
+    Arrays.fill(childEnds, -1);
+    try {
+      List<Spawn.FileAction> actions = new ArrayList<>();
       for (int target = 0; target < fds.length; target++) {
         if (fds[target] instanceof Fd.Pipe || fds[target] instanceof Fd.Collect) {
-          MemorySegment pair = arena.allocate(JAVA_INT, 2);
-          if ((int) PIPE2.invokeExact(pair, O_CLOEXEC) != 0) {
-            throw new IOException("pipe2 failed");
-          }
-          int readEnd = pair.getAtIndex(JAVA_INT, 0);
-          int writeEnd = pair.getAtIndex(JAVA_INT, 1);
-          parentEnds[target] = target == 0 ? writeEnd : readEnd;
-          childEnds[target] = target == 0 ? readEnd : writeEnd;
+          int[] pipe = Spawn.pipe();
+          parentEnds[target] = target == 0 ? pipe[1] : pipe[0];
+          childEnds[target] = target == 0 ? pipe[0] : pipe[1];
         }
       }
-      MemorySegment actions = arena.allocate(OPAQUE_BYTES, 16);
-      MemorySegment attr = arena.allocate(OPAQUE_BYTES, 16);
-      check((int) FA_INIT.invokeExact(actions), "posix_spawn_file_actions_init");
-      check((int) ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
+      // Ascending targets: the pipes' child ends are all >= 3 (0-2 are the daemon's own), so
+      // one that happens to be 3 is duplicated to its target before 3 itself is replaced.
+      for (int target = 0; target < fds.length; target++) {
+        actions.add(switch (fds[target]) {
+          case Fd.Pipe _, Fd.Collect _ -> new Spawn.FileAction.Dup(childEnds[target], target);
+          case Fd.Null _ ->
+              new Spawn.FileAction.Open(target, "/dev/null", target == 0 ? Syscalls.O_RDONLY : Syscalls.O_RDWR, 0);
+          case Fd.Append a -> new Spawn.FileAction.Open(target, a.path(),
+              Syscalls.O_WRONLY | Syscalls.O_APPEND | Syscalls.O_CREAT, 0644);
+        });
+      }
+      int pid;
       try {
-        // Ascending targets: the pipes' child ends are all >= 3 (0-2 are the daemon's own), so
-        // one that happens to be 3 is duplicated to its target before 3 itself is replaced.
-        for (int target = 0; target < fds.length; target++) {
-          switch (fds[target]) {
-            case Fd.Pipe _, Fd.Collect _ ->
-                check((int) FA_DUP2.invokeExact(actions, childEnds[target], target), "adddup2");
-            case Fd.Null n -> check((int) FA_OPEN.invokeExact(actions, target, arena.allocateFrom("/dev/null"),
-                target == 0 ? O_RDONLY : O_RDWR, 0), "addopen /dev/null");
-            case Fd.Append a -> check((int) FA_OPEN.invokeExact(actions, target, arena.allocateFrom(a.path()),
-                O_WRONLY | O_APPEND | O_CREAT, 0644), "addopen " + a.path());
-          }
-        }
-        check((int) FA_CLOSEFROM.invokeExact(actions, fds.length), "addclosefrom_np");
-        MemorySegment empty = arena.allocate(SIGSET_BYTES, 8);
-        MemorySegment all = arena.allocate(SIGSET_BYTES, 8);
-        check((int) SIGFILLSET.invokeExact(all), "sigfillset");
-        check((int) ATTR_SETSIGMASK.invokeExact(attr, empty), "setsigmask");
-        check((int) ATTR_SETSIGDEFAULT.invokeExact(attr, all), "setsigdefault");
-        check((int) ATTR_SETFLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
-            "setflags");
-        MemorySegment pidOut = arena.allocate(JAVA_INT);
-        int error = (int) SPAWN.invokeExact(pidOut, arena.allocateFrom(program), actions, attr,
-            strings(arena, argv), strings(arena, environment(env)));
-        if (error != 0) {
-          throw new IOException("cannot start " + argv.getFirst() + ": errno " + error
-              + (error == 2 ? " (no such file)" : error == 13 ? " (permission denied)" : ""));
-        }
-        int pid = pidOut.get(JAVA_INT, 0);
-        // Collected pipes are handed to the reaping thread, which closes them.
-        int collectOut = fds[1] instanceof Fd.Collect ? parentEnds[1] : -1;
-        int collectErr = fds[2] instanceof Fd.Collect ? parentEnds[2] : -1;
-        if (collectOut >= 0) {
-          parentEnds[1] = -1;
-        }
-        if (collectErr >= 0) {
-          parentEnds[2] = -1;
-        }
-        try {
-          return new SpawnedProcess(pid,
-              parentEnds[0] >= 0 ? new FileOutputStream(reopened(parentEnds[0])) : OutputStream.nullOutputStream(),
-              parentEnds[1] >= 0 ? new FileInputStream(reopened(parentEnds[1])) : InputStream.nullInputStream(),
-              parentEnds[2] >= 0 ? new FileInputStream(reopened(parentEnds[2])) : InputStream.nullInputStream(),
-              fds.length > 3 && parentEnds[3] >= 0 ? new FileInputStream(reopened(parentEnds[3])) : null,
-              collectOut, collectErr, collectLimit(fds));
-        } finally {
-          closeAll(parentEnds); // the streams hold their own descriptions of the pipes
-        }
+        pid = Spawn.spawnp(program, argv, environment(env), actions, workingDirectory, fds.length);
+      } catch (SyscallException e) {
+        throw new IOException("cannot start " + argv.getFirst() + ": " + e.getMessage(), e);
+      }
+      // Collected pipes are handed to the reaping thread, which closes them.
+      int collectOut = fds[1] instanceof Fd.Collect ? parentEnds[1] : -1;
+      int collectErr = fds[2] instanceof Fd.Collect ? parentEnds[2] : -1;
+      if (collectOut >= 0) {
+        parentEnds[1] = -1;
+      }
+      if (collectErr >= 0) {
+        parentEnds[2] = -1;
+      }
+      try {
+        return new SpawnedProcess(pid,
+            parentEnds[0] >= 0 ? new FileOutputStream(reopened(parentEnds[0])) : OutputStream.nullOutputStream(),
+            parentEnds[1] >= 0 ? new FileInputStream(reopened(parentEnds[1])) : InputStream.nullInputStream(),
+            parentEnds[2] >= 0 ? new FileInputStream(reopened(parentEnds[2])) : InputStream.nullInputStream(),
+            fds.length > 3 && parentEnds[3] >= 0 ? new FileInputStream(reopened(parentEnds[3])) : null,
+            collectOut, collectErr, collectLimit(fds));
       } finally {
-        int ignored = (int) FA_DESTROY.invokeExact(actions);
-        ignored = (int) ATTR_DESTROY.invokeExact(attr);
+        closeAll(parentEnds); // the streams hold their own descriptions of the pipes
       }
     } catch (IOException e) {
       closeAll(parentEnds);
       throw e;
-    } catch (Throwable t) {
+    } catch (RuntimeException e) {
       closeAll(parentEnds);
-      throw new IOException("cannot start " + argv.getFirst() + ": " + t.getMessage(), t);
+      throw new IOException("cannot start " + argv.getFirst() + ": " + e.getMessage(), e);
     } finally {
       closeAll(childEnds);
     }
@@ -303,19 +266,15 @@ public final class SpawnedProcess extends Process {
    * {@code /proc/self/fd} is a new description of the same pipe (the JDK offers no way to wrap
    * a raw descriptor).
    */
-  private static java.io.File reopened(int fd) {
-    return new java.io.File("/proc/self/fd/" + fd);
+  private static File reopened(int fd) {
+    return new File("/proc/self/fd/" + fd);
   }
 
   /** Closes every open descriptor in {@code fds} and marks it closed, so a second call is harmless. */
   private static void closeAll(int[] fds) {
     for (int i = 0; i < fds.length; i++) {
       if (fds[i] >= 0) {
-        try {
-          int ignored = (int) CLOSE.invokeExact(fds[i]);
-        } catch (Throwable t) {
-          throw new IllegalStateException("close", t);
-        }
+        SYS.close(fds[i]);
         fds[i] = -1;
       }
     }
@@ -325,15 +284,6 @@ public final class SpawnedProcess extends Process {
     List<String> out = new ArrayList<>(all.size());
     all.forEach((k, v) -> out.add(k + "=" + v));
     return out;
-  }
-
-  private static MemorySegment strings(Arena arena, List<String> values) {
-    MemorySegment array = arena.allocate(ADDRESS, values.size() + 1);
-    for (int i = 0; i < values.size(); i++) {
-      array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
-    }
-    array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
-    return array;
   }
 
   /** The smallest limit of the collected descriptors among {@code fds}. */
@@ -355,70 +305,53 @@ public final class SpawnedProcess extends Process {
    * full pipe) and dropped.
    */
   private static Collected drain(int out, int err, int limit) {
-    var outBytes = new java.io.ByteArrayOutputStream();
-    var errBytes = new java.io.ByteArrayOutputStream();
+    var outBytes = new ByteArrayOutputStream();
+    var errBytes = new ByteArrayOutputStream();
     int[] fds = {out, err};
     boolean truncated = false;
     if (out < 0 && err < 0) {
       return new Collected(new byte[0], new byte[0], false);
     }
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment pollfds = arena.allocate(8L * 2, 4); // struct pollfd { int fd; short events, revents; }
-      MemorySegment buffer = arena.allocate(8192);
-      byte[] chunk = new byte[8192];
+    try {
+      byte[] chunk = new byte[CHUNK];
       while (fds[0] >= 0 || fds[1] >= 0) {
+        boolean[] ready = Spawn.pollReadable(fds, -1);
         for (int i = 0; i < 2; i++) {
-          pollfds.set(JAVA_INT, 8L * i, fds[i]); // a negative fd is skipped by poll
-          pollfds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
-          pollfds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 8L * i + 6, (short) 0);
-        }
-        int ready = (int) POLL.invokeExact(pollfds, 2L, -1);
-        if (ready < 0) {
-          continue; // EINTR
-        }
-        for (int i = 0; i < 2; i++) {
-          if (fds[i] < 0 || pollfds.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 8L * i + 6) == 0) {
+          if (!ready[i]) {
             continue;
           }
-          long n = (long) READ.invokeExact(fds[i], buffer, (long) chunk.length);
+          int n;
+          try {
+            n = SYS.read(fds[i], chunk);
+          } catch (SyscallException e) {
+            n = 0; // an error: nothing more will come
+          }
           if (n > 0) {
-            MemorySegment.copy(buffer, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, chunk, 0, (int) n);
             var bytes = i == 0 ? outBytes : errBytes;
-            int kept = (int) Math.min(n, limit - bytes.size());
+            int kept = Math.min(n, limit - bytes.size());
             bytes.write(chunk, 0, kept);
             truncated |= kept < n;
           } else {
-            int[] one = {fds[i]};
-            closeAll(one); // end of file (or an error: nothing more will come)
+            SYS.close(fds[i]); // end of file
             fds[i] = -1;
           }
         }
       }
-    } catch (Throwable t) {
+    } catch (SyscallException | RuntimeException e) {
       closeAll(fds);
     }
     return new Collected(outBytes.toByteArray(), errBytes.toByteArray(), truncated);
   }
 
   private void reap() {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment status = arena.allocate(JAVA_INT);
-      MemorySegment capture = arena.allocate(CAPTURE);
-      while (true) {
-        int result = (int) WAITPID.invokeExact(capture, pid, status, 0);
-        if (result == pid) {
-          int s = status.get(JAVA_INT, 0);
-          int signal = s & 0x7f;
-          exit.complete(signal == 0 ? (s >> 8) & 0xff : 0x80 + signal);
-          return;
-        }
-        if ((int) ERRNO.get(capture, 0L) != EINTR) {
-          exit.complete(-1); // not our child any more: nothing to report
-          return;
-        }
-      }
-    } catch (Throwable t) {
-      exit.completeExceptionally(t);
+    try {
+      int status = Spawn.waitpid(pid);
+      int signal = status & 0x7f;
+      exit.complete(signal == 0 ? (status >> 8) & 0xff : 0x80 + signal);
+    } catch (SyscallException e) {
+      exit.complete(-1); // not our child any more: nothing to report
+    } catch (RuntimeException e) {
+      exit.completeExceptionally(e);
     }
   }
 
@@ -502,22 +435,10 @@ public final class SpawnedProcess extends Process {
   private synchronized void signal(int signal) {
     if (!exit.isDone()) {
       try {
-        int ignored = (int) KILL.invokeExact(pid, signal);
-      } catch (Throwable t) {
-        throw new IllegalStateException("kill", t);
+        Spawn.kill(pid, signal);
+      } catch (SyscallException e) {
+        // ESRCH: it exited and is about to be reaped
       }
     }
-  }
-
-  private static void check(int error, String call) throws IOException {
-    if (error != 0) {
-      throw new IOException(call + " failed: errno " + error);
-    }
-  }
-
-  /** A downcall to libc's {@code name} (also for the package's other natives). */
-  static MethodHandle plain(String name, FunctionDescriptor descriptor) {
-    return LINKER.downcallHandle(LINKER.defaultLookup().find(name)
-        .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name)), descriptor);
   }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import io.berth.sys.Errno;
+import io.berth.sys.LinuxSyscalls;
+import io.berth.sys.RecordingSyscalls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +76,39 @@ class SealedBinaryTest {
   void aCopyThatCannotRunIsNotUsed() throws Exception {
     Path broken = script("exit 3"); // as if the copy could not be executed from /proc
     assertThat(new SealedBinary(broken).launchPath()).isEqualTo(broken.toString());
+  }
+
+  @Test
+  void withoutMemfdsTheBinaryIsLaunchedFromDisk() throws Exception {
+    Path tool = script("echo one");
+    var sys = RecordingSyscalls.over(LinuxSyscalls.INSTANCE).failOn("memfdCreate", Errno.ENOSYS);
+
+    assertThat(new SealedBinary(tool, sys).launchPath()).isEqualTo(tool.toString());
+    assertThat(sys.names()).containsExactly("memfdCreate");
+  }
+
+  @Test
+  void aCopyThatCannotBeSealedIsClosedAndNotUsed() throws Exception {
+    Path tool = script("echo one");
+    var sys = RecordingSyscalls.over(LinuxSyscalls.INSTANCE).failOn("addSeals", Errno.EPERM);
+
+    assertThat(new SealedBinary(tool, sys).launchPath()).isEqualTo(tool.toString());
+    assertThat(sys.names()).containsExactly("memfdCreate", "addSeals", "close");
+    assertThat(sys.openFds()).as("the unsealed copy is not left open").isEmpty();
+  }
+
+  @Test
+  void aSealedCopyStaysOpenForLaunches() throws Exception {
+    Path tool = script("echo one");
+    var sys = RecordingSyscalls.over(LinuxSyscalls.INSTANCE);
+
+    String launch = new SealedBinary(tool, sys).launchPath();
+
+    assertThat(sys.openFds()).hasSize(1);
+    var copy = sys.openFds().entrySet().iterator().next();
+    assertThat(launch).endsWith("/fd/" + copy.getKey());
+    assertThat(copy.getValue()).isEqualTo("memfd tool");
+    assertThat(sys.calls("addSeals").getFirst().args()).containsExactly(copy.getKey(), SealedBinary.SEALS);
   }
 
   @Test

@@ -75,6 +75,33 @@ class SpawnedProcessTest {
   }
 
   @Test
+  void aChildRunsInTheWorkingDirectoryItIsGivenAndLeavesItsFilesThere() throws Exception {
+    Path bundle = Files.createDirectory(dir.resolve("bundle"));
+    var pwd = SpawnedProcess.collect(List.of("/bin/pwd"), Map.of(), bundle).output().get(10, TimeUnit.SECONDS);
+    assertThat(pwd.exitCode()).isZero();
+    assertThat(new String(pwd.stdout(), StandardCharsets.UTF_8)).isEqualTo(bundle.toRealPath() + "\n");
+
+    // As conmon writes its oom file: relative to where it runs, so into the bundle, not the daemon's directory.
+    var toucher = SpawnedProcess.startWithOnly(List.of("/bin/sh", "-c", "echo > oom"), Map.of(), SpawnedProcess.NULL,
+        SpawnedProcess.NULL, SpawnedProcess.NULL, null, bundle);
+    assertThat(toucher.waitFor()).isZero();
+    assertThat(bundle.resolve("oom")).exists();
+    assertThat(Path.of("oom")).doesNotExist();
+
+    var inherited = SpawnedProcess.start(List.of("/bin/pwd"), Map.of(), SpawnedProcess.NULL, SpawnedProcess.PIPE,
+        SpawnedProcess.NULL, null, null);
+    assertThat(new String(inherited.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip())
+        .as("null: the daemon's").isEqualTo(Path.of("").toAbsolutePath().toRealPath().toString());
+  }
+
+  @Test
+  void aMissingWorkingDirectoryIsAnIOExceptionNamingIt() {
+    Path missing = dir.resolve("no-such-bundle");
+    assertThatThrownBy(() -> SpawnedProcess.collect("/bin/pwd", List.of("pwd"), Map.of(), missing))
+        .isInstanceOf(IOException.class).hasMessageContaining(missing.toString()).hasMessageContaining("ENOENT");
+  }
+
+  @Test
   void aKilledChildReportsTheSignalAsTheJdkDoes() throws Exception {
     var process = SpawnedProcess.start(List.of("sleep", "30"), Map.of(), SpawnedProcess.NULL, SpawnedProcess.NULL,
         SpawnedProcess.NULL, null);
