@@ -55,15 +55,19 @@ bin/berthd:
 run: bin/berthd
 	exec bin/berthd
 
-## test: deps, build, then every unit and integration test.
+## test: deps, build, then every test: the unit tests (surefire) and the root-only ones (failsafe:
+## tests tagged "root" in each module, and all of integration-tests against bin/berthd).
 test: deps build
-	$(MVN) test -Dberth.home=$(CURDIR)
+	$(MVN) verify -Dberth.home=$(CURDIR)
 
-unit-test: build
+## unit-test: the tests that need no root (mvn test leaves out those tagged "root"); runs anywhere.
+unit-test:
 	$(MVN) test -pl '!integration-tests'
 
+## integration-test: only the end-to-end tests against bin/berthd (root). One class:
+## mvn verify -pl integration-tests -Dberth.home=$PWD -Dit.test=Name
 integration-test: build
-	$(MVN) test -pl integration-tests -Dberth.home=$(CURDIR)
+	$(MVN) verify -pl integration-tests -Dberth.home=$(CURDIR)
 
 ## bench: the same CRI calls against berthd and Debian's containerd; prints medians and ratios.
 bench: deps build
