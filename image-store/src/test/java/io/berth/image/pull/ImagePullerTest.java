@@ -353,8 +353,7 @@ class ImagePullerTest {
   // ---- what must be left: nothing
 
   private void assertNothingLeft() {
-    List<String> requests = fake.requests().stream().map(r -> r.method() + " " + r.uri()).toList();
-    assertThat(images.list()).as("image records after %s", requests).isEmpty();
+    assertThat(images.list()).as("image records after\n%s", fake.describeRequests()).isEmpty();
     assertThat(images.find(REFERENCE)).isEmpty();
     assertThat(new ImageStore(root.resolve("images"), List.of()).list()).as("image records on disk").isEmpty();
     assertThat(files(root.resolve("images"))).as("image record files").isEmpty();
