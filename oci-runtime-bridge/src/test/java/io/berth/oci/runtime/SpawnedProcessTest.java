@@ -82,11 +82,12 @@ class SpawnedProcessTest {
     assertThat(new String(pwd.stdout(), StandardCharsets.UTF_8)).isEqualTo(bundle.toRealPath() + "\n");
 
     // As conmon writes its oom file: relative to where it runs, so into the bundle, not the daemon's directory.
-    var toucher = SpawnedProcess.startWithOnly(List.of("/bin/sh", "-c", "echo > oom"), Map.of(), SpawnedProcess.NULL,
-        SpawnedProcess.NULL, SpawnedProcess.NULL, null, bundle);
+    String marker = dir.getFileName() + ".marker";
+    var toucher = SpawnedProcess.startWithOnly(List.of("/bin/sh", "-c", "echo > " + marker), Map.of(),
+        SpawnedProcess.NULL, SpawnedProcess.NULL, SpawnedProcess.NULL, null, bundle);
     assertThat(toucher.waitFor()).isZero();
-    assertThat(bundle.resolve("oom")).exists();
-    assertThat(Path.of("oom")).doesNotExist();
+    assertThat(bundle.resolve(marker)).exists();
+    assertThat(Path.of(marker)).doesNotExist();
 
     var inherited = SpawnedProcess.start(List.of("/bin/pwd"), Map.of(), SpawnedProcess.NULL, SpawnedProcess.PIPE,
         SpawnedProcess.NULL, null, null);
