@@ -12,7 +12,7 @@ import io.berth.it.harness.RegistryPusher;
 import io.berth.snapshot.FileTrees;
 import io.berth.snapshot.LayerDirs;
 import io.berth.snapshot.apply.LayerApplier;
-import io.berth.snapshot.sys.LinuxSyscalls;
+import io.berth.sys.LinuxSyscalls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
