@@ -27,9 +27,9 @@ public final class HostTraces {
           traces.add("mount " + mountPoint);
         }
       }
-      for (Path dir : List.of(state.resolve("netns"), state.resolve("containers"), state.resolve("sandboxes"),
-          state.resolve("exits"), state.resolve("attach"), state.resolve("runtime/runc"), root.resolve("sandboxes"),
-          root.resolve("containers"))) {
+      for (Path dir : List.of(state.resolve("netns"), state.resolve("containers"), state.resolve("rootfs"),
+          state.resolve("sandboxes"), state.resolve("exits"), state.resolve("attach"), state.resolve("runtime/runc"),
+          root.resolve("sandboxes"), root.resolve("containers"))) {
         if (Files.isDirectory(dir)) {
           try (Stream<Path> entries = Files.list(dir)) {
             entries.forEach(p -> traces.add("file " + p));
@@ -38,6 +38,10 @@ public final class HostTraces {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    Path strayOom = root.getParent().resolve("oom");
+    if (Files.exists(strayOom)) {
+      traces.add("file " + strayOom + " (conmon ran in berthd's working directory)");
     }
     ProcessHandle.allProcesses()
         .filter(p -> p.info().command().orElse("").endsWith("conmon"))

@@ -197,11 +197,11 @@ final class CommandLineRuntime {
             "exec \"$@\" <\"$BERTH_TTY\" >\"$BERTH_TTY\" 2>&1", "sh", program));
         wrapped.addAll(argv.subList(1, argv.size()));
         runtimeProcess = SpawnedProcess.start(wrapped, Map.of("BERTH_TTY", stdio.terminal()), SpawnedProcess.NULL,
-            SpawnedProcess.PIPE, SpawnedProcess.PIPE, null);
+            SpawnedProcess.PIPE, SpawnedProcess.PIPE, null, bundle);
       } else {
         SpawnedProcess.Fd out = collectLimit >= 0 ? SpawnedProcess.collectUpTo(collectLimit) : SpawnedProcess.PIPE;
         runtimeProcess = SpawnedProcess.start(program, argv, Map.of(),
-            stdio.stdin() ? SpawnedProcess.PIPE : SpawnedProcess.NULL, out, out, null);
+            stdio.stdin() ? SpawnedProcess.PIPE : SpawnedProcess.NULL, out, out, null, bundle);
       }
       return new RunningExec(name + " exec in " + id, runtimeProcess, pidFile, log, files);
     } catch (IOException e) {
@@ -255,7 +255,8 @@ final class CommandLineRuntime {
       command.add(binary.toString());
       command.addAll(globalArgs(log));
       command.addAll(args);
-      SpawnedProcess process = SpawnedProcess.collect(launcher.launchPath(), command, Map.of());
+      // In its own root: nothing the runtime might drop in its working directory lands elsewhere.
+      SpawnedProcess process = SpawnedProcess.collect(launcher.launchPath(), command, Map.of(), root);
       SpawnedProcess.Output output;
       try {
         output = process.output().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);

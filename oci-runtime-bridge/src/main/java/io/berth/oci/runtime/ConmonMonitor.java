@@ -93,12 +93,13 @@ final class ConmonMonitor {
     // conmon reports the container's PID (or the runtime's failure) on fd 3; its first process
     // exits after forking, before the report, so the pipe is read to its first line, not to exit.
     // It lives as long as the container, so it gets no more environment than it needs: without
-    // LANG it loads no locale, and the daemon's variables do not reach runc through it.
+    // LANG it loads no locale, and the daemon's variables do not reach runc through it. It runs in
+    // the bundle: conmon writes files to its working directory ("oom" on an OOM kill).
     SpawnedProcess process;
     try {
       process = SpawnedProcess.startWithOnly(command, Map.of("_OCI_SYNCPIPE", "3"), SpawnedProcess.NULL,
           SpawnedProcess.NULL, new SpawnedProcess.Fd.Append(bundle.resolve("conmon.log").toString()),
-          SpawnedProcess.PIPE);
+          SpawnedProcess.PIPE, bundle);
     } catch (IOException e) {
       throw new OciRuntimeException("cannot start conmon for " + request.id() + ": " + e.getMessage(), e);
     }

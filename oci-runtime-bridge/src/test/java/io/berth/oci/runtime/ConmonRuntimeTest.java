@@ -274,6 +274,8 @@ class ConmonRuntimeTest {
     assertThat(exit.code()).isEqualTo(137);
     assertThat(exit.oomKilled()).isTrue();
     assertThat(exit.reason()).isEqualTo("OOMKilled");
+    assertThat(bundle.resolve("oom")).as("conmon's OOM marker, in the bundle").exists();
+    assertThat(Path.of("oom").toAbsolutePath()).as("nothing in the working directory of the test").doesNotExist();
   }
 
   @ParameterizedTest
