@@ -1,7 +1,9 @@
 package io.berth.cri.streaming;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -55,10 +57,8 @@ class StartingSessionTest {
     release.countDown();
     assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
     session.stdinClosed();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (real.calls.size() < 4 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    // The kept input is replayed just after the starter returns, on its thread: wait for all four.
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() -> real.calls.size() >= 4);
     session.clientGone();
     assertThat(real.calls).containsExactly("stdin a", "resize 80x24", "stdin b", "eof", "gone");
   }
