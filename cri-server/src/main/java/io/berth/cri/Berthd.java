@@ -1,10 +1,10 @@
 package io.berth.cri;
 
-import io.berth.cri.node.BerthVersion;
 import ch.qos.logback.classic.Level;
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.config.ConfigException;
 import io.berth.cri.config.ConfigLoader;
+import io.berth.cri.node.BerthVersion;
 import io.berth.cri.server.StateDirLock;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

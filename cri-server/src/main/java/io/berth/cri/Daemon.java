@@ -1,23 +1,22 @@
 package io.berth.cri;
 
-import io.berth.cri.node.BerthVersion;
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.config.ConfigLoader;
 import io.berth.cri.metrics.CriMetrics;
 import io.berth.cri.metrics.ImageMetrics;
 import io.berth.cri.metrics.MetricsEndpoint;
-import io.berth.cri.network.cni.CniNetwork;
 import io.berth.cri.network.PodNetworkSettings;
+import io.berth.cri.network.cni.CniNetwork;
+import io.berth.cri.node.BerthVersion;
 import io.berth.cri.node.RuntimeConfigHandler;
 import io.berth.cri.node.RuntimeReadiness;
-import io.berth.cri.server.RuntimeServiceAdapter;
 import io.berth.cri.node.StatusHandler;
 import io.berth.cri.node.UpdateRuntimeConfigHandler;
 import io.berth.cri.node.VersionHandler;
 import io.berth.cri.server.CriCallInterceptor;
 import io.berth.cri.server.CriServer;
+import io.berth.cri.server.RuntimeServiceAdapter;
 import io.berth.cri.server.StateDirLock;
-import io.berth.cri.HeapTrimmer;
 import io.berth.cri.steps.UndoStack;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package io.berth.cri;
 
 import io.berth.sys.LinuxSyscalls;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

@@ -60,7 +60,8 @@ final class ImageSubsystem implements AutoCloseable {
         Duration.ofSeconds(config.images().usageIntervalSeconds()));
     var images = new ImageStore(root.resolve("images"), config.images().pinned());
     var registry = new RegistryClient(RegistryHosts.load(Path.of(registryConfig.configPath()), auths),
-        Duration.ofSeconds(registryConfig.connectTimeoutSeconds()), Duration.ofSeconds(registryConfig.stallTimeoutSeconds()));
+        Duration.ofSeconds(registryConfig.connectTimeoutSeconds()),
+        Duration.ofSeconds(registryConfig.stallTimeoutSeconds()));
     var gcLock = new ReentrantReadWriteLock();
     var applier = new LayerApplier(sys);
     var puller = new ImagePuller(registry, content, snapshots, applier, images,

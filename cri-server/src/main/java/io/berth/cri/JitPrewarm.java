@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -64,7 +65,7 @@ final class JitPrewarm {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       byte[] small = new byte[3000];
       byte[] large = new byte[1 << 20];
-      new java.util.Random(1).nextBytes(large);
+      new Random(1).nextBytes(large);
       for (int d = 0; d < 20; d++) {
         TarArchiveEntry dir = new TarArchiveEntry("d" + d + "/", TarArchiveEntry.LF_DIR);
         tar.putArchiveEntry(dir);

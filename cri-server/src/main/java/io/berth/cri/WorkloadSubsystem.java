@@ -2,7 +2,6 @@ package io.berth.cri;
 
 import io.berth.cri.cgroup.CgroupFilesystem;
 import io.berth.cri.config.BerthConfig;
-import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.container.ContainerStatusHandler;
 import io.berth.cri.container.CreateContainerHandler;
 import io.berth.cri.container.ExecSyncHandler;
@@ -36,6 +35,7 @@ import io.berth.cri.sandbox.RunPodSandboxHandler;
 import io.berth.cri.sandbox.SandboxSettings;
 import io.berth.cri.sandbox.StopPodSandboxHandler;
 import io.berth.cri.server.RuntimeServiceAdapter;
+import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.state.RecordFiles;

@@ -32,10 +32,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A SPDY/3.1 streaming client (berthctl's exec, attach and port-forward, and the tests),
@@ -59,14 +61,14 @@ public final class SpdyStreamClient implements AutoCloseable {
     final ByteArrayOutputStream received = new ByteArrayOutputStream();
     final CompletableFuture<Void> replied = new CompletableFuture<>();
     final CompletableFuture<byte[]> finished = new CompletableFuture<>();
-    private volatile java.util.function.Consumer<byte[]> sink;
+    private volatile Consumer<byte[]> sink;
 
     Stream(int id) {
       this.id = id;
     }
 
     /** Hands what arrives from now on to {@code sink} instead of keeping it. */
-    public void onData(java.util.function.Consumer<byte[]> sink) {
+    public void onData(Consumer<byte[]> sink) {
       this.sink = sink;
     }
 
@@ -158,7 +160,8 @@ public final class SpdyStreamClient implements AutoCloseable {
     nextId += 2;
     streams.put(stream.id, stream);
     var syn = new DefaultSpdySynStreamFrame(stream.id, 0, (byte) 0);
-    headers.forEach((k, v) -> syn.headers().set(k.toLowerCase(java.util.Locale.ROOT), v)); // SPDY names are lower case on the wire
+    // SPDY names are lower case on the wire
+    headers.forEach((k, v) -> syn.headers().set(k.toLowerCase(Locale.ROOT), v));
     channel.writeAndFlush(syn);
     stream.replied.get(10, TimeUnit.SECONDS);
     return stream;

@@ -81,7 +81,8 @@ public record BerthConfig(
   }
 
   public BerthConfig withPaths(String root, String state, String socket) {
-    return new BerthConfig(root, state, socket, logLevel, server, runtime, network, metrics, streaming, registry, images);
+    return new BerthConfig(root, state, socket, logLevel, server, runtime, network, metrics, streaming, registry,
+        images);
   }
 
   public BerthConfig withLogLevel(String level) {
@@ -185,7 +186,8 @@ public record BerthConfig(
       requireAbsolute("registry.config_path", configPath);
       Objects.requireNonNull(platform, "registry.platform");
       if (platform.split("/").length < 2) {
-        throw new IllegalArgumentException("registry.platform must be os/architecture[/variant], got '" + platform + "'");
+        throw new IllegalArgumentException("registry.platform must be os/architecture[/variant], got '"
+            + platform + "'");
       }
       if (maxConcurrentDownloads < 1) {
         throw new IllegalArgumentException("registry.max_concurrent_downloads must be >= 1");

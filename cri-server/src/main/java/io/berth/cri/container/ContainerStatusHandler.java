@@ -2,13 +2,11 @@ package io.berth.cri.container;
 
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.RuntimeHandlers;
-import io.berth.cri.state.ObjectTable;
-import io.berth.proto.state.v1.ContainerRecord;
-
 import io.berth.cri.lifecycle.WorkloadProtos;
-
+import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.ContainerStatusRequest;
 import io.berth.proto.runtime.v1.ContainerStatusResponse;
+import io.berth.proto.state.v1.ContainerRecord;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

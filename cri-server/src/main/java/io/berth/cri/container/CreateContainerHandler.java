@@ -1,34 +1,28 @@
 package io.berth.cri.container;
 
+import io.berth.cri.error.AlreadyExistsException;
+import io.berth.cri.error.FailedPreconditionException;
+import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.error.NotFoundException;
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.ContainerRemover;
 import io.berth.cri.lifecycle.ContainerRootfs;
 import io.berth.cri.lifecycle.EventSink;
 import io.berth.cri.lifecycle.RuntimeHandlers;
+import io.berth.cri.lifecycle.WorkloadProtos;
+import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.spec.ContainerSpecs;
+import io.berth.cri.state.Ids;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.state.Timestamps;
-import io.berth.oci.runtime.CreateRequest;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.util.List;
-
-import io.berth.cri.lifecycle.WorkloadProtos;
-
-import io.berth.cri.error.AlreadyExistsException;
-import io.berth.cri.spec.ContainerSpecs;
-import io.berth.cri.error.FailedPreconditionException;
-import io.berth.cri.error.InvalidArgumentException;
-import io.berth.cri.error.NotFoundException;
-import io.berth.cri.metrics.WorkloadMetrics;
-import io.berth.cri.state.Ids;
 import io.berth.cri.steps.CrashPoints;
 import io.berth.cri.steps.StepTimer;
 import io.berth.cri.steps.UndoStack;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
+import io.berth.oci.runtime.CreateRequest;
 import io.berth.oci.spec.RuntimeSpec;
 import io.berth.oci.spec.SpecBuilder;
 import io.berth.proto.runtime.v1.ContainerConfig;
@@ -39,7 +33,11 @@ import io.berth.proto.runtime.v1.NamespaceMode;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,7 +127,8 @@ public final class CreateContainerHandler {
       ContainerRecord record = ContainerRecord.newBuilder()
           .setId(id).setSandboxId(sandbox.getId()).setName(name).setPhase(Phase.CREATING)
           .setCreatedAtNs(Timestamps.now()).setConfig(config).setRuntimeHandler(sandbox.getRuntimeHandler())
-          .setImageId(image.id()).setImageRef(image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst())
+          .setImageId(image.id())
+          .setImageRef(image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst())
           .setSnapshotKey(id).setLogPath(logPath.toString()).setStopSignal(stopSignal(config, image))
           .build();
       containers.put(record);
@@ -142,7 +141,8 @@ public final class CreateContainerHandler {
       CrashPoints.reach("container-rootfs");
       RuntimeSpec spec = SpecBuilder.build(specs.input(id, root, config, pod(sandbox), image, targetPid(config)));
       timer.step("spec");
-      var created = runtime.create(new CreateRequest(id, name, spec, logPath, config.getStdin(), config.getStdinOnce()));
+      var created = runtime.create(
+          new CreateRequest(id, name, spec, logPath, config.getStdin(), config.getStdinOnce()));
       timer.step("runtime_create");
       CrashPoints.reach("container-created");
       var user = spec.process().user();

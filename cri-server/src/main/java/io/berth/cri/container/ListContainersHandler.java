@@ -2,10 +2,8 @@ package io.berth.cri.container;
 
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.LabelSelector;
-import io.berth.cri.state.ObjectTable;
-
 import io.berth.cri.lifecycle.WorkloadProtos;
-
+import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.ContainerFilter;
 import io.berth.proto.runtime.v1.ListContainersRequest;
 import io.berth.proto.runtime.v1.ListContainersResponse;

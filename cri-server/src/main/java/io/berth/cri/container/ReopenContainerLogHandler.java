@@ -1,15 +1,14 @@
 package io.berth.cri.container;
 
+import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.RuntimeHandlers;
 import io.berth.cri.state.ObjectTable;
-import io.berth.proto.state.v1.ContainerRecord;
-import java.nio.file.Path;
-
-import io.berth.cri.error.FailedPreconditionException;
 import io.berth.proto.runtime.v1.ReopenContainerLogRequest;
 import io.berth.proto.runtime.v1.ReopenContainerLogResponse;
+import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
+import java.nio.file.Path;
 
 /** ReopenContainerLog: conmon reopens the log path, after the kubelet rotated the old file away. */
 public final class ReopenContainerLogHandler {

@@ -1,14 +1,13 @@
 package io.berth.cri.container;
 
+import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.RuntimeHandlers;
-import io.berth.cri.state.ObjectTable;
-import io.berth.proto.state.v1.ContainerRecord;
-
-import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.spec.ContainerResources;
+import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesRequest;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesResponse;
+import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 
 /** UpdateContainerResources: applied to the live cgroup by the runtime, then recorded. */

@@ -4,9 +4,9 @@ import io.berth.cri.client.CriClient;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code berthctl}: a small operator CLI on the CRI client. Commands and flags follow crictl's
@@ -20,7 +20,8 @@ import picocli.CommandLine;
         InspectImageCommand.class, RemoveImageCommand.class, ImageFsInfoCommand.class,
         PodCommands.RunPod.class, PodCommands.ListPods.class, PodCommands.InspectPod.class, PodCommands.StopPod.class,
         PodCommands.RemovePod.class, ContainerCommands.Create.class, ContainerCommands.Start.class,
-        ContainerCommands.ListContainers.class, ContainerCommands.Inspect.class, ContainerCommands.Exec.class, ContainerCommands.Attach.class, PortForwardCommand.class,
+        ContainerCommands.ListContainers.class, ContainerCommands.Inspect.class, ContainerCommands.Exec.class,
+        ContainerCommands.Attach.class, PortForwardCommand.class,
         ContainerCommands.Stop.class, ContainerCommands.Remove.class, LogsCommand.class, StatsCommand.class})
 public final class Berthctl {
   static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";

@@ -1,6 +1,7 @@
 package io.berth.cri.ctl;
 
 import io.berth.cri.client.CriClient;
+import io.berth.proto.runtime.v1.AttachRequest;
 import io.berth.proto.runtime.v1.Container;
 import io.berth.proto.runtime.v1.ContainerConfig;
 import io.berth.proto.runtime.v1.ContainerFilter;
@@ -8,7 +9,6 @@ import io.berth.proto.runtime.v1.ContainerState;
 import io.berth.proto.runtime.v1.ContainerStateValue;
 import io.berth.proto.runtime.v1.ContainerStatusRequest;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
-import io.berth.proto.runtime.v1.AttachRequest;
 import io.berth.proto.runtime.v1.ExecRequest;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.ListContainersRequest;

@@ -4,6 +4,7 @@ import io.berth.cri.client.CriClient;
 import io.berth.proto.runtime.v1.FilesystemUsage;
 import io.berth.proto.runtime.v1.ImageFsInfoRequest;
 import io.berth.proto.runtime.v1.ImageFsInfoResponse;
+import java.util.List;
 import picocli.CommandLine.Command;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.SerializationFeature;
@@ -13,11 +14,13 @@ import tools.jackson.databind.node.ObjectNode;
 /** {@code berthctl imagefsinfo}: image and container filesystem usage as JSON. */
 @Command(name = "imagefsinfo", description = "Show image and container filesystem usage.")
 final class ImageFsInfoCommand extends Berthctl.ImageCommand {
-  private static final ObjectMapper JSON = new ObjectMapper().rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   @Override
   int run(CriClient client) {
-    ImageFsInfoResponse response = client.images(berthctl.timeoutMillis()).imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
+    ImageFsInfoResponse response = client.images(berthctl.timeoutMillis())
+        .imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
     ObjectNode root = JSON.createObjectNode();
     add(root.putArray("imageFilesystems"), response.getImageFilesystemsList());
     add(root.putArray("containerFilesystems"), response.getContainerFilesystemsList());
@@ -25,7 +28,7 @@ final class ImageFsInfoCommand extends Berthctl.ImageCommand {
     return 0;
   }
 
-  private static void add(ArrayNode array, java.util.List<FilesystemUsage> usages) {
+  private static void add(ArrayNode array, List<FilesystemUsage> usages) {
     for (FilesystemUsage u : usages) {
       ObjectNode node = array.addObject();
       node.put("timestamp", Long.toString(u.getTimestamp()));

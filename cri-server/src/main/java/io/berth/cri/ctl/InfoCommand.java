@@ -20,7 +20,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 @Command(name = "info", description = "Show the runtime's status and configuration as JSON.")
 final class InfoCommand extends Berthctl.RuntimeCommand {
-  private static final ObjectMapper JSON = new ObjectMapper().rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   @Option(names = {"-q", "--quiet"}, description = "Leave out the verbose info.")
   boolean quiet;

@@ -14,7 +14,8 @@ import tools.jackson.databind.node.ObjectNode;
 /** {@code berthctl inspecti IMAGE}: an image's status and verbose info as JSON. */
 @Command(name = "inspecti", description = "Show an image's status and configuration as JSON.")
 final class InspectImageCommand extends Berthctl.ImageCommand {
-  private static final ObjectMapper JSON = new ObjectMapper().rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   @Parameters(index = "0", paramLabel = "IMAGE")
   String image;

@@ -3,6 +3,7 @@ package io.berth.cri.ctl;
 import io.berth.cri.client.CriClient;
 import io.berth.proto.runtime.v1.ContainerState;
 import io.berth.proto.runtime.v1.ContainerStatusRequest;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -73,7 +74,7 @@ final class LogsCommand extends Berthctl.RuntimeCommand {
   /** One complete line (without its newline), or null at the end; an unfinished last line waits. */
   private static String readLine(RandomAccessFile file) throws IOException {
     long start = file.getFilePointer();
-    var bytes = new java.io.ByteArrayOutputStream();
+    var bytes = new ByteArrayOutputStream();
     int b;
     while ((b = file.read()) != -1) {
       if (b == '\n') {

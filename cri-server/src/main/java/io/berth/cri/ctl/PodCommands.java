@@ -1,6 +1,7 @@
 package io.berth.cri.ctl;
 
 import com.google.protobuf.Message;
+import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import io.berth.cri.client.CriClient;
 import io.berth.proto.runtime.v1.ListPodSandboxRequest;
@@ -20,9 +21,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.SerializationFeature;
 
 /** berthctl's pod sandbox commands, named and shaped as crictl's: runp, pods, inspectp, stopp, rmp. */
 final class PodCommands {
@@ -34,15 +38,15 @@ final class PodCommands {
     return builder;
   }
 
-  static String printJson(com.google.protobuf.MessageOrBuilder message) throws IOException {
+  static String printJson(MessageOrBuilder message) throws IOException {
     return JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(message);
   }
 
-  private static final tools.jackson.databind.ObjectMapper JSON = new tools.jackson.databind.ObjectMapper()
-      .rebuild().enable(tools.jackson.databind.SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   /** A status and its verbose info as crictl shows them: the info's JSON values inlined. */
-  static String statusWithInfo(com.google.protobuf.MessageOrBuilder status, java.util.Map<String, String> info)
+  static String statusWithInfo(MessageOrBuilder status, Map<String, String> info)
       throws IOException {
     var root = JSON.createObjectNode();
     root.set("status", JSON.readTree(printJson(status)));

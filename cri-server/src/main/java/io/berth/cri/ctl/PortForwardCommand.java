@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -87,7 +88,7 @@ final class PortForwardCommand extends Berthctl.RuntimeCommand {
   }
 
   private static Map<String, String> with(Map<String, String> headers, String type) {
-    var all = new java.util.HashMap<>(headers);
+    var all = new HashMap<>(headers);
     all.put("streamType", type);
     return all;
   }

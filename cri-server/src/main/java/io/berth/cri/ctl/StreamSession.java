@@ -1,11 +1,13 @@
 package io.berth.cri.ctl;
 
 import io.berth.cri.client.SpdyStreamClient;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -95,10 +97,10 @@ final class StreamSession {
   /** Runs stty on the controlling terminal; its output (empty without a terminal). */
   private static String stty(String... args) {
     try {
-      var command = new java.util.ArrayList<>(List.of("stty"));
+      var command = new ArrayList<>(List.of("stty"));
       command.addAll(List.of(args));
       Process process = new ProcessBuilder(command)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/tty")))
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/tty")))
           .redirectError(ProcessBuilder.Redirect.DISCARD).start();
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       process.waitFor();

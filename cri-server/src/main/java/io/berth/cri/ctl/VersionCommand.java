@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 final class VersionCommand extends Berthctl.RuntimeCommand {
   @Override
   int run(CriClient client) {
-    VersionResponse v = client.runtime(berthctl.timeoutMillis()).version(VersionRequest.newBuilder().setVersion("v1").build());
+    VersionResponse v = client.runtime(berthctl.timeoutMillis())
+        .version(VersionRequest.newBuilder().setVersion("v1").build());
     System.out.println("Version:  " + v.getVersion());
     System.out.println("RuntimeName:  " + v.getRuntimeName());
     System.out.println("RuntimeVersion:  " + v.getRuntimeVersion());

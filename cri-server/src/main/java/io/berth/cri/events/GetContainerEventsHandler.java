@@ -1,19 +1,16 @@
 package io.berth.cri.events;
 
 import io.berth.cri.lifecycle.ContainerExits;
+import io.berth.cri.lifecycle.EventSink;
 import io.berth.cri.lifecycle.PodContainers;
+import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.state.Timestamps;
-import io.berth.proto.state.v1.SandboxRecord;
-
-import io.berth.cri.lifecycle.WorkloadProtos;
-
-import io.berth.cri.events.ContainerEventBus;
-import io.berth.cri.lifecycle.EventSink;
 import io.berth.proto.runtime.v1.ContainerEventResponse;
 import io.berth.proto.runtime.v1.ContainerEventType;
 import io.berth.proto.runtime.v1.GetEventsRequest;
 import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.SandboxRecord;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 

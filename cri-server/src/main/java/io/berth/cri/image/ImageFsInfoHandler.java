@@ -41,7 +41,8 @@ public final class ImageFsInfoHandler {
     return ImageFsInfoResponse.newBuilder()
         .addImageFilesystems(usage(now, root.toString(),
             content.usedBytes() + committed[0].bytes(), content.blobCount() + committed[0].inodes()))
-        .addContainerFilesystems(usage(now, root.resolve("snapshots").toString(), active[0].bytes(), active[0].inodes()))
+        .addContainerFilesystems(usage(now, root.resolve("snapshots").toString(),
+            active[0].bytes(), active[0].inodes()))
         .build();
   }
 

@@ -1,5 +1,6 @@
 package io.berth.cri.image;
 
+import io.berth.cri.server.Replies;
 import io.berth.proto.runtime.v1.ImageFsInfoRequest;
 import io.berth.proto.runtime.v1.ImageFsInfoResponse;
 import io.berth.proto.runtime.v1.ImageServiceGrpc;
@@ -11,7 +12,6 @@ import io.berth.proto.runtime.v1.PullImageRequest;
 import io.berth.proto.runtime.v1.PullImageResponse;
 import io.berth.proto.runtime.v1.RemoveImageRequest;
 import io.berth.proto.runtime.v1.RemoveImageResponse;
-import io.berth.cri.server.Replies;
 import io.grpc.stub.StreamObserver;
 
 /** The gRPC face of the ImageService: hands each RPC to its handler (StreamImages stays unimplemented). */

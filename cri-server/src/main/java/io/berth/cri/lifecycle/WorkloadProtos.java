@@ -3,6 +3,7 @@ package io.berth.cri.lifecycle;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import io.berth.cri.steps.StepTimer;
 import io.berth.proto.runtime.v1.Container;
 import io.berth.proto.runtime.v1.ContainerResources;
 import io.berth.proto.runtime.v1.ContainerState;
@@ -11,6 +12,7 @@ import io.berth.proto.runtime.v1.ContainerUser;
 import io.berth.proto.runtime.v1.LinuxContainerUser;
 import io.berth.proto.runtime.v1.LinuxPodSandboxStatus;
 import io.berth.proto.runtime.v1.Namespace;
+import io.berth.proto.runtime.v1.PodIP;
 import io.berth.proto.runtime.v1.PodSandbox;
 import io.berth.proto.runtime.v1.PodSandboxNetworkStatus;
 import io.berth.proto.runtime.v1.PodSandboxState;
@@ -19,15 +21,14 @@ import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
 import io.berth.proto.state.v1.Step;
-import io.berth.cri.steps.StepTimer;
 import java.io.IOException;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** berth's records as CRI messages: the one place where phases become CRI states. */
 public final class WorkloadProtos {
@@ -75,7 +76,7 @@ public final class WorkloadProtos {
       if (i == 0) {
         network.setIp(record.getIps(0));
       } else {
-        network.addAdditionalIps(io.berth.proto.runtime.v1.PodIP.newBuilder().setIp(record.getIps(i)));
+        network.addAdditionalIps(PodIP.newBuilder().setIp(record.getIps(i)));
       }
     }
     return network.build();
@@ -84,12 +85,12 @@ public final class WorkloadProtos {
   /** A timer's steps as records, in microseconds. */
   public static List<Step> steps(StepTimer timer) {
     return timer.steps().entrySet().stream()
-        .map(e -> io.berth.proto.state.v1.Step.newBuilder().setName(e.getKey()).setMicros(e.getValue() / 1000).build())
+        .map(e -> Step.newBuilder().setName(e.getKey()).setMicros(e.getValue() / 1000).build())
         .toList();
   }
 
   /** Steps as a JSON object of milliseconds, for the verbose info. */
-  public static ObjectNode timeline(List<io.berth.proto.state.v1.Step> steps) {
+  public static ObjectNode timeline(List<Step> steps) {
     ObjectNode json = MAPPER.createObjectNode();
     long total = 0;
     for (var step : steps) {

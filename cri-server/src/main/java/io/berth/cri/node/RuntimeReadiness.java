@@ -1,8 +1,7 @@
 package io.berth.cri.node;
 
-import io.berth.cri.network.Condition;
-
 import io.berth.cri.config.BerthConfig;
+import io.berth.cri.network.Condition;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -1,9 +1,8 @@
 package io.berth.cri.node;
 
+import io.berth.cri.config.BerthConfig;
 import io.berth.cri.network.Condition;
 import io.berth.cri.network.PodNetworkSettings;
-
-import io.berth.cri.config.BerthConfig;
 import io.berth.proto.runtime.v1.RuntimeCondition;
 import io.berth.proto.runtime.v1.RuntimeFeatures;
 import io.berth.proto.runtime.v1.RuntimeHandler;
@@ -11,8 +10,10 @@ import io.berth.proto.runtime.v1.RuntimeHandlerFeatures;
 import io.berth.proto.runtime.v1.RuntimeStatus;
 import io.berth.proto.runtime.v1.StatusRequest;
 import io.berth.proto.runtime.v1.StatusResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Handles Status: the RuntimeReady and NetworkReady conditions, the runtime handlers, and with
@@ -58,7 +59,7 @@ public final class StatusHandler {
   /** The default handler is listed under the empty name too, as the kubelet looks it up that way. */
   private List<RuntimeHandler> handlers() {
     RuntimeHandlerFeatures none = RuntimeHandlerFeatures.getDefaultInstance();
-    var handlers = new java.util.ArrayList<RuntimeHandler>();
+    var handlers = new ArrayList<RuntimeHandler>();
     handlers.add(RuntimeHandler.newBuilder().setName("").setFeatures(none).build());
     config.runtime().handlers().keySet().stream()
         .sorted()
@@ -76,6 +77,6 @@ public final class StatusHandler {
   }
 
   private static String jsonArray(List<String> values) {
-    return values.stream().map(v -> "\"" + v + "\"").collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    return values.stream().map(v -> "\"" + v + "\"").collect(Collectors.joining(",", "[", "]"));
   }
 }

@@ -1,8 +1,7 @@
 package io.berth.cri.node;
 
-import io.berth.cri.network.PodNetworkSettings;
-
 import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.network.PodNetworkSettings;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigRequest;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigResponse;
 import java.net.InetAddress;

@@ -69,7 +69,7 @@ public final class InfraContainer {
     // Seccomp as the pod asks (unconfined unless it does, as with containerd's pause container):
     // catatonit runs with no capabilities and no_new_privs anyway, and compiling a filter is a
     // third of the infra container's creation time.
-    var seccomp = io.berth.cri.spec.SeccompChoice.of(security.hasSeccomp(), security.getSeccomp(),
+    var seccomp = SeccompChoice.of(security.hasSeccomp(), security.getSeccomp(),
         security.getSeccompProfilePath());
     ContainerSpecInput input = new ContainerSpecInput(id, rootfs.toString(),
         new ImageRuntimeDefaults("", List.of(), List.of("/catatonit", "-P"), List.of(), "/"),

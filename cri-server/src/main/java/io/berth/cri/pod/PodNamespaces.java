@@ -4,6 +4,7 @@ import io.berth.sys.LinuxSyscalls;
 import io.berth.sys.SyscallException;
 import io.berth.sys.Syscalls;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -209,7 +210,7 @@ public final class PodNamespaces {
     } catch (NoSuchFileException e) {
       // gone
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("cannot delete namespace pin " + pin, e);
+      throw new UncheckedIOException("cannot delete namespace pin " + pin, e);
     }
   }
 

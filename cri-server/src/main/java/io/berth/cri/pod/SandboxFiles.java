@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -54,7 +55,7 @@ public final class SandboxFiles {
     Files.createDirectories(dir(id));
     Files.writeString(hostname(id), hostname + "\n");
     if (hostNetwork && Files.isReadable(Path.of("/etc/hosts"))) {
-      Files.copy(Path.of("/etc/hosts"), hosts(id), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(Path.of("/etc/hosts"), hosts(id), StandardCopyOption.REPLACE_EXISTING);
     } else {
       Files.writeString(hosts(id), """
           127.0.0.1\tlocalhost

@@ -2,10 +2,8 @@ package io.berth.cri.sandbox;
 
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.LabelSelector;
-import io.berth.cri.state.ObjectTable;
-
 import io.berth.cri.lifecycle.WorkloadProtos;
-
+import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.ListPodSandboxRequest;
 import io.berth.proto.runtime.v1.ListPodSandboxResponse;
 import io.berth.proto.runtime.v1.PodSandboxFilter;

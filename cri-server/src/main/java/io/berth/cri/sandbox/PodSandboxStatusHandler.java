@@ -2,14 +2,12 @@ package io.berth.cri.sandbox;
 
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.RuntimeHandlers;
+import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.state.Timestamps;
-import io.berth.proto.state.v1.SandboxRecord;
-
-import io.berth.cri.lifecycle.WorkloadProtos;
-
 import io.berth.proto.runtime.v1.PodSandboxStatusRequest;
 import io.berth.proto.runtime.v1.PodSandboxStatusResponse;
+import io.berth.proto.state.v1.SandboxRecord;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

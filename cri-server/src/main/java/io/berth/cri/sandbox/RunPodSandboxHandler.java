@@ -1,27 +1,25 @@
 package io.berth.cri.sandbox;
 
+import io.berth.cri.error.AlreadyExistsException;
+import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.lifecycle.RuntimeHandlers;
 import io.berth.cri.lifecycle.SandboxTeardown;
+import io.berth.cri.lifecycle.WorkloadProtos;
+import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.network.NetworkPlugin;
+import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.PodNamespaces;
 import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.state.Ids;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.state.Timestamps;
-import io.berth.oci.runtime.ContainerRuntime;
-import io.berth.oci.runtime.CreateRequest;
-import io.berth.oci.runtime.CreatedContainer;
-
-import io.berth.cri.lifecycle.WorkloadProtos;
-
-import io.berth.cri.error.AlreadyExistsException;
-import io.berth.cri.error.InvalidArgumentException;
-import io.berth.cri.metrics.WorkloadMetrics;
-import io.berth.cri.pod.InfraContainer;
-import io.berth.cri.state.Ids;
 import io.berth.cri.steps.CrashPoints;
 import io.berth.cri.steps.StepTimer;
 import io.berth.cri.steps.UndoStack;
+import io.berth.oci.runtime.ContainerRuntime;
+import io.berth.oci.runtime.CreateRequest;
+import io.berth.oci.runtime.CreatedContainer;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.oci.spec.Sysctls;
@@ -33,6 +31,8 @@ import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -94,7 +94,8 @@ public final class RunPodSandboxHandler {
     try {
       var owner = names.reserve(name, id);
       if (owner.isPresent()) {
-        return RunPodSandboxResponse.newBuilder().setPodSandboxId(sameRequest(owner.get(), name, config, handler)).build();
+        return RunPodSandboxResponse.newBuilder()
+            .setPodSandboxId(sameRequest(owner.get(), name, config, handler)).build();
       }
       try {
         create(id, name, handler, config);
@@ -252,9 +253,9 @@ public final class RunPodSandboxHandler {
 
   private static String shortHostname(boolean hostNetwork) {
     try {
-      String host = java.net.InetAddress.getLocalHost().getHostName();
+      String host = InetAddress.getLocalHost().getHostName();
       return hostNetwork ? host : host.split("\\.")[0];
-    } catch (java.net.UnknownHostException e) {
+    } catch (UnknownHostException e) {
       return "localhost";
     }
   }

@@ -104,7 +104,8 @@ public final class CriCallInterceptor implements ServerInterceptor {
           log.info(line, method, status.getCode(), duration, detail);
       default -> {
         if (status.getCause() != null && status.getCode() == Status.Code.INTERNAL) {
-          log.error("rpc method={} code={} duration_ms={}{}", method, status.getCode(), duration, detail, status.getCause());
+          log.error("rpc method={} code={} duration_ms={}{}", method, status.getCode(), duration, detail,
+              status.getCause());
         } else {
           log.warn(line, method, status.getCode(), duration, detail);
         }

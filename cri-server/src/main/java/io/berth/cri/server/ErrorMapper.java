@@ -1,11 +1,5 @@
 package io.berth.cri.server;
 
-import io.berth.oci.runtime.ContainerNotFoundException;
-import io.berth.oci.runtime.ContainerNotRunningException;
-import io.berth.oci.runtime.OciRuntimeException;
-import io.berth.oci.spec.SpecException;
-import java.io.UncheckedIOException;
-
 import io.berth.cri.error.AlreadyExistsException;
 import io.berth.cri.error.BerthException;
 import io.berth.cri.error.DeadlineExceededException;
@@ -14,10 +8,15 @@ import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;
 import io.berth.cri.error.UnavailableException;
 import io.berth.image.ImageException;
+import io.berth.oci.runtime.ContainerNotFoundException;
+import io.berth.oci.runtime.ContainerNotRunningException;
+import io.berth.oci.runtime.OciRuntimeException;
+import io.berth.oci.spec.SpecException;
 import io.berth.snapshot.SnapshotException;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import java.io.UncheckedIOException;
 
 /** The one place where exceptions become gRPC status codes. */
 public final class ErrorMapper {

@@ -25,14 +25,8 @@ import io.berth.cri.stats.PodSandboxStatsHandler;
 import io.berth.cri.streaming.AttachHandler;
 import io.berth.cri.streaming.ExecHandler;
 import io.berth.cri.streaming.PortForwardHandler;
-
-import io.berth.cri.server.Replies;
 import io.berth.proto.runtime.v1.AttachRequest;
 import io.berth.proto.runtime.v1.AttachResponse;
-import io.berth.proto.runtime.v1.ExecRequest;
-import io.berth.proto.runtime.v1.ExecResponse;
-import io.berth.proto.runtime.v1.PortForwardRequest;
-import io.berth.proto.runtime.v1.PortForwardResponse;
 import io.berth.proto.runtime.v1.ContainerEventResponse;
 import io.berth.proto.runtime.v1.ContainerStatsRequest;
 import io.berth.proto.runtime.v1.ContainerStatsResponse;
@@ -40,6 +34,8 @@ import io.berth.proto.runtime.v1.ContainerStatusRequest;
 import io.berth.proto.runtime.v1.ContainerStatusResponse;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
 import io.berth.proto.runtime.v1.CreateContainerResponse;
+import io.berth.proto.runtime.v1.ExecRequest;
+import io.berth.proto.runtime.v1.ExecResponse;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.ExecSyncResponse;
 import io.berth.proto.runtime.v1.GetEventsRequest;
@@ -59,6 +55,8 @@ import io.berth.proto.runtime.v1.PodSandboxStatsRequest;
 import io.berth.proto.runtime.v1.PodSandboxStatsResponse;
 import io.berth.proto.runtime.v1.PodSandboxStatusRequest;
 import io.berth.proto.runtime.v1.PodSandboxStatusResponse;
+import io.berth.proto.runtime.v1.PortForwardRequest;
+import io.berth.proto.runtime.v1.PortForwardResponse;
 import io.berth.proto.runtime.v1.RemoveContainerRequest;
 import io.berth.proto.runtime.v1.RemoveContainerResponse;
 import io.berth.proto.runtime.v1.RemovePodSandboxRequest;
@@ -201,11 +199,13 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
     Replies.unary(response, workloads.listContainers().handle(request));
   }
   @Override
-  public void updateContainerResources(UpdateContainerResourcesRequest request, StreamObserver<UpdateContainerResourcesResponse> response) {
+  public void updateContainerResources(UpdateContainerResourcesRequest request,
+      StreamObserver<UpdateContainerResourcesResponse> response) {
     Replies.unary(response, workloads.updateContainerResources().handle(request));
   }
   @Override
-  public void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> response) {
+  public void reopenContainerLog(ReopenContainerLogRequest request,
+      StreamObserver<ReopenContainerLogResponse> response) {
     Replies.unary(response, workloads.reopenContainerLog().handle(request));
   }
   @Override
@@ -234,7 +234,8 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   }
 
   @Override
-  public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> response) {
+  public void listContainerStats(ListContainerStatsRequest request,
+      StreamObserver<ListContainerStatsResponse> response) {
     Replies.unary(response, workloads.listContainerStats().handle(request));
   }
 

@@ -8,7 +8,6 @@ import io.berth.oci.spec.Devices;
 import io.berth.oci.spec.ImageRuntimeDefaults;
 import io.berth.oci.spec.Mounts;
 import io.berth.oci.spec.Namespaces;
-import io.berth.oci.spec.SeccompProfiles;
 import io.berth.oci.spec.UserResolver;
 import io.berth.proto.runtime.v1.ContainerConfig;
 import io.berth.proto.runtime.v1.Device;

@@ -1,6 +1,7 @@
 package io.berth.cri.stats;
 
 import io.berth.proto.runtime.v1.ContainerStats;
+import io.berth.proto.runtime.v1.Metric;
 import io.berth.proto.runtime.v1.MetricDescriptor;
 import io.berth.proto.runtime.v1.MetricType;
 import io.berth.proto.runtime.v1.NetworkInterfaceUsage;
@@ -62,8 +63,8 @@ public final class CadvisorMetrics {
   }
 
   /** One container's metrics; {@code image} is its image reference. */
-  public static List<io.berth.proto.runtime.v1.Metric> container(ContainerStats stats, String image, long now) {
-    List<io.berth.proto.runtime.v1.Metric> metrics = new ArrayList<>();
+  public static List<Metric> container(ContainerStats stats, String image, long now) {
+    List<Metric> metrics = new ArrayList<>();
     if (!stats.hasCpu() && !stats.hasMemory()) {
       return metrics; // not running: no cgroup to report
     }
@@ -75,8 +76,8 @@ public final class CadvisorMetrics {
   }
 
   /** The pod's own metrics: its network interfaces' counters. */
-  public static List<io.berth.proto.runtime.v1.Metric> pod(PodSandboxStats stats, long now) {
-    List<io.berth.proto.runtime.v1.Metric> metrics = new ArrayList<>();
+  public static List<Metric> pod(PodSandboxStats stats, long now) {
+    List<Metric> metrics = new ArrayList<>();
     for (NetworkInterfaceUsage i : stats.getLinux().getNetwork().getInterfacesList()) {
       for (NetworkMetric m : NETWORK) {
         metrics.add(metric(m.name(), MetricType.COUNTER, now, m.value().applyAsLong(i),
@@ -86,9 +87,9 @@ public final class CadvisorMetrics {
     return metrics;
   }
 
-  private static io.berth.proto.runtime.v1.Metric metric(String name, MetricType type, long now, long value,
+  private static Metric metric(String name, MetricType type, long now, long value,
       List<String> labels) {
-    return io.berth.proto.runtime.v1.Metric.newBuilder().setName(name).setTimestamp(now).setMetricType(type)
+    return Metric.newBuilder().setName(name).setTimestamp(now).setMetricType(type)
         .addAllLabelValues(labels).setValue(UInt64Value.newBuilder().setValue(Math.max(0, value))).build();
   }
 }

@@ -12,6 +12,7 @@ import io.berth.proto.state.v1.Phase;
 import io.berth.snapshot.SnapshotException;
 import io.berth.snapshot.Snapshotter;
 import io.berth.snapshot.Usage;
+import java.util.Optional;
 
 /**
  * A container's CRI stats: CPU and memory from its cgroup (when it has one: created or
@@ -40,7 +41,7 @@ public final class ContainerStatsCollector {
         .putAllLabels(config.getLabelsMap()).putAllAnnotations(config.getAnnotationsMap()));
     boolean live = record.getPhase() == Phase.RUNNING || record.getPhase() == Phase.CREATED;
     var sample = live && !record.getCgroupsPath().isEmpty()
-        ? cgroups.read(CgroupReader.path(record.getCgroupsPath())) : java.util.Optional.<CgroupSample>empty();
+        ? cgroups.read(CgroupReader.path(record.getCgroupsPath())) : Optional.<CgroupSample>empty();
     sample.ifPresent(s -> {
       var cpu = CpuUsage.newBuilder().setTimestamp(now).setUsageCoreNanoSeconds(StatsValues.u64(s.cpuUsageNanos()));
       Long rate = rates.nanoCores(record.getId());
@@ -49,7 +50,8 @@ public final class ContainerStatsCollector {
       }
       stats.setCpu(cpu);
       var memory = MemoryUsage.newBuilder().setTimestamp(now)
-          .setWorkingSetBytes(StatsValues.u64(s.workingSet())).setUsageBytes(StatsValues.u64(s.memoryUsage())).setRssBytes(StatsValues.u64(s.rss()))
+          .setWorkingSetBytes(StatsValues.u64(s.workingSet())).setUsageBytes(StatsValues.u64(s.memoryUsage()))
+          .setRssBytes(StatsValues.u64(s.rss()))
           .setPageFaults(StatsValues.u64(s.pageFaults())).setMajorPageFaults(StatsValues.u64(s.majorPageFaults()));
       if (s.memoryLimit() != null) {
         memory.setAvailableBytes(StatsValues.u64(Math.max(0, s.memoryLimit() - s.workingSet())));

@@ -2,12 +2,9 @@ package io.berth.cri.stats;
 
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.state.ObjectTable;
-import io.berth.proto.state.v1.ContainerRecord;
-import io.berth.cri.lifecycle.LabelSelector;
-
-import io.berth.cri.stats.ContainerStatsCollector;
 import io.berth.proto.runtime.v1.ContainerStatsRequest;
 import io.berth.proto.runtime.v1.ContainerStatsResponse;
+import io.berth.proto.state.v1.ContainerRecord;
 
 /** ContainerStats: one container's CPU, memory and writable-layer usage. */
 public final class ContainerStatsHandler {
@@ -15,7 +12,8 @@ public final class ContainerStatsHandler {
   private final ContainerExits exits;
   private final ContainerStatsCollector collector;
 
-  public ContainerStatsHandler(ObjectTable<ContainerRecord> containers, ContainerExits exits, ContainerStatsCollector collector) {
+  public ContainerStatsHandler(ObjectTable<ContainerRecord> containers, ContainerExits exits,
+      ContainerStatsCollector collector) {
     this.containers = containers;
     this.exits = exits;
     this.collector = collector;

@@ -1,6 +1,7 @@
 package io.berth.cri.stats;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,7 +33,7 @@ public final class CpuRates {
   }
 
   /** Forgets containers not in {@code live}. */
-  public void retain(java.util.Set<String> live) {
+  public void retain(Set<String> live) {
     points.keySet().retainAll(live);
   }
 }

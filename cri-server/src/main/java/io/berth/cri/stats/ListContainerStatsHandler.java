@@ -1,14 +1,12 @@
 package io.berth.cri.stats;
 
 import io.berth.cri.lifecycle.ContainerExits;
-import io.berth.cri.state.ObjectTable;
-import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.cri.lifecycle.LabelSelector;
-
-import io.berth.cri.stats.ContainerStatsCollector;
+import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.ContainerStatsFilter;
 import io.berth.proto.runtime.v1.ListContainerStatsRequest;
 import io.berth.proto.runtime.v1.ListContainerStatsResponse;
+import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 
 /** ListContainerStats, filtered by container ID or prefix, sandbox and labels. */
@@ -17,7 +15,8 @@ public final class ListContainerStatsHandler {
   private final ContainerExits exits;
   private final ContainerStatsCollector collector;
 
-  public ListContainerStatsHandler(ObjectTable<ContainerRecord> containers, ContainerExits exits, ContainerStatsCollector collector) {
+  public ListContainerStatsHandler(ObjectTable<ContainerRecord> containers, ContainerExits exits,
+      ContainerStatsCollector collector) {
     this.containers = containers;
     this.exits = exits;
     this.collector = collector;

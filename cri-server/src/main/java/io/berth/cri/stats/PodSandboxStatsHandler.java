@@ -5,11 +5,6 @@ import io.berth.cri.lifecycle.LabelSelector;
 import io.berth.cri.lifecycle.PodContainers;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.state.Timestamps;
-import io.berth.proto.state.v1.ContainerRecord;
-
-import io.berth.cri.stats.CadvisorMetrics;
-import io.berth.cri.stats.ContainerStatsCollector;
-import io.berth.cri.stats.PodStatsCollector;
 import io.berth.proto.runtime.v1.ContainerMetrics;
 import io.berth.proto.runtime.v1.ListMetricDescriptorsRequest;
 import io.berth.proto.runtime.v1.ListMetricDescriptorsResponse;
@@ -21,6 +16,7 @@ import io.berth.proto.runtime.v1.PodSandboxMetrics;
 import io.berth.proto.runtime.v1.PodSandboxStats;
 import io.berth.proto.runtime.v1.PodSandboxStatsRequest;
 import io.berth.proto.runtime.v1.PodSandboxStatsResponse;
+import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
 

@@ -1,5 +1,6 @@
 package io.berth.cri.stats;
 
+import io.berth.cri.pod.PodNamespaces;
 import io.berth.proto.runtime.v1.ContainerStats;
 import io.berth.proto.runtime.v1.CpuUsage;
 import io.berth.proto.runtime.v1.LinuxPodSandboxStats;
@@ -12,10 +13,10 @@ import io.berth.proto.runtime.v1.ProcessUsage;
 import io.berth.proto.state.v1.SandboxRecord;
 import java.io.IOException;
 import java.nio.file.Files;
-import io.berth.cri.pod.PodNamespaces;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A pod's CRI stats: CPU, memory and process count of the pod's cgroup parent, the counters
@@ -35,10 +36,11 @@ public final class PodStatsCollector {
     var linux = LinuxPodSandboxStats.newBuilder().addAllContainers(containers);
     if (ready) {
       cgroups.read(cgroupPath(sandbox.getCgroupParent())).ifPresent(s -> {
-        linux.setCpu(CpuUsage.newBuilder().setTimestamp(now).setUsageCoreNanoSeconds(StatsValues.u64(s.cpuUsageNanos())));
+        linux.setCpu(CpuUsage.newBuilder().setTimestamp(now)
+            .setUsageCoreNanoSeconds(StatsValues.u64(s.cpuUsageNanos())));
         var memory = MemoryUsage.newBuilder().setTimestamp(now).setWorkingSetBytes(StatsValues.u64(s.workingSet()))
-            .setUsageBytes(StatsValues.u64(s.memoryUsage())).setRssBytes(StatsValues.u64(s.rss())).setPageFaults(StatsValues.u64(s.pageFaults()))
-            .setMajorPageFaults(StatsValues.u64(s.majorPageFaults()));
+            .setUsageBytes(StatsValues.u64(s.memoryUsage())).setRssBytes(StatsValues.u64(s.rss()))
+            .setPageFaults(StatsValues.u64(s.pageFaults())).setMajorPageFaults(StatsValues.u64(s.majorPageFaults()));
         if (s.memoryLimit() != null) {
           memory.setAvailableBytes(StatsValues.u64(Math.max(0, s.memoryLimit() - s.workingSet())));
         }
@@ -60,19 +62,19 @@ public final class PodStatsCollector {
    * The pod's {@code /proc/net/dev}: through its infra process when it has one (no namespace to
    * enter), else read from inside its pinned network namespace.
    */
-  private static java.util.Optional<String> netDev(SandboxRecord sandbox) {
+  private static Optional<String> netDev(SandboxRecord sandbox) {
     try {
-      return java.util.Optional.of(sandbox.getInfraPid() > 0
+      return Optional.of(sandbox.getInfraPid() > 0
           ? Files.readString(Path.of("/proc/" + sandbox.getInfraPid() + "/net/dev"))
           : PodNamespaces.inNetwork(sandbox.getNetnsPath(),
               () -> Files.readString(Path.of("/proc/thread-self/net/dev"))));
     } catch (IOException e) {
-      return java.util.Optional.empty(); // the pod is going away
+      return Optional.empty(); // the pod is going away
     }
   }
 
   /** The counters of every interface but loopback in a {@code /proc/net/dev} text; eth0 is the default. */
-  static java.util.Optional<NetworkUsage> network(String netDev, long now) {
+  static Optional<NetworkUsage> network(String netDev, long now) {
     List<NetworkInterfaceUsage> interfaces = new ArrayList<>();
     try {
       for (String line : netDev.split("\n")) {
@@ -87,18 +89,19 @@ public final class PodStatsCollector {
         }
         interfaces.add(NetworkInterfaceUsage.newBuilder().setName(name)
             .setRxBytes(StatsValues.u64(Long.parseLong(f[0]))).setRxErrors(StatsValues.u64(Long.parseLong(f[2])))
-            .setTxBytes(StatsValues.u64(Long.parseLong(f[8]))).setTxErrors(StatsValues.u64(Long.parseLong(f[10]))).build());
+            .setTxBytes(StatsValues.u64(Long.parseLong(f[8]))).setTxErrors(StatsValues.u64(Long.parseLong(f[10])))
+            .build());
       }
     } catch (RuntimeException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     if (interfaces.isEmpty()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     var usage = NetworkUsage.newBuilder().setTimestamp(now).addAllInterfaces(interfaces);
     usage.setDefaultInterface(interfaces.stream().filter(i -> i.getName().equals("eth0")).findFirst()
         .orElse(interfaces.getFirst()));
-    return java.util.Optional.of(usage.build());
+    return Optional.of(usage.build());
   }
 
   /** A cgroupfs parent as is; a systemd slice name as its place in the slice tree. */

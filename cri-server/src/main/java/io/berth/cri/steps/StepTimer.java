@@ -1,5 +1,6 @@
 package io.berth.cri.steps;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,7 +22,7 @@ public final class StepTimer {
 
   /** Each step's duration in nanoseconds, in order. */
   public Map<String, Long> steps() {
-    return java.util.Collections.unmodifiableMap(steps);
+    return Collections.unmodifiableMap(steps);
   }
 
   /** {@code name=1.2ms ...} and the total. */

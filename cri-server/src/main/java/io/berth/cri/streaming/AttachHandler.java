@@ -2,12 +2,9 @@ package io.berth.cri.streaming;
 
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.state.ObjectTable;
-import io.berth.proto.state.v1.ContainerRecord;
-
-import io.berth.cri.streaming.StreamRequest;
-import io.berth.cri.streaming.StreamingServer;
 import io.berth.proto.runtime.v1.AttachRequest;
 import io.berth.proto.runtime.v1.AttachResponse;
+import io.berth.proto.state.v1.ContainerRecord;
 
 /** Attach: validates the request and returns a single-use streaming URL for it. */
 public final class AttachHandler {

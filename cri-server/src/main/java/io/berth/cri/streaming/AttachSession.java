@@ -1,7 +1,6 @@
 package io.berth.cri.streaming;
 
 import io.berth.oci.runtime.AttachPoints;
-
 import io.berth.sys.LinuxSyscalls;
 import io.berth.sys.SyscallException;
 import io.berth.sys.Syscalls;

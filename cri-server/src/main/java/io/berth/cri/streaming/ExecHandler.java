@@ -1,14 +1,11 @@
 package io.berth.cri.streaming;
 
+import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.state.ObjectTable;
-import io.berth.proto.state.v1.ContainerRecord;
-
-import io.berth.cri.error.InvalidArgumentException;
-import io.berth.cri.streaming.StreamRequest;
-import io.berth.cri.streaming.StreamingServer;
 import io.berth.proto.runtime.v1.ExecRequest;
 import io.berth.proto.runtime.v1.ExecResponse;
+import io.berth.proto.state.v1.ContainerRecord;
 
 /** Exec: validates the request and returns a single-use streaming URL for it. */
 public final class ExecHandler {

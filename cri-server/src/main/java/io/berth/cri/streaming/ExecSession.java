@@ -2,7 +2,6 @@ package io.berth.cri.streaming;
 
 import io.berth.oci.runtime.ContainerRuntime;
 import io.berth.oci.runtime.ExecStdio;
-
 import io.berth.oci.runtime.OciRuntimeException;
 import io.berth.oci.runtime.RunningExec;
 import io.berth.sys.LinuxSyscalls;
@@ -12,7 +11,6 @@ import io.berth.sys.Syscalls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BiConsumer;
@@ -116,7 +114,8 @@ final class ExecSession implements CommandSession {
         copyTerminal(pty, client);
         drained.countDown();
       });
-      Thread.ofVirtual().name(what + " wait").start(() -> session.awaitExit(client, request, drained, () -> new byte[0]));
+      Thread.ofVirtual().name(what + " wait")
+          .start(() -> session.awaitExit(client, request, drained, () -> new byte[0]));
       return session;
     }
     RunningExec exec = runtime.exec(request.containerId(), request.command(), new ExecStdio(stdio.stdin(), null));
@@ -149,7 +148,8 @@ final class ExecSession implements CommandSession {
       runtimeErrors[0] = copyKeepingTail(process.getErrorStream(), stdio.stderr() ? client::stderr : (b, n) -> { });
       drained.countDown();
     });
-    Thread.ofVirtual().name(what + " wait").start(() -> session.awaitExit(client, request, drained, () -> runtimeErrors[0]));
+    Thread.ofVirtual().name(what + " wait")
+        .start(() -> session.awaitExit(client, request, drained, () -> runtimeErrors[0]));
     return session;
   }
 

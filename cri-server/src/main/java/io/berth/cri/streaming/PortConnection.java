@@ -6,6 +6,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,7 @@ final class PortConnection {
         SocketChannel channel;
         try {
           channel = socket.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
           throw new IOException("not connected", e);
         }
         ByteBuffer buffer = ByteBuffer.wrap(data);
@@ -53,7 +54,7 @@ final class PortConnection {
       public void close() {
         try {
           socket.join().shutdownOutput(); // waits for the dial: input may end before it is done
-        } catch (IOException | java.util.concurrent.CompletionException e) {
+        } catch (IOException | CompletionException e) {
           // never connected, or closed already
         }
         directionEnded();

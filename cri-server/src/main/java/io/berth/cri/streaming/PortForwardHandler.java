@@ -1,15 +1,12 @@
 package io.berth.cri.streaming;
 
-import io.berth.cri.lifecycle.ContainerExits;
-import io.berth.cri.state.ObjectTable;
-import io.berth.proto.state.v1.SandboxRecord;
-
 import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.error.InvalidArgumentException;
-import io.berth.cri.streaming.StreamRequest;
-import io.berth.cri.streaming.StreamingServer;
+import io.berth.cri.lifecycle.ContainerExits;
+import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.PortForwardRequest;
 import io.berth.proto.runtime.v1.PortForwardResponse;
+import io.berth.proto.state.v1.SandboxRecord;
 
 /** PortForward: validates the pod and ports and returns a single-use streaming URL. */
 public final class PortForwardHandler {

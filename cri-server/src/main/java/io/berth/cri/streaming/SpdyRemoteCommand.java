@@ -1,8 +1,9 @@
 package io.berth.cri.streaming;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
 import io.netty.handler.codec.spdy.SpdyHeaders;
-import io.netty.buffer.Unpooled;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
@@ -50,7 +51,7 @@ final class SpdyRemoteCommand extends SpdyStreamsHandler implements ClientStream
   }
 
   @Override
-  public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
+  public void handlerAdded(ChannelHandlerContext ctx) {
     super.handlerAdded(ctx);
     creationDeadline = ctx.executor().schedule(() -> {
       if (session == null) {

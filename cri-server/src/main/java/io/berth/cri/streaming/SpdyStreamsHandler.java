@@ -12,6 +12,7 @@ import io.netty.handler.codec.spdy.SpdyDataFrame;
 import io.netty.handler.codec.spdy.SpdyFrame;
 import io.netty.handler.codec.spdy.SpdyHeaders;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
+import io.netty.handler.codec.spdy.SpdySessionHandler;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -109,7 +110,7 @@ abstract class SpdyStreamsHandler extends SimpleChannelInboundHandler<SpdyFrame>
    */
   protected void closeNow() {
     channel.eventLoop().execute(() -> {
-      var session = channel.pipeline().get(io.netty.handler.codec.spdy.SpdySessionHandler.class);
+      var session = channel.pipeline().get(SpdySessionHandler.class);
       if (session != null) {
         channel.pipeline().remove(session);
       }

@@ -93,7 +93,8 @@ final class StreamRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
       chosen = protocol.get().token();
       handler = new SpdyRemoteCommand(stream, protocol.get(), targets);
     }
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
     response.headers().set(HttpHeaderNames.UPGRADE, SPDY);
     response.headers().set(PROTOCOL_HEADER, chosen);

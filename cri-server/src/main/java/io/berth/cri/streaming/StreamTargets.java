@@ -4,14 +4,13 @@ import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.RuntimeHandlers;
 import io.berth.cri.state.ObjectTable;
 import io.berth.proto.state.v1.ContainerRecord;
-import io.berth.proto.state.v1.SandboxRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.berth.proto.state.v1.Phase;
+import io.berth.proto.state.v1.SandboxRecord;
 import io.berth.sys.SyscallException;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What streaming sessions connect to, looked up again when the client arrives (the container

@@ -1,11 +1,9 @@
 package io.berth.cri.streaming;
 
-import io.berth.cri.lifecycle.ContainerExits;
-import io.berth.cri.state.ObjectTable;
-
 import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.error.InvalidArgumentException;
-import io.berth.cri.streaming.StreamRequest;
+import io.berth.cri.lifecycle.ContainerExits;
+import io.berth.cri.state.ObjectTable;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 

@@ -55,7 +55,8 @@ public final class StreamingServer implements AutoCloseable {
    */
   public static StreamingServer start(String address, int port, String certFile, String keyFile, StreamTokens tokens,
       StreamTargets targets, Duration idleTimeout) throws InterruptedException, SSLException {
-    SslContext tls = certFile.isEmpty() ? null : SslContextBuilder.forServer(new File(certFile), new File(keyFile)).build();
+    SslContext tls = certFile.isEmpty() ? null
+        : SslContextBuilder.forServer(new File(certFile), new File(keyFile)).build();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
     try {
       Channel listener = new ServerBootstrap()

@@ -3,10 +3,10 @@ package io.berth.cri.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.container.CreateContainerHandler;
 import io.berth.cri.metrics.CriMetrics;
 import io.berth.cri.metrics.WorkloadMetrics;
+import io.berth.cri.spec.ContainerSpecs;
 import io.berth.image.oci.ImageConfig;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;

@@ -1,12 +1,11 @@
 package io.berth.cri.node;
 
-import io.berth.cri.network.Condition;
-import io.berth.cri.network.PodNetworkSettings;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.config.ConfigLoader;
+import io.berth.cri.network.Condition;
+import io.berth.cri.network.PodNetworkSettings;
 import io.berth.proto.runtime.v1.RuntimeCondition;
 import io.berth.proto.runtime.v1.RuntimeHandler;
 import io.berth.proto.runtime.v1.StatusRequest;
@@ -14,8 +13,10 @@ import io.berth.proto.runtime.v1.StatusResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,15 +38,16 @@ class StatusHandlerTest {
 
   @Test
   void readyRuntimeAndUnreadyNetworkCarryReasons(@TempDir Path dir) throws Exception {
-    Path runc = Files.createFile(dir.resolve("runc"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    Path runc = Files.createFile(dir.resolve("runc"),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     Supplier<Condition> down = () -> Condition.unmet(Condition.NETWORK_READY, "NoConfig", "no CNI config in /x");
     StatusResponse response = handler(withHandlerBinary(runc), down).handle(StatusRequest.getDefaultInstance());
 
     assertThat(response.getStatus().getConditionsList())
         .extracting(RuntimeCondition::getType, RuntimeCondition::getStatus, RuntimeCondition::getReason)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("RuntimeReady", true, ""),
-            org.assertj.core.groups.Tuple.tuple("NetworkReady", false, "NoConfig"));
+            Tuple.tuple("RuntimeReady", true, ""),
+            Tuple.tuple("NetworkReady", false, "NoConfig"));
     assertThat(response.getRuntimeHandlersList()).extracting(RuntimeHandler::getName).containsExactly("", "runc");
     assertThat(response.getInfoMap()).isEmpty();
   }
@@ -63,7 +65,7 @@ class StatusHandlerTest {
 
   @Test
   void verboseAddsEffectiveConfigAndPodCidrs(@TempDir Path dir) {
-    podNetwork.setPodCidrs(java.util.List.of("10.88.0.0/24"));
+    podNetwork.setPodCidrs(List.of("10.88.0.0/24"));
     Supplier<Condition> up = () -> Condition.met(Condition.NETWORK_READY);
     StatusResponse response =
         handler(withHandlerBinary(dir.resolve("runc")), up).handle(StatusRequest.newBuilder().setVerbose(true).build());

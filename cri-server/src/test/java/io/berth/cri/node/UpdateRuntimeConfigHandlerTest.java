@@ -1,11 +1,10 @@
 package io.berth.cri.node;
 
-import io.berth.cri.network.PodNetworkSettings;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.network.PodNetworkSettings;
 import io.berth.proto.runtime.v1.NetworkConfig;
 import io.berth.proto.runtime.v1.RuntimeConfig;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigRequest;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,7 +101,7 @@ class CgroupReaderTest {
     assertThat(rates.nanoCores("c")).isNull();
     rates.record("c", 2_000_000_000L, 1_000_000_000L); // 1 s of CPU in 2 s: half a core
     assertThat(rates.nanoCores("c")).isEqualTo(500_000_000L);
-    rates.retain(java.util.Set.of());
+    rates.retain(Set.of());
     assertThat(rates.nanoCores("c")).isNull();
   }
 }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 class PodStatsCollectorTest {
 
   @Test
+  @SuppressWarnings("checkstyle:linelength") // /proc/net/dev verbatim: its rows are wider than 120 columns
   void interfaceCountersComeFromNetDevWithoutLoopback() throws Exception {
     String netDev = """
         Inter-|   Receive                                                |  Transmit

@@ -16,7 +16,8 @@ class StreamingIdleTimeoutTest {
   private static StreamingServer server() throws Exception {
     // Port-forward sessions touch the pod only when a stream opens, so no pod is needed here.
     return StreamingServer.start("127.0.0.1", 0, "", "",
-        new StreamTokens(Duration.ofMinutes(1), 16, Clock.systemUTC()), new StreamTargets(null, null, null, null), IDLE);
+        new StreamTokens(Duration.ofMinutes(1), 16, Clock.systemUTC()), new StreamTargets(null, null, null, null),
+        IDLE);
   }
 
   private static String portForwardUrl(StreamingServer server) {

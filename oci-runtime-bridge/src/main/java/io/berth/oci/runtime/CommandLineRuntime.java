@@ -262,7 +262,8 @@ final class CommandLineRuntime {
         output = process.output().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       } catch (TimeoutException e) {
         process.destroyForcibly();
-        throw new OciRuntimeException(name + " " + String.join(" ", args) + ": no answer after " + TIMEOUT_SECONDS + " s");
+        throw new OciRuntimeException(name + " " + String.join(" ", args) + ": no answer after "
+            + TIMEOUT_SECONDS + " s");
       } catch (ExecutionException e) {
         throw new OciRuntimeException("cannot run " + binary + ": " + e.getCause().getMessage(), e.getCause());
       }

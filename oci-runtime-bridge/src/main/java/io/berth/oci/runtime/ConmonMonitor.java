@@ -60,7 +60,8 @@ final class ConmonMonitor {
       Files.createDirectories(request.logPath().getParent());
       Files.deleteIfExists(exitDir.resolve(request.id()));
     } catch (IOException e) {
-      throw new OciRuntimeException("cannot prepare monitor directories for " + request.id() + ": " + e.getMessage(), e);
+      throw new OciRuntimeException("cannot prepare monitor directories for " + request.id() + ": "
+          + e.getMessage(), e);
     }
     Path bundle = request.bundle();
     Path runtimeLog = bundle.resolve("runtime.log");

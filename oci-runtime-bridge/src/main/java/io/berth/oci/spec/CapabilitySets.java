@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The process's capabilities: the container runtimes' default set, with the config's
@@ -78,7 +79,7 @@ public final class CapabilitySets {
     if (caps == null || bounding == -1L) {
       return caps;
     }
-    java.util.function.UnaryOperator<List<String>> keep = list -> list == null ? null
+    UnaryOperator<List<String>> keep = list -> list == null ? null
         : list.stream().filter(c -> {
           int bit = ALL.indexOf(c);
           return bit < 0 || (bounding & (1L << bit)) != 0;

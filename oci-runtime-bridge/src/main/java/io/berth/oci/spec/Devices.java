@@ -39,7 +39,8 @@ public final class Devices {
       }
       String access = device.permissions() == null || device.permissions().isEmpty() ? "rwm" : device.permissions();
       if (!access.matches("[rwm]{1,3}")) {
-        throw new SpecException("device " + device.containerPath() + " has permissions '" + access + "', not a subset of rwm");
+        throw new SpecException("device " + device.containerPath() + " has permissions '" + access
+            + "', not a subset of rwm");
       }
       nodes.add(new Node(device.containerPath(), String.valueOf(device.type()), device.major(), device.minor(), 0666,
           0L, 0L));

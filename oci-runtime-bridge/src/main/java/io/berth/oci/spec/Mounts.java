@@ -36,7 +36,8 @@ public final class Mounts {
       String terminationMessagePath, List<Bind> binds) {
     List<RuntimeSpec.Mount> mounts = new ArrayList<>();
     mounts.add(new RuntimeSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
-    mounts.add(new RuntimeSpec.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+    mounts.add(new RuntimeSpec.Mount("/dev", "tmpfs", "tmpfs",
+        List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
     mounts.add(new RuntimeSpec.Mount("/dev/pts", "devpts", "devpts",
         List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")));
     mounts.add(new RuntimeSpec.Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
@@ -59,7 +60,8 @@ public final class Mounts {
         throw new SpecException("mount container_path '" + bind.containerPath() + "' is not absolute");
       }
       mounts.removeIf(m -> m.destination().equals(bind.containerPath()));
-      List<String> options = new ArrayList<>(List.of("rbind", bind.propagation().option, bind.readOnly() ? "ro" : "rw"));
+      List<String> options = new ArrayList<>(
+          List.of("rbind", bind.propagation().option, bind.readOnly() ? "ro" : "rw"));
       if (bind.readOnly() && bind.recursiveReadOnly()) {
         options.add("rro");
       }

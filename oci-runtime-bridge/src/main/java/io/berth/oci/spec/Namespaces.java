@@ -34,7 +34,8 @@ public final class Namespaces {
     return namespaces;
   }
 
-  private static void add(List<RuntimeSpec.Namespace> namespaces, String type, Mode mode, String podPath, String target) {
+  private static void add(List<RuntimeSpec.Namespace> namespaces, String type, Mode mode, String podPath,
+      String target) {
     switch (mode) {
       case NODE -> { }
       case CONTAINER -> namespaces.add(new RuntimeSpec.Namespace(type, null));

@@ -5,7 +5,8 @@ import tools.jackson.databind.SerializationFeature;
 
 /** Writes a {@link RuntimeSpec} as config.json. */
 public final class SpecJson {
-  private static final ObjectMapper JSON = new ObjectMapper().rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   private SpecJson() {}
 

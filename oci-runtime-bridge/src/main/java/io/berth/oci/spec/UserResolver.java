@@ -55,7 +55,8 @@ public final class UserResolver {
       }
     } else if (request.runAsUsername() != null && !request.runAsUsername().isEmpty()) {
       PasswdEntry entry = byName(request.runAsUsername())
-          .orElseThrow(() -> new SpecException("run_as_username '" + request.runAsUsername() + "' is not in /etc/passwd"));
+          .orElseThrow(() -> new SpecException("run_as_username '" + request.runAsUsername()
+              + "' is not in /etc/passwd"));
       uid = entry.uid();
       name = entry.name();
       if (gid == null) {

@@ -3,10 +3,10 @@ package io.berth.oci.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import io.berth.sys.Errno;
 import io.berth.sys.LinuxSyscalls;
 import io.berth.sys.RecordingSyscalls;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
