@@ -9,6 +9,7 @@ public final class Errno {
   public static final int EIO = 5;
   public static final int EBADF = 9;
   public static final int ECHILD = 10;
+  public static final int EAGAIN = 11;
   public static final int ENOMEM = 12;
   public static final int EACCES = 13;
   public static final int EBUSY = 16;
@@ -25,6 +26,7 @@ public final class Errno {
   public static final int ELOOP = 40;
   public static final int ENODATA = 61;
   public static final int EOPNOTSUPP = 95;
+  public static final int ECONNREFUSED = 111;
 
   private Errno() {}
 
@@ -37,6 +39,7 @@ public final class Errno {
       case EIO -> "EIO";
       case EBADF -> "EBADF";
       case ECHILD -> "ECHILD";
+      case EAGAIN -> "EAGAIN (resource temporarily unavailable)";
       case ENOMEM -> "ENOMEM";
       case EACCES -> "EACCES (permission denied)";
       case EBUSY -> "EBUSY";
@@ -53,6 +56,7 @@ public final class Errno {
       case ELOOP -> "ELOOP (symbolic link where none is allowed)";
       case ENODATA -> "ENODATA";
       case EOPNOTSUPP -> "EOPNOTSUPP";
+      case ECONNREFUSED -> "ECONNREFUSED (connection refused)";
       default -> "errno";
     };
     return name + " (" + errno + ")";

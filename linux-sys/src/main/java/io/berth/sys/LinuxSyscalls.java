@@ -43,6 +43,10 @@ public final class LinuxSyscalls implements Syscalls {
   private static final int SOCK_DGRAM = 2;
   private static final int SOCK_SEQPACKET = 5;
   private static final int SOCK_CLOEXEC = 0x80000;
+  private static final int MSG_DONTWAIT = 0x40;
+  private static final int MSG_NOSIGNAL = 0x4000;
+  /** sun_path's size in struct sockaddr_un. */
+  private static final int SUN_PATH_BYTES = 108;
   private static final long TIOCSWINSZ = 0x5414;
   private static final long SIOCGIFFLAGS = 0x8913;
   private static final long SIOCSIFFLAGS = 0x8914;
@@ -113,6 +117,10 @@ public final class LinuxSyscalls implements Syscalls {
       handle("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
   private static final MethodHandle CONNECT =
       handle("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+  private static final MethodHandle BIND =
+      handle("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+  private static final MethodHandle SENDTO =
+      handle("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
   private static final MethodHandle SHUTDOWN =
       handle("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
   private static final MethodHandle IOCTL =
@@ -600,6 +608,76 @@ public final class LinuxSyscalls implements Syscalls {
         int errno = errno(capture);
         close(fd);
         throw new SyscallException("connect", path, errno);
+      }
+      return fd;
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** A struct sockaddr_un and the length to pass with it. */
+  private record UnixAddress(MemorySegment segment, int length) {}
+
+  /**
+   * The address of unix socket {@code path}: a file path keeps its terminating NUL within
+   * sun_path, so it has at most 107 bytes; an abstract name ({@code '@'} standing for its leading
+   * NUL byte) fills at most all 108, and its length says where it ends, as no NUL does.
+   */
+  private static UnixAddress unixAddress(Arena arena, String call, String path) throws SyscallException {
+    byte[] name = path.getBytes(StandardCharsets.UTF_8);
+    if (name.length == 0 || name.length == 1 && name[0] == '@') {
+      throw new SyscallException(call, "'" + path + "' (no unix socket name)", Errno.EINVAL);
+    }
+    boolean abstractName = name[0] == '@';
+    if (name.length > (abstractName ? SUN_PATH_BYTES : SUN_PATH_BYTES - 1)) {
+      throw new SyscallException(call, path + " (path too long for a unix socket)", Errno.ENAMETOOLONG);
+    }
+    if (abstractName) {
+      name[0] = 0;
+    }
+    MemorySegment address = arena.allocate(2 + SUN_PATH_BYTES, 2); // zeroed: a file path ends in NUL
+    address.set(JAVA_SHORT, 0, (short) AF_UNIX);
+    MemorySegment.copy(name, 0, address, JAVA_BYTE, 2, name.length);
+    return new UnixAddress(address, 2 + name.length + (abstractName ? 0 : 1));
+  }
+
+  @Override
+  public void sendDatagram(String path, byte[] message) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      UnixAddress address = unixAddress(arena, "sendto", path);
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment data = arena.allocate(Math.max(1, message.length));
+      MemorySegment.copy(message, 0, data, JAVA_BYTE, 0, message.length);
+      int fd = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      check(fd, capture, "socket", "AF_UNIX");
+      try {
+        long sent = (long) SENDTO.invokeExact(capture, fd, data, (long) message.length, MSG_DONTWAIT | MSG_NOSIGNAL,
+            address.segment(), address.length());
+        check(sent, capture, "sendto", path);
+      } finally {
+        close(fd);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  @Override
+  public int bindDatagram(String path) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      UnixAddress address = unixAddress(arena, "bind", path);
+      MemorySegment capture = arena.allocate(CAPTURE);
+      int fd = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      check(fd, capture, "socket", "AF_UNIX");
+      int result = (int) BIND.invokeExact(capture, fd, address.segment(), address.length());
+      if (result < 0) {
+        int errno = errno(capture);
+        close(fd);
+        throw new SyscallException("bind", path, errno);
       }
       return fd;
     } catch (SyscallException e) {

@@ -151,6 +151,19 @@ public interface Syscalls {
   /** A new SOCK_SEQPACKET unix socket connected to {@code path} (at most 107 bytes); returns its descriptor. */
   int connectSeqPacket(String path) throws SyscallException;
 
+  /**
+   * Sends {@code message} as one datagram to the AF_UNIX SOCK_DGRAM socket at {@code path}, from a
+   * socket opened and closed for it, without blocking (a full queue is EAGAIN), as sd_notify(3)
+   * does. A leading {@code '@'} names the abstract namespace; a path may have at most 107 bytes.
+   */
+  void sendDatagram(String path, byte[] message) throws SyscallException;
+
+  /**
+   * A new AF_UNIX SOCK_DGRAM socket bound to {@code path} ({@code '@'}: the abstract namespace);
+   * each {@link #read} of it returns one datagram. Returns its descriptor.
+   */
+  int bindDatagram(String path) throws SyscallException;
+
   /** shutdown(2) with {@code SHUT_WR} or {@code SHUT_RDWR}; errors are ignored (the peer may be gone). */
   void shutdown(int fd, int how);
 

@@ -83,6 +83,7 @@ public final class RecordingSyscalls implements Syscalls {
   private final Map<Integer, Integer> seals = new HashMap<>();
   private final Map<Integer, ByteArrayOutputStream> written = new HashMap<>();
   private final Map<String, byte[]> xattrs = new HashMap<>();
+  private final Map<String, List<String>> datagrams = new HashMap<>();
   private int nextFd = FIRST_FD;
 
   /** A fake that touches nothing: the model alone answers. */
@@ -176,6 +177,11 @@ public final class RecordingSyscalls implements Syscalls {
   public synchronized byte[] written(int fd) {
     ByteArrayOutputStream bytes = written.get(fd);
     return bytes == null ? new byte[0] : bytes.toByteArray();
+  }
+
+  /** The datagrams sent to unix socket {@code path} through this fake (as UTF-8 text), in order. */
+  public synchronized List<String> datagrams(String path) {
+    return List.copyOf(datagrams.getOrDefault(path, List.of()));
   }
 
   // ---- the machinery
@@ -491,6 +497,24 @@ public final class RecordingSyscalls implements Syscalls {
   @Override
   public int connectSeqPacket(String path) throws SyscallException {
     return call("connectSeqPacket", () -> delegate.connectSeqPacket(path), fd -> opened(fd, "socket to " + path),
+        path);
+  }
+
+  @Override
+  public void sendDatagram(String path, byte[] message) throws SyscallException {
+    byte[] copy = message.clone();
+    call("sendDatagram", () -> {
+      delegate.sendDatagram(path, copy);
+      return null;
+    }, r -> {
+      datagrams.computeIfAbsent(path, k -> new ArrayList<>()).add(text(copy));
+      return null;
+    }, path, text(copy));
+  }
+
+  @Override
+  public int bindDatagram(String path) throws SyscallException {
+    return call("bindDatagram", () -> delegate.bindDatagram(path), fd -> opened(fd, "datagram socket at " + path),
         path);
   }
 

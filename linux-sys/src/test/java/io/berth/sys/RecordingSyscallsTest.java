@@ -46,6 +46,23 @@ class RecordingSyscallsTest {
   }
 
   @Test
+  void datagramsAreKeptPerSocketAndABoundSocketIsAnOpenDescriptor() throws Exception {
+    var sys = new RecordingSyscalls();
+    int fd = sys.bindDatagram("/run/notify");
+    sys.sendDatagram("/run/notify", "READY=1".getBytes());
+    sys.sendDatagram("@other", "STOPPING=1".getBytes());
+    sys.failOn("sendDatagram", Errno.ECONNREFUSED);
+    assertThatThrownBy(() -> sys.sendDatagram("/run/notify", "STATUS=x".getBytes()))
+        .isInstanceOf(SyscallException.class);
+
+    assertThat(sys.datagrams("/run/notify")).containsExactly("READY=1");
+    assertThat(sys.datagrams("@other")).containsExactly("STOPPING=1");
+    assertThat(sys.calls("sendDatagram").getLast()).hasToString(
+        "sendDatagram(/run/notify, STATUS=x) -> " + Errno.describe(Errno.ECONNREFUSED));
+    assertThat(sys.openFds()).containsEntry(fd, "datagram socket at /run/notify");
+  }
+
+  @Test
   void mountsAreModelledAndUnmountingWhatIsNotMountedIsEinval() throws Exception {
     var sys = new RecordingSyscalls();
     sys.mount("/src", "/a", null, Syscalls.MS_BIND, null);
