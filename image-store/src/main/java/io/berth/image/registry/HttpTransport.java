@@ -88,6 +88,11 @@ final class HttpTransport implements RegistryTransport {
     }
   }
 
+  @Override
+  public void forgetTlsContexts() {
+    sslFactories.clear();
+  }
+
   private static SSLContext sslContext(Endpoint endpoint) {
     try {
       TrustManager[] trust;

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +47,8 @@ public final class RegistryClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
-  private final RegistryHosts hosts;
+  /** Replaced whole by {@link #useHosts}; every request reads it once per endpoint list. */
+  private volatile RegistryHosts hosts;
   private final Duration stallTimeout;
   private final RegistryTransport http;
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
@@ -80,6 +82,18 @@ public final class RegistryClient implements AutoCloseable {
 
   public RegistryHosts hosts() {
     return hosts;
+  }
+
+  /**
+   * Sends later requests by {@code next}: a reloaded configuration's hosts files and default
+   * credentials. Tokens, basic-auth hosts and TLS contexts learnt under the old ones are dropped,
+   * so withdrawn credentials and replaced CA files take effect at once.
+   */
+  public void useHosts(RegistryHosts next) {
+    hosts = Objects.requireNonNull(next, "hosts");
+    tokens.clear();
+    basicHosts.clear();
+    http.forgetTlsContexts();
   }
 
   /** Builds the default HTTP client now (TLS set-up takes a while) rather than on the first pull. */

@@ -50,4 +50,7 @@ public interface RegistryTransport {
 
   /** Does costly set-up (the default TLS context) now rather than on the first pull. */
   default void prepare() {}
+
+  /** Drops the TLS contexts built from CA files, which a reloaded configuration may have replaced. */
+  default void forgetTlsContexts() {}
 }

@@ -366,6 +366,28 @@ class RegistryClientTest {
   }
 
   @Test
+  void reloadedHostsAndCredentialsServeTheNextRequest(@TempDir Path config) throws Exception {
+    fake.requireBearer(HOST, REALM, "registry.test");
+    fake.makePrivate(HOST, REPO);
+    client.manifest(ref, "1", alice);
+    Path dir = Files.createDirectories(config.resolve(HOST));
+    Files.writeString(dir.resolve("hosts.toml"), """
+        [host."https://mirror.test"]
+          capabilities = ["pull"]
+        """);
+    Credentials bob = new Credentials("bob", "hunter2", null, null);
+    fake.addUser("bob", "hunter2");
+
+    client.useHosts(RegistryHosts.load(config, Map.of(HOST, bob)));
+    client.manifest(ref, "1", Credentials.NONE);
+
+    // The mirror is asked now, and the upstream's token is bought with the new default credentials.
+    assertThat(fake.requestsTo("mirror.test")).hasSize(1);
+    assertThat(fake.requestsTo("auth.test").getLast().header("Authorization")).contains(basic("bob", "hunter2"));
+    assertThat(client.hosts().credentialsFor(HOST)).isEqualTo(bob);
+  }
+
+  @Test
   void manifestDigestIsReadFromAHeadRequest() {
     Optional<Digest> digest = client.manifestDigest(ref, "1", Credentials.NONE);
 
