@@ -40,7 +40,8 @@ public final class ImageStore {
   }
 
   private final Path root;
-  private final Set<String> pinnedReferences;
+  /** Repo tags whose image is pinned; replaced whole by {@link #pin}. */
+  private Set<String> pinnedReferences;
   private final Map<String, ImageRecord> byId = new HashMap<>();
   private final Map<String, String> idByTag = new HashMap<>();
   private final Map<String, String> idByRepoDigest = new HashMap<>();
@@ -48,11 +49,7 @@ public final class ImageStore {
 
   public ImageStore(Path root, Collection<String> pinnedReferences) {
     this.root = root;
-    Set<String> pinned = new LinkedHashSet<>();
-    for (String reference : pinnedReferences) {
-      pinned.add(ImageReference.parse(reference).toString());
-    }
-    this.pinnedReferences = Set.copyOf(pinned);
+    this.pinnedReferences = normalised(pinnedReferences);
     try {
       Files.createDirectories(root);
       try (DirectoryStream<Path> files = Files.newDirectoryStream(root, "*.json")) {
@@ -71,6 +68,32 @@ public final class ImageStore {
       }
     } catch (IOException e) {
       throw new ImageException.StorageFailure("cannot open image store " + root + ": " + e.getMessage(), e);
+    }
+    // The configured list decides, not the flag a record was written with under an older one.
+    pin(pinnedReferences);
+  }
+
+  private static Set<String> normalised(Collection<String> references) {
+    Set<String> pinned = new LinkedHashSet<>();
+    for (String reference : references) {
+      pinned.add(ImageReference.parse(reference).toString());
+    }
+    return Set.copyOf(pinned);
+  }
+
+  /**
+   * Pins the images that {@code references} tag and unpins every other one, rewriting the records
+   * whose flag changes: at start and when a reloaded configuration changes the pinned list. A
+   * reference that does not parse fails before anything changes.
+   */
+  public synchronized void pin(Collection<String> references) {
+    Set<String> pinned = normalised(references);
+    pinnedReferences = pinned;
+    for (ImageRecord image : List.copyOf(byId.values())) {
+      boolean wanted = image.repoTags().stream().anyMatch(pinned::contains);
+      if (image.pinned() != wanted) {
+        replace(image, image.withPinned(wanted));
+      }
     }
   }
 

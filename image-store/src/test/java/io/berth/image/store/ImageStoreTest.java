@@ -1,7 +1,9 @@
 package io.berth.image.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.berth.image.ImageException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,25 @@ class ImageStoreTest {
     assertThat(store.find("busybox@sha256:" + "a".repeat(64))).isPresent();
     assertThat(store.find("busybox:2")).isEmpty();
     assertThat(new ImageStore(dir, List.of()).find("busybox:1")).isPresent();
+  }
+
+  @Test
+  void theConfiguredPinnedListDecidesAtStartAndWhenItChanges(@TempDir Path dir) {
+    ImageStore store = new ImageStore(dir, List.of());
+    store.add(image(ID, "docker.io/library/busybox:1", "docker.io/library/busybox@sha256:" + "a".repeat(64)));
+    store.add(image(OTHER, "registry.k8s.io/pause:3.10", "registry.k8s.io/pause@sha256:" + "b".repeat(64)));
+
+    store.pin(List.of("registry.k8s.io/pause:3.10"));
+    assertThat(store.find(OTHER).orElseThrow().pinned()).isTrue();
+    assertThat(store.find(ID).orElseThrow().pinned()).isFalse();
+    assertThat(new ImageStore(dir, List.of("registry.k8s.io/pause:3.10")).find(OTHER).orElseThrow().pinned()).isTrue();
+
+    ImageStore reopened = new ImageStore(dir, List.of("busybox:1"));
+    assertThat(reopened.find(ID).orElseThrow().pinned()).isTrue();
+    assertThat(reopened.find(OTHER).orElseThrow().pinned()).isFalse();
+    assertThatThrownBy(() -> reopened.pin(List.of("busybox:1", "Not A Reference")))
+        .isInstanceOf(ImageException.InvalidReference.class);
+    assertThat(reopened.find(ID).orElseThrow().pinned()).isTrue();
   }
 
   @Test
