@@ -25,7 +25,7 @@ import tools.jackson.dataformat.toml.TomlMapper;
  */
 public final class ConfigLoader {
   /** Tables that a file replaces as a whole instead of merging key by key. */
-  private static final Set<String> REPLACED_WHOLE = Set.of("runtime.handlers", "registry.auths");
+  static final Set<String> REPLACED_WHOLE = Set.of("runtime.handlers", "registry.auths");
 
   private final ObjectMapper toml =
       TomlMapper.builder()
