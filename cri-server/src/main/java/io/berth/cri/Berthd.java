@@ -1,14 +1,21 @@
 package io.berth.cri;
 
-import ch.qos.logback.classic.Level;
 import io.berth.cri.config.BerthConfig;
+import io.berth.cri.config.ConfigChanges;
 import io.berth.cri.config.ConfigException;
 import io.berth.cri.config.ConfigLoader;
+import io.berth.cri.config.LogLevels;
 import io.berth.cri.node.BerthVersion;
 import io.berth.cri.server.StateDirLock;
+import io.berth.cri.systemd.ReloadWorker;
+import io.berth.cri.systemd.ServiceNotifier;
+import io.berth.cri.systemd.StatusReporter;
+import io.berth.sys.LinuxSyscalls;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -19,7 +26,9 @@ import sun.misc.Signal;
 
 /**
  * The {@code berthd} command line: loads the configuration (defaults, then the TOML file, then
- * flags), runs the daemon until SIGTERM or SIGINT, and exits 0 after a graceful stop.
+ * flags), runs the daemon until SIGTERM or SIGINT, and exits 0 after a graceful stop. SIGHUP
+ * reloads the configuration; a service manager named by {@code NOTIFY_SOCKET} hears of start,
+ * reloads, status and stop.
  */
 @Command(
     name = "berthd",
@@ -32,6 +41,10 @@ public final class Berthd implements Callable<Integer> {
   static final int EXIT_CONFIG = 78;
   /** Exit code when another berthd owns the state directory (sysexits EX_TEMPFAIL). */
   static final int EXIT_ALREADY_RUNNING = 75;
+  /** How often the service manager's status line is checked for a change (a few counters, cheap). */
+  private static final Duration STATUS_PERIOD = Duration.ofSeconds(3);
+  /** The longest reload error the status line repeats; the log has all of it. */
+  private static final int STATUS_PROBLEM_CHARS = 200;
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "TOML configuration file (default: " + BerthConfig.DEFAULT_CONFIG_FILE + ", optional).")
@@ -49,6 +62,9 @@ public final class Berthd implements Callable<Integer> {
 
   @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info, warn or error.")
   String logLevel;
+
+  /** Why the last reload was refused, for the status line; null after one that was accepted. */
+  private volatile String reloadProblem;
 
   public static void main(String[] args) {
     CommandLine commandLine = new CommandLine(new Berthd());
@@ -71,8 +87,7 @@ public final class Berthd implements Callable<Integer> {
   /** The effective configuration: defaults, then the file, then command-line flags. */
   BerthConfig effectiveConfig() {
     boolean named = configFile != null;
-    Path file = named ? configFile : Path.of(BerthConfig.DEFAULT_CONFIG_FILE);
-    BerthConfig config = new ConfigLoader().load(file, named);
+    BerthConfig config = new ConfigLoader().load(configPath(), named);
     String effectiveState = state != null ? state : config.state();
     String effectiveSocket = socket;
     if (effectiveSocket == null) {
@@ -89,11 +104,17 @@ public final class Berthd implements Callable<Integer> {
     }
   }
 
+  /** The configuration file: the one named, else the default location (which may be absent). */
+  private Path configPath() {
+    return configFile != null ? configFile : Path.of(BerthConfig.DEFAULT_CONFIG_FILE);
+  }
+
   @Override
   public Integer call() throws Exception {
     BerthConfig config = effectiveConfig();
-    setLogLevel(config.logLevel());
+    LogLevels.apply(config.logLevel());
     Logger log = LoggerFactory.getLogger(Berthd.class);
+    ServiceNotifier notifier = ServiceNotifier.fromEnvironment(LinuxSyscalls.INSTANCE, System.getenv());
 
     CountDownLatch stopRequested = new CountDownLatch(1);
     for (String name : new String[] {"TERM", "INT"}) {
@@ -102,15 +123,63 @@ public final class Berthd implements Callable<Integer> {
         stopRequested.countDown();
       });
     }
+    // Handled before the daemon starts, since the JVM's own answer to SIGHUP is to exit; the
+    // handler only hands the work to the reload thread.
+    AtomicReference<Daemon> started = new AtomicReference<>();
+    ReloadWorker reloads = ReloadWorker.start(() -> reload(started.get(), notifier, log));
+    Signal.handle(new Signal("HUP"), signal -> reloads.request());
+
     Daemon daemon = Daemon.start(config, new ConfigLoader());
+    started.set(daemon);
+    notifier.ready(statusLine(daemon));
+    StatusReporter status = StatusReporter.start(notifier, () -> statusLine(daemon), STATUS_PERIOD);
     stopRequested.await();
+    notifier.stopping();
+    status.close();
+    reloads.close();
     daemon.stop();
     return 0;
   }
 
-  private static void setLogLevel(String level) {
-    var root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.setLevel(Level.toLevel(level, Level.INFO));
+  /**
+   * One reload, on the reload thread: the file read again with the same flags over it, its live
+   * part applied, the rest reported. A file that cannot be used is refused with the message a
+   * start would give, and the running configuration stays. Never throws.
+   */
+  void reload(Daemon daemon, ServiceNotifier notifier, Logger log) {
+    if (daemon == null) {
+      log.info("SIGHUP during start-up ignored: the configuration being started was read just now");
+      return;
+    }
+    notifier.reloading();
+    try {
+      ConfigChanges changes = daemon.reload(effectiveConfig());
+      reloadProblem = null;
+      log.info("configuration reloaded from {} applied=[{}] (registry hosts files and CNI configs re-read)",
+          configPath(), String.join(", ", changes.live()));
+      if (!changes.needRestart().isEmpty()) {
+        log.warn("configuration reload: changed in {} but need a restart of berthd to take effect: {}",
+            configPath(), String.join(", ", changes.needRestart()));
+      }
+    } catch (ConfigException e) {
+      reloadProblem = e.getMessage();
+      log.error("configuration reload refused, berthd keeps the configuration it runs: {}", e.getMessage());
+    } finally {
+      // Whatever happened, the service manager waits for this to end the reload.
+      notifier.ready(statusLine(daemon));
+    }
+  }
+
+  /** What {@code systemctl status} shows: the daemon's work, and why the last reload was refused. */
+  private String statusLine(Daemon daemon) {
+    String problem = reloadProblem;
+    if (problem == null) {
+      return daemon.statusLine();
+    }
+    if (problem.length() > STATUS_PROBLEM_CHARS) {
+      problem = problem.substring(0, STATUS_PROBLEM_CHARS) + "...";
+    }
+    return daemon.statusLine() + "; last reload refused: " + problem;
   }
 
   /** {@code berthd config ...}: configuration helpers. */

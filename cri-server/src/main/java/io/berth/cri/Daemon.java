@@ -1,7 +1,10 @@
 package io.berth.cri;
 
 import io.berth.cri.config.BerthConfig;
+import io.berth.cri.config.ConfigChanges;
+import io.berth.cri.config.ConfigException;
 import io.berth.cri.config.ConfigLoader;
+import io.berth.cri.config.LogLevels;
 import io.berth.cri.metrics.CriMetrics;
 import io.berth.cri.metrics.ImageMetrics;
 import io.berth.cri.metrics.MetricsEndpoint;
@@ -25,6 +28,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +39,11 @@ import org.slf4j.LoggerFactory;
 public final class Daemon {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
-  private final BerthConfig config;
+  /** What runs: the configuration started with, then with the live keys of each accepted reload. */
+  private volatile BerthConfig config;
+  private final ConfigLoader loader;
+  /** The running configuration as JSON, for verbose Status. */
+  private final AtomicReference<String> configJson;
   private final StateDirLock lock;
   private final CriServer server;
   private final MetricsEndpoint metricsEndpoint;
@@ -44,8 +52,11 @@ public final class Daemon {
   private final CniNetwork network;
   private final HeapTrimmer heapTrimmer;
 
-  private Daemon(BerthConfig config, StateDirLock lock, CriServer server, MetricsEndpoint metricsEndpoint,
-      ImageSubsystem images, WorkloadSubsystem workloads, CniNetwork network, HeapTrimmer heapTrimmer) {
+  private Daemon(BerthConfig config, ConfigLoader loader, AtomicReference<String> configJson, StateDirLock lock,
+      CriServer server, MetricsEndpoint metricsEndpoint, ImageSubsystem images, WorkloadSubsystem workloads,
+      CniNetwork network, HeapTrimmer heapTrimmer) {
+    this.loader = loader;
+    this.configJson = configJson;
     this.network = network;
     this.heapTrimmer = heapTrimmer;
     this.workloads = workloads;
@@ -76,12 +87,12 @@ public final class Daemon {
       var imageService = images.service();
       PodNetworkSettings podNetwork = new PodNetworkSettings();
       var networkConfig = config.network();
-      CniNetwork network = new CniNetwork(Path.of(networkConfig.cniConfDir()),
-          networkConfig.cniBinDirs().stream().map(Path::of).toList(),
+      CniNetwork network = new CniNetwork(Path.of(networkConfig.cniConfDir()), binDirs(networkConfig),
           Duration.ofSeconds(networkConfig.pluginTimeoutSeconds()), config.rootDir().resolve("cni-cache"), podNetwork);
       undo.push("stop CNI config watcher", network::close);
       WorkloadSubsystem workloads = WorkloadSubsystem.open(config, images, network, metrics);
       undo.push("stop workload samplers", workloads::close);
+      AtomicReference<String> configJson = new AtomicReference<>(loader.renderJson(config));
 
       var runtimeService =
           new RuntimeServiceAdapter(
@@ -90,7 +101,7 @@ public final class Daemon {
                   new RuntimeReadiness(config.runtime()),
                   network::readiness,
                   config,
-                  loader.renderJson(config),
+                  configJson::get,
                   podNetwork),
               new RuntimeConfigHandler(config.runtime().cgroupDriver()),
               new UpdateRuntimeConfigHandler(podNetwork),
@@ -113,8 +124,48 @@ public final class Daemon {
           config.root(),
           config.state(),
           millisSinceProcessStart());
-      return new Daemon(config, lock, server, metricsEndpoint, images, workloads, network, heapTrimmer);
+      return new Daemon(config, loader, configJson, lock, server, metricsEndpoint, images, workloads, network,
+          heapTrimmer);
     }
+  }
+
+  /** The configuration in force: the one started with, plus the live keys of every accepted reload. */
+  public BerthConfig config() {
+    return config;
+  }
+
+  /**
+   * Applies a configuration read again (on SIGHUP): the {@linkplain ConfigChanges#LIVE live keys}
+   * take effect (log level, CNI conf and plugin dirs and timeout, registry hosts files re-read
+   * with the default credentials, pinned images) and the others are only reported, to take
+   * effect at the next start. A part that cannot be used (a hosts file that does not parse)
+   * throws {@link ConfigException} before anything changed. Returns what differed.
+   */
+  public synchronized ConfigChanges reload(BerthConfig next) {
+    BerthConfig running = config;
+    ConfigChanges changes = ConfigChanges.between(running, next);
+    Runnable imageSettings = images.reconfigure(next);
+    LogLevels.apply(next.logLevel());
+    var networkConfig = next.network();
+    network.reconfigure(Path.of(networkConfig.cniConfDir()), binDirs(networkConfig),
+        Duration.ofSeconds(networkConfig.pluginTimeoutSeconds()));
+    imageSettings.run();
+    config = ConfigChanges.applyLive(running, next);
+    configJson.set(loader.renderJson(config));
+    return changes;
+  }
+
+  /** berthd's work for the service manager's status line, e.g. {@code serving, 3 pods, 7 containers}. */
+  public String statusLine() {
+    return "serving, " + plural(workloads.podCount(), "pod") + ", " + plural(workloads.containerCount(), "container");
+  }
+
+  private static String plural(int count, String noun) {
+    return count + " " + noun + (count == 1 ? "" : "s");
+  }
+
+  private static List<Path> binDirs(BerthConfig.Network networkConfig) {
+    return networkConfig.cniBinDirs().stream().map(Path::of).toList();
   }
 
   /** Graceful stop: no new calls, in-flight calls get the configured grace, then resources go. */

@@ -1,6 +1,7 @@
 package io.berth.cri;
 
 import io.berth.cri.config.BerthConfig;
+import io.berth.cri.config.ConfigException;
 import io.berth.cri.image.ImageFsInfoHandler;
 import io.berth.cri.image.ImageServiceAdapter;
 import io.berth.cri.image.ImageStatusHandler;
@@ -8,9 +9,11 @@ import io.berth.cri.image.ListImagesHandler;
 import io.berth.cri.image.PullImageHandler;
 import io.berth.cri.image.RemoveImageHandler;
 import io.berth.cri.metrics.ImageMetrics;
+import io.berth.image.ImageException;
 import io.berth.image.content.LocalContentStore;
 import io.berth.image.oci.Platform;
 import io.berth.image.pull.ImagePuller;
+import io.berth.image.ref.ImageReference;
 import io.berth.image.registry.Credentials;
 import io.berth.image.registry.RegistryClient;
 import io.berth.image.registry.RegistryHosts;
@@ -22,6 +25,7 @@ import io.berth.sys.LinuxSyscalls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -51,15 +55,14 @@ final class ImageSubsystem implements AutoCloseable {
   static ImageSubsystem open(BerthConfig config, ImageMetrics metrics) {
     Path root = config.rootDir();
     BerthConfig.Registry registryConfig = config.registry();
-    Map<String, Credentials> auths = new HashMap<>();
-    registryConfig.auths().forEach((host, auth) ->
-        auths.put(host, Credentials.of(auth.username(), auth.password(), auth.auth(), null, null)));
+    RegistryHosts hosts = registryHosts(registryConfig);
+    List<String> pinned = pinned(config.images());
     LinuxSyscalls sys = new LinuxSyscalls();
     var content = new LocalContentStore(root.resolve("content"));
     var snapshots = new OverlaySnapshotter(root.resolve("snapshots"),
         Duration.ofSeconds(config.images().usageIntervalSeconds()));
-    var images = new ImageStore(root.resolve("images"), config.images().pinned());
-    var registry = new RegistryClient(RegistryHosts.load(Path.of(registryConfig.configPath()), auths),
+    var images = new ImageStore(root.resolve("images"), pinned);
+    var registry = new RegistryClient(hosts,
         Duration.ofSeconds(registryConfig.connectTimeoutSeconds()),
         Duration.ofSeconds(registryConfig.stallTimeoutSeconds()));
     var gcLock = new ReentrantReadWriteLock();
@@ -77,6 +80,50 @@ final class ImageSubsystem implements AutoCloseable {
         new ImageFsInfoHandler(content, snapshots, root));
     JitPrewarm.startInBackground(config.stateDir(), applier, registry::prepareClients);
     return new ImageSubsystem(snapshots, registry, puller, service, images, sys);
+  }
+
+  /**
+   * Reads the image side of a reloaded configuration: the registry hosts files again (they may
+   * have changed even when the configuration file did not), the default credentials and the
+   * pinned images. Returns what puts them in force, which cannot fail on bad input: a file or a
+   * value that cannot be used throws {@link ConfigException} here, before anything changed.
+   */
+  Runnable reconfigure(BerthConfig next) {
+    RegistryHosts hosts = registryHosts(next.registry());
+    List<String> pinned = pinned(next.images());
+    return () -> {
+      registry.useHosts(hosts);
+      images.pin(pinned);
+    };
+  }
+
+  /** The hosts files under registry.config_path, with registry.auths as each host's default credentials. */
+  private static RegistryHosts registryHosts(BerthConfig.Registry registryConfig) {
+    Map<String, Credentials> auths = new HashMap<>();
+    registryConfig.auths().forEach((host, auth) -> {
+      try {
+        auths.put(host, Credentials.of(auth.username(), auth.password(), auth.auth(), null, null));
+      } catch (ImageException e) {
+        throw new ConfigException("registry.auths." + host + ": " + e.getMessage(), e);
+      }
+    });
+    try {
+      return RegistryHosts.load(Path.of(registryConfig.configPath()), auths);
+    } catch (ImageException e) {
+      throw new ConfigException("registry.config_path: " + e.getMessage(), e);
+    }
+  }
+
+  /** images.pinned, each checked to be an image reference. */
+  private static List<String> pinned(BerthConfig.Images imagesConfig) {
+    for (String reference : imagesConfig.pinned()) {
+      try {
+        ImageReference.parse(reference);
+      } catch (ImageException e) {
+        throw new ConfigException("images.pinned: " + e.getMessage(), e);
+      }
+    }
+    return imagesConfig.pinned();
   }
 
   ImageServiceAdapter service() {

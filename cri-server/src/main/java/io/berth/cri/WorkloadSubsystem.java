@@ -93,13 +93,27 @@ final class WorkloadSubsystem implements AutoCloseable {
   private final ExitWatcher exits;
 
   private final StreamingServer streaming;
+  private final ObjectTable<SandboxRecord> sandboxes;
+  private final ObjectTable<ContainerRecord> containers;
 
   private WorkloadSubsystem(RuntimeServiceAdapter.WorkloadHandlers handlers, CpuSampler sampler, ExitWatcher exits,
-      StreamingServer streaming) {
+      StreamingServer streaming, ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers) {
     this.handlers = handlers;
     this.sampler = sampler;
     this.exits = exits;
     this.streaming = streaming;
+    this.sandboxes = sandboxes;
+    this.containers = containers;
+  }
+
+  /** Pod sandboxes berthd holds, whatever their state; from memory. */
+  int podCount() {
+    return sandboxes.all().size();
+  }
+
+  /** Containers berthd holds, whatever their state; from memory. */
+  int containerCount() {
+    return containers.all().size();
   }
 
   StreamingServer streaming() {
@@ -209,7 +223,7 @@ final class WorkloadSubsystem implements AutoCloseable {
         eventStream,
         new PodSandboxStatsHandler(sandboxes, containers, exits, new PodStatsCollector(cgroupReader), stats));
     var exitWatcher = new ExitWatcher(state.resolve("exits"), id -> containers.find(id).ifPresent(exits::current));
-    return new WorkloadSubsystem(verbs, sampler, exitWatcher, streaming);
+    return new WorkloadSubsystem(verbs, sampler, exitWatcher, streaming, sandboxes, containers);
   }
 
   /**

@@ -24,7 +24,7 @@ public final class StatusHandler {
   /** NetworkReady, answered from memory (this handler runs on a transport thread). */
   private final Supplier<Condition> networkReadiness;
   private final BerthConfig config;
-  private final String configJson;
+  private final Supplier<String> configJson;
   private final PodNetworkSettings podNetwork;
 
   public StatusHandler(
@@ -32,6 +32,16 @@ public final class StatusHandler {
       Supplier<Condition> networkReadiness,
       BerthConfig config,
       String configJson,
+      PodNetworkSettings podNetwork) {
+    this(runtimeReadiness, networkReadiness, config, () -> configJson, podNetwork);
+  }
+
+  /** As the other, with the configuration's JSON read at each verbose call: a reload may change it. */
+  public StatusHandler(
+      RuntimeReadiness runtimeReadiness,
+      Supplier<Condition> networkReadiness,
+      BerthConfig config,
+      Supplier<String> configJson,
       PodNetworkSettings podNetwork) {
     this.runtimeReadiness = runtimeReadiness;
     this.networkReadiness = networkReadiness;
@@ -50,7 +60,7 @@ public final class StatusHandler {
             .addAllRuntimeHandlers(handlers())
             .setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(false));
     if (request.getVerbose()) {
-      response.putInfo("config", configJson);
+      response.putInfo("config", configJson.get());
       response.putInfo("podCIDRs", jsonArray(podNetwork.podCidrs()));
     }
     return response.build();

@@ -45,9 +45,10 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
 
   private record Loaded(Optional<CniConfigList> config, String problem) {}
 
-  private final Path confDir;
-  private final List<Path> binDirs;
-  private final Duration timeout;
+  // Replaced by reconfigure when the configuration is reloaded; a chain already running keeps going.
+  private volatile Path confDir;
+  private volatile List<Path> binDirs;
+  private volatile Duration timeout;
   private final Path cacheDir;
   private final PodNetworkSettings podNetwork;
   private final PluginExecutor executor;
@@ -99,6 +100,17 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
     if (!after.equals(before)) {
       log.info("cni network={} problems={}", after, next.problem().isEmpty() ? "none" : next.problem());
     }
+  }
+
+  /**
+   * Takes the conf dir, the plugin dirs and the plugin timeout of a reloaded configuration and
+   * re-reads the conf dir at once. Pods set up before keep their cached config for DEL.
+   */
+  public synchronized void reconfigure(Path confDir, List<Path> binDirs, Duration timeout) {
+    this.binDirs = List.copyOf(binDirs);
+    this.timeout = timeout;
+    this.confDir = confDir;
+    reload();
   }
 
   @Override

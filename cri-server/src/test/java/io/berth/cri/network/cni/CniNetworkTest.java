@@ -158,6 +158,22 @@ class CniNetworkTest {
   }
 
   @Test
+  void aReconfiguredConfDirIsReadAtOnceAndItsPluginsSoughtInTheNewBinDirs() throws IOException {
+    config("10-pods.conflist", CHAIN);
+    network();
+    Path otherConf = Files.createDirectories(dir.resolve("other.d"));
+    Files.writeString(otherConf.resolve("10-single.conf"), single("single", "loopback"));
+
+    network.reconfigure(otherConf, List.of(Path.of("/srv/cni")), Duration.ofSeconds(7));
+    network.setUp(ID, NETNS, pod().build());
+
+    assertThat(plugins.chain()).containsExactly("loopback ADD");
+    assertThat(plugins.runs().getFirst().env()).containsEntry("CNI_PATH", "/srv/cni");
+    network.reconfigure(dir.resolve("absent.d"), binDirs, Duration.ofSeconds(2));
+    assertThat(network.readiness().message()).contains(dir.resolve("absent.d").toString());
+  }
+
+  @Test
   void theWatcherReloadsEverySecond() throws IOException {
     network();
     assertThat(scheduler.periodic()).singleElement().satisfies(p ->
