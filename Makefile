@@ -20,8 +20,28 @@ DEB_PACKAGES := runc crun conmon catatonit containernetworking-plugins docker-re
                 umoci busybox-static iproute2 iptables containerd apache2-utils zstd maven
 
 LAUNCHER := cri-server/src/main/launcher/launcher.sh
+# berthctl lives for one call: the C1 compiler alone starts it fastest.
+BERTHCTL_JAVA_OPTS := -XX:TieredStopAtLevel=1
+# $(call launcher,MAIN,NAME,JAVA_OPTS,JARDIR,RETRAIN): a launcher from the one template; JARDIR is
+# where the jars are relative to the launcher's parent directory, RETRAIN what trains a new cache.
+launcher = sed -e 's|@MAIN@|$(1)|' -e 's|@NAME@|$(2)|' -e 's|@JAVA_OPTS@|$(3)|' -e 's|@JARDIR@|$(4)|' \
+             -e 's|@RETRAIN@|$(5)|' $(LAUNCHER)
 
-.PHONY: all deps build run test unit-test integration-test bench clean
+# make install: PREFIX (default /usr/local) and DESTDIR as usual. The unit goes where systemd
+# looks: /lib/systemd/system for PREFIX=/usr (the package), else PREFIX/lib/systemd/system
+# (systemd reads /usr/local/lib/systemd/system; for another PREFIX pass UNITDIR=/etc/systemd/system).
+PREFIX ?= /usr/local
+DESTDIR ?=
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+# The Maven project's version; Debian's "~" sorts a snapshot before its release.
+VERSION := $(shell sed -n 's|^  <version>\(.*\)</version>|\1|p' pom.xml | head -n 1)
+DEB_VERSION := $(subst -,~,$(VERSION))
+DEB := target/berth_$(DEB_VERSION)_amd64.deb
+# The jars and the runtime's modules are compressed already: xz's default level (-6) makes the
+# package 3 % smaller than -1 and takes four times as long (~90 s against ~20 s here).
+DEB_COMPRESS ?= -Zxz -z1
+
+.PHONY: all deps build run test unit-test integration-test bench clean install uninstall deb
 
 all: build
 
@@ -42,9 +62,8 @@ deps:
 build:
 	$(MVN) -q install -DskipTests
 	@mkdir -p bin
-	@sed -e 's/@MAIN@/io.berth.cri.Berthd/' -e 's/@NAME@/berthd/' -e 's/@JAVA_OPTS@/$(BERTHD_JAVA_OPTS)/' $(LAUNCHER) > bin/berthd
-	@# berthctl lives for one call: the C1 compiler alone starts it fastest.
-	@sed -e 's/@MAIN@/io.berth.cri.ctl.Berthctl/' -e 's/@NAME@/berthctl/' -e 's/@JAVA_OPTS@/-XX:TieredStopAtLevel=1/' $(LAUNCHER) > bin/berthctl
+	@$(call launcher,io.berth.cri.Berthd,berthd,$(BERTHD_JAVA_OPTS),cri-server/target,make build) > bin/berthd
+	@$(call launcher,io.berth.cri.ctl.Berthctl,berthctl,$(BERTHCTL_JAVA_OPTS),cri-server/target,make build) > bin/berthctl
 	@chmod 0755 bin/berthd bin/berthctl
 	@cri-server/src/main/launcher/train-aot.sh
 
@@ -73,6 +92,28 @@ integration-test: build
 bench: deps build
 	$(MVN) -q test-compile exec:java -pl integration-tests -Dberth.home=$(CURDIR) \
 	  -Dexec.mainClass=io.berth.it.bench.SideBySideBench -Dexec.classpathScope=test
+
+## install: the built jars, launchers, systemd unit, CNI example and a commented
+## /etc/berth/config.toml (never overwritten) under DESTDIR/PREFIX, with an AOT cache trained for
+## them; every file is listed in PREFIX/lib/berth/install-manifest. Builds only if nothing is built.
+install: bin/berthd
+	@mkdir -p target/launchers
+	@$(call launcher,io.berth.cri.Berthd,berthd,$(BERTHD_JAVA_OPTS),lib/berth,reinstalling berth) \
+	  > target/launchers/berthd
+	@$(call launcher,io.berth.cri.ctl.Berthctl,berthctl,$(BERTHCTL_JAVA_OPTS),lib/berth,reinstalling berth) \
+	  > target/launchers/berthctl
+	@DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' UNITDIR='$(UNITDIR)' VERSION='$(VERSION)' \
+	  packaging/install.sh install target/launchers
+
+## uninstall: removes what `make install` listed in its manifest (same DESTDIR and PREFIX); keeps
+## /etc/berth/config.toml if the operator changed it, and /var/lib/berth.
+uninstall:
+	@DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' UNITDIR='$(UNITDIR)' packaging/install.sh uninstall
+
+## deb: target/berth_VERSION_amd64.deb with its own jlinked Java runtime (see packaging/deb/).
+deb: bin/berthd
+	@VERSION='$(DEB_VERSION)' JAVA_HOME='$(JAVA_HOME)' MAKE='$(MAKE)' DEB_COMPRESS='$(DEB_COMPRESS)' \
+	  packaging/deb/build-deb.sh $(DEB)
 
 clean:
 	$(MVN) -q clean
