@@ -63,8 +63,24 @@ public final class BerthdProcess implements AutoCloseable {
     return berthd;
   }
 
+  /**
+   * Starts the berthd of another tree (an installed or packaged launcher) with extra environment
+   * variables and waits until it serves.
+   */
+  public static BerthdProcess startLauncher(Path launcher, Path workDir, String configToml, Map<String, String> env,
+      String... extraArgs) {
+    BerthdProcess berthd = launch(launcher, workDir, configToml, workDir.resolve("state"), env, extraArgs);
+    berthd.awaitServing();
+    return berthd;
+  }
+
   private static BerthdProcess launch(Path workDir, String configToml, Path stateDir, Map<String, String> env,
       String... extraArgs) {
+    return launch(BerthHome.berthd(), workDir, configToml, stateDir, env, extraArgs);
+  }
+
+  private static BerthdProcess launch(Path launcher, Path workDir, String configToml, Path stateDir,
+      Map<String, String> env, String... extraArgs) {
     try {
       Files.createDirectories(workDir);
       Path config = workDir.resolve("config.toml");
@@ -72,7 +88,7 @@ public final class BerthdProcess implements AutoCloseable {
       Path socket = stateDir.resolve("berth.sock");
       Path log = workDir.resolve("berthd.log");
       List<String> command = new ArrayList<>(List.of(
-          BerthHome.berthd().toString(),
+          launcher.toString(),
           "--config", config.toString(),
           "--root", workDir.resolve("root").toString(),
           "--state", stateDir.toString(),
