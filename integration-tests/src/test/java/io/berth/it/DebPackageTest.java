@@ -103,9 +103,12 @@ class DebPackageTest {
     Files.createDirectories(unit.getParent());
     Files.writeString(unit, Files.readString(extracted.resolve("lib/systemd/system/berthd.service"))
         .replace("ExecStart=/usr/bin/berthd", "ExecStart=/bin/true"));
-    Commands.Result verify = Commands.run(List.of("systemd-analyze", "verify", unit.toString()));
-    assertThat(verify.exitCode()).as(verify.stderr()).isZero();
-    assertThat(verify.stderr()).isEmpty();
+    // Checked where systemd's tools are installed (the VM proves the unit under a running systemd).
+    if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
+      Commands.Result verify = Commands.run(List.of("systemd-analyze", "verify", unit.toString()));
+      assertThat(verify.exitCode()).as(verify.stderr()).isZero();
+      assertThat(verify.stderr()).isEmpty();
+    }
 
     // The runtime: only what berth needs, and nothing newer from glibc than the libc6 dependency.
     String modules = Commands.runOrFail(extracted.resolve("usr/lib/berth/jre/bin/java").toString(),
