@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
         PodCommands.RemovePod.class, ContainerCommands.Create.class, ContainerCommands.Start.class,
         ContainerCommands.ListContainers.class, ContainerCommands.Inspect.class, ContainerCommands.Exec.class,
         ContainerCommands.Attach.class, PortForwardCommand.class,
-        ContainerCommands.Stop.class, ContainerCommands.Remove.class, LogsCommand.class, StatsCommand.class})
+        ContainerCommands.Stop.class, ContainerCommands.Remove.class, LogsCommand.class, StatsCommand.class,
+        DoctorCommand.class})
 public final class Berthctl {
   static final String DEFAULT_ENDPOINT = "unix:///run/berth/berth.sock";
 
