@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -36,6 +37,22 @@ public final class CriClient implements AutoCloseable {
         NettyChannelBuilder.forAddress(new DomainSocketAddress(path))
             .eventLoopGroup(group)
             .channelType(EpollDomainSocketChannel.class)
+            .usePlaintext()
+            .maxInboundMessageSize(16 * 1024 * 1024)
+            .build();
+    return new CriClient(group, channel);
+  }
+
+  /**
+   * Connects (lazily) over plain TCP to {@code host:port}: a socket forwarded to berthd's (the VM
+   * tests reach a guest's berthd through qemu's port forwarding). berthd itself serves only unix sockets.
+   */
+  public static CriClient connectTcp(String host, int port) {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(host, port)
+            .eventLoopGroup(group)
+            .channelType(EpollSocketChannel.class)
             .usePlaintext()
             .maxInboundMessageSize(16 * 1024 * 1024)
             .build();
