@@ -98,7 +98,7 @@ final class RegistryHostsCheck implements Check {
       return Result.pass(name(), "no hosts files under " + configPath);
     }
     return Result.pass(name(), hosts.size() + " hosts file" + (hosts.size() > 1 ? "s" : "") + " under " + configPath
-        + " parse: " + String.join(", ", hosts));
+        + (hosts.size() > 1 ? " parse: " : " parses: ") + String.join(", ", hosts));
   }
 
   private static String reason(IOException e) {
