@@ -42,6 +42,7 @@ DEB := target/berth_$(DEB_VERSION)_amd64.deb
 DEB_COMPRESS ?= -Zxz -z1
 
 .PHONY: all deps build run test unit-test integration-test bench clean install uninstall deb
+.PHONY: vm-image vm-test
 
 all: build
 
@@ -114,6 +115,17 @@ uninstall:
 deb: bin/berthd
 	@VERSION='$(DEB_VERSION)' JAVA_HOME='$(JAVA_HOME)' MAKE='$(MAKE)' DEB_COMPRESS='$(DEB_COMPRESS)' \
 	  packaging/deb/build-deb.sh $(DEB)
+
+## vm-image: the Debian 12 systemd/cgroup v2 guest image, built once and cached under
+## /var/cache/berth-vm/<key> (BERTH_VM_CACHE); rebuilt when vm/packages.list, vm/build-image.sh or
+## vm/guest/ change. Needs debootstrap, qemu-system-x86 and qemu-utils.
+vm-image:
+	vm/build-image.sh
+
+## vm-test: the tests in a qemu guest (io.berth.it.vm): berth's package under systemd on cgroup v2.
+## Not part of `make test` yet. Builds the image and `make deb` when they are missing or stale.
+vm-test: build
+	$(MVN) verify -pl integration-tests -Dberth.home=$(CURDIR) -Dberth.vm=true -Dit.test='io.berth.it.vm.*Test'
 
 clean:
 	$(MVN) -q clean
