@@ -232,9 +232,10 @@ final class WorkloadSubsystem implements AutoCloseable {
    */
   private static RuntimeHandlers runtimeHandlers(BerthConfig.Runtime runtimeConfig, Path state) {
     Map<String, ContainerRuntime> handlers = new LinkedHashMap<>();
+    boolean systemdCgroup = runtimeConfig.cgroupDriver() == BerthConfig.CgroupDriver.SYSTEMD;
     runtimeConfig.handlers().forEach((name, binary) -> handlers.put(name, new ConmonRuntime(name, Path.of(binary),
         state.resolve("runtime").resolve(name), Path.of(runtimeConfig.conmon()), state.resolve("containers"),
-        state.resolve("exits"), state.resolve("attach"))));
+        state.resolve("exits"), state.resolve("attach"), systemdCgroup)));
     return new RuntimeHandlers(handlers, runtimeConfig.defaultHandler());
   }
 

@@ -31,12 +31,19 @@ final class CommandLineRuntime {
   private final Path binary;
   private final SealedBinary launcher;
   private final Path root;
+  private final boolean systemdCgroup;
 
   CommandLineRuntime(String name, Path binary, Path root) {
+    this(name, binary, root, false);
+  }
+
+  /** {@code systemdCgroup}: cgroups through systemd (runc --systemd-cgroup; cgroupsPath "slice:prefix:name"). */
+  CommandLineRuntime(String name, Path binary, Path root, boolean systemdCgroup) {
     this.name = name;
     this.binary = binary;
     this.launcher = new SealedBinary(binary);
     this.root = root;
+    this.systemdCgroup = systemdCgroup;
   }
 
   String name() {
@@ -241,7 +248,12 @@ final class CommandLineRuntime {
 
   /** Global flags every invocation gets, also handed to conmon as runtime arguments. */
   List<String> globalArgs(Path log) {
-    return List.of("--root=" + root, "--log=" + log, "--log-format=json");
+    List<String> args = new ArrayList<>(List.of("--root=" + root, "--log=" + log, "--log-format=json"));
+    if (systemdCgroup) {
+      // Every call, not only create: update, delete and state must find the cgroup where systemd put it.
+      args.add("--systemd-cgroup");
+    }
+    return args;
   }
 
   private record Result(int exitCode, String stdout, String error) {}

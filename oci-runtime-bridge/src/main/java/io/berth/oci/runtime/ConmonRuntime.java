@@ -38,7 +38,13 @@ public final class ConmonRuntime implements ContainerRuntime {
    */
   public ConmonRuntime(String name, Path binary, Path runtimeRoot, Path conmon, Path bundles, Path exitDir,
       Path socketDir) {
-    this.cli = new CommandLineRuntime(name, binary, runtimeRoot);
+    this(name, binary, runtimeRoot, conmon, bundles, exitDir, socketDir, false);
+  }
+
+  /** As above; {@code systemdCgroup}: the systemd cgroup driver (the runtime runs with --systemd-cgroup). */
+  public ConmonRuntime(String name, Path binary, Path runtimeRoot, Path conmon, Path bundles, Path exitDir,
+      Path socketDir, boolean systemdCgroup) {
+    this.cli = new CommandLineRuntime(name, binary, runtimeRoot, systemdCgroup);
     this.monitor = new ConmonMonitor(conmon, exitDir, socketDir);
     this.bundles = bundles;
   }
