@@ -1,6 +1,7 @@
 package io.berth.it.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.cri.client.CriClient;
@@ -17,9 +18,12 @@ import io.berth.proto.runtime.v1.LinuxSandboxSecurityContext;
 import io.berth.proto.runtime.v1.NamespaceMode;
 import io.berth.proto.runtime.v1.NamespaceOption;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
+import io.berth.proto.runtime.v1.RunPodSandboxRequest;
 import io.berth.proto.runtime.v1.RuntimeConfigRequest;
 import io.berth.proto.runtime.v1.StatusRequest;
 import io.berth.proto.runtime.v1.VersionRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -198,6 +202,71 @@ class SystemdNodeTest {
     } finally {
       Pods.removeAll(client);
     }
+  }
+
+  @Test
+  @Order(5)
+  void aRuntimeHandlerThatDoesNotExistIsRefused() {
+    CriClient client = vm.client();
+    PodSandboxConfig podConfig = hostNetworkPod("nohandler", "").build();
+    assertThatThrownBy(() -> client.runtime(60_000).runPodSandbox(RunPodSandboxRequest.newBuilder()
+        .setConfig(podConfig).setRuntimeHandler("no-such-handler").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).as("%s", e.getStatus())
+              .isIn(Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND);
+          assertThat(e.getStatus().getDescription()).contains("no-such-handler");
+        });
+    Pods.removeAll(client);
+  }
+
+  /** A cgroupfs path where the systemd driver needs a slice name: refused before anything runs. */
+  @Test
+  @Order(6)
+  void aCgroupParentThatIsNoSliceIsInvalidArgument() {
+    CriClient client = vm.client();
+    PodSandboxConfig podConfig = hostNetworkPod("noslice", "/kubepods/besteffort/pod1").build();
+    try {
+      assertThatThrownBy(() -> {
+        String pod = Pods.runPod(client, podConfig);
+        Pods.create(client, pod, podConfig, Pods.containerConfig("noslice", image, "/bin/true").build());
+      }).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+        assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).contains("/kubepods/besteffort/pod1", "slice");
+      });
+    } finally {
+      Pods.removeAll(client);
+    }
+  }
+
+  /** The kernel's minimum CFS quota is 1 ms: less is refused with the value named. */
+  @Test
+  @Order(7)
+  void aCpuQuotaBelowTheMinimumIsInvalidArgument() {
+    CriClient client = vm.client();
+    CriCalls.pull(client, image);
+    PodSandboxConfig.Builder podBuilder = hostNetworkPod("lowquota", "");
+    String uid = podBuilder.getMetadata().getUid().replace('-', '_');
+    podBuilder.getLinuxBuilder().setCgroupParent("kubepods-burstable-pod" + uid + ".slice");
+    PodSandboxConfig podConfig = podBuilder.build();
+    String pod = Pods.runPod(client, podConfig);
+    var config = Pods.containerConfig("lowquota", image, "/bin/true");
+    config.getLinuxBuilder().setResources(LinuxContainerResources.newBuilder().setCpuPeriod(100_000).setCpuQuota(500));
+    try {
+      assertThatThrownBy(() -> Pods.create(client, pod, podConfig, config.build()))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription()).contains("500");
+          });
+    } finally {
+      Pods.removeAll(client);
+    }
+  }
+
+  private static PodSandboxConfig.Builder hostNetworkPod(String name, String cgroupParent) {
+    return Pods.podConfig(name, Path.of("/var/log/pods/" + name)).setLinux(LinuxPodSandboxConfig.newBuilder()
+        .setCgroupParent(cgroupParent)
+        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+            NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))));
   }
 
   private static long pid(CriClient client, String id) {
