@@ -17,7 +17,7 @@ qemu-img create -q -f qcow2 -b "$image/base.img" -F raw "$run/overlay.qcow2"
 
 args=(
   -machine q35,accel=tcg -cpu max -smp "${BERTH_VM_CPUS:-2}" -m "${BERTH_VM_MEMORY:-4096}"
-  -nographic -monitor none -serial "file:$run/console.log" -no-reboot
+  -nographic -monitor none -serial "file:$run/console.log"
   -kernel "$image/vmlinuz" -initrd "$image/initrd.img" -append "$(cat "$image/cmdline")"
   -drive "file=$run/overlay.qcow2,format=qcow2,if=virtio,cache=unsafe"
   -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$cri_port-:10010,hostfwd=tcp:127.0.0.1:$shell_port-:10022"

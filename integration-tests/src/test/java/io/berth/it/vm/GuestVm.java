@@ -135,6 +135,32 @@ public final class GuestVm implements AutoCloseable {
     }
   }
 
+  /**
+   * Reboots the guest ({@code systemctl reboot}; qemu keeps running on the same overlay) and waits
+   * until the shell answers from a new boot (another kernel boot_id).
+   */
+  public void reboot() {
+    String before = shOrFail("cat /proc/sys/kernel/random/boot_id").strip();
+    sh("(sleep 1; systemctl reboot) >/dev/null 2>&1 &", Duration.ofSeconds(30));
+    try {
+      await().atMost(BOOT_TIMEOUT).pollInterval(Duration.ofSeconds(1)).pollInSameThread()
+          .until(() -> {
+            if (!qemu.isAlive()) {
+              throw new IllegalStateException("qemu exited " + qemu.exitValue() + "; console:\n" + consoleTail());
+            }
+            try {
+              Result now = sh("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
+              return now.exitCode() == 0 && !now.output().strip().equals(before);
+            } catch (UncheckedIOException notYet) {
+              return false; // going down, or not up yet
+            }
+          });
+    } catch (ConditionTimeoutException e) {
+      throw new IllegalStateException("the guest did not come back from a reboot within " + BOOT_TIMEOUT
+          + "; console:\n" + consoleTail(), e);
+    }
+  }
+
   /** Runs {@code script} in a fresh root bash in the guest (stderr merged into the output). */
   public Result sh(String script, Duration timeout) {
     try (Socket socket = new Socket()) {

@@ -262,6 +262,39 @@ class SystemdNodeTest {
     }
   }
 
+  /**
+   * A node reboot: berthd.service (enabled by the package) comes back, finds the container gone
+   * and reports it exited; the pod can be run again. Last, since it reboots the guest.
+   */
+  @Test
+  @Order(8)
+  void afterAGuestRebootBerthdComesBackReportsTheContainerExitedAndThePodRunsAgain() {
+    CriClient client = vm.client();
+    CriCalls.pull(client, image);
+    PodSandboxConfig.Builder podBuilder = hostNetworkPod("reboot", "");
+    String uid = podBuilder.getMetadata().getUid().replace('-', '_');
+    podBuilder.getLinuxBuilder().setCgroupParent("kubepods-besteffort-pod" + uid + ".slice");
+    PodSandboxConfig podConfig = podBuilder.build();
+    var config = Pods.containerConfig("reboot", image, "/bin/sh", "-c", "while true; do sleep 1; done").build();
+    String pod = Pods.runPod(client, podConfig);
+    String id = Pods.run(client, pod, podConfig, config);
+    assertThat(Pods.status(client, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+
+    long rebootStart = System.nanoTime();
+    vm.reboot();
+    vm.shOrFail("timeout 300 bash -c 'until systemctl is-active -q berthd; do sleep 1; done'");
+    long back = System.nanoTime();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(Pods.status(client, id).getState())
+            .isEqualTo(ContainerState.CONTAINER_EXITED));
+    Pods.removeAll(client);
+    String again = Pods.runPod(client, podConfig);
+    String rerun = Pods.run(client, again, podConfig, config);
+    assertThat(Pods.status(client, rerun).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    Pods.removeAll(client);
+    System.out.printf("[vm-timing] reboot until berthd active %d ms%n", (back - rebootStart) / 1_000_000);
+  }
+
   private static PodSandboxConfig.Builder hostNetworkPod(String name, String cgroupParent) {
     return Pods.podConfig(name, Path.of("/var/log/pods/" + name)).setLinux(LinuxPodSandboxConfig.newBuilder()
         .setCgroupParent(cgroupParent)
