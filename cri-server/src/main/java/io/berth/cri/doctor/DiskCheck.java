@@ -52,10 +52,14 @@ final class DiskCheck implements Check {
         + percent(freePercent) + ")" + (inodes ? ", " + count(u.freeInodes()) + " of " + count(u.totalInodes())
         + " inodes free (" + percent(inodePercent) + ")" : ", inodes not reported");
     String fix = "free space on the filesystem of " + dir + " (berthctl rmi unused images) or grow it";
-    if (u.availableBytes() < 100 * MIB || freePercent < 1 || (inodes && (u.freeInodes() == 0 || inodePercent < 1))) {
+    // The absolute floors are for large filesystems: a small tmpfs (the state dir on /run) that is
+    // mostly free is fine, so a floor is never more than a tenth (warn) or a hundredth (fail) of the size.
+    long failFloor = Math.min(100 * MIB, u.totalBytes() / 100);
+    long warnFloor = Math.min(GIB, u.totalBytes() / 10);
+    if (u.availableBytes() < failFloor || freePercent < 1 || (inodes && (u.freeInodes() == 0 || inodePercent < 1))) {
       return Result.fail(name(), detail + ": pulls and new containers fail", fix);
     }
-    if (u.availableBytes() < GIB || freePercent < 10 || inodePercent < 10) {
+    if (u.availableBytes() < warnFloor || freePercent < 10 || inodePercent < 10) {
       return Result.warn(name(), detail + ": the kubelet evicts pods below 10% free", fix);
     }
     return Result.pass(name(), detail);

@@ -4,6 +4,7 @@ import io.berth.image.ImageException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,8 +73,16 @@ public final class RegistryHosts {
 
   private static HostFile parse(String host, Path file) throws IOException {
     JsonNode root;
+    String text;
     try {
-      root = new TomlMapper().readTree(Files.readString(file));
+      text = Files.readString(file);
+    } catch (IOException e) {
+      // Name the file, not only the directory: "Input length = 1" alone does not say which one.
+      throw new ImageException.InvalidReference("cannot read registry configuration " + file + ": "
+          + (e instanceof CharacterCodingException ? "not UTF-8 text" : e.getMessage()));
+    }
+    try {
+      root = new TomlMapper().readTree(text);
     } catch (RuntimeException e) {
       throw new ImageException.InvalidReference(
           "registry configuration " + file + " is not valid TOML: " + e.getMessage());
