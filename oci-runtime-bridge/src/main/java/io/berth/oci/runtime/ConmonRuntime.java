@@ -35,13 +35,8 @@ public final class ConmonRuntime implements ContainerRuntime {
    * @param bundles where each container's bundle directory is made
    * @param exitDir where conmon writes exit files, named by container ID
    * @param socketDir where conmon links each container's attach socket
+   * @param systemdCgroup the systemd cgroup driver: the runtime runs with --systemd-cgroup
    */
-  public ConmonRuntime(String name, Path binary, Path runtimeRoot, Path conmon, Path bundles, Path exitDir,
-      Path socketDir) {
-    this(name, binary, runtimeRoot, conmon, bundles, exitDir, socketDir, false);
-  }
-
-  /** As above; {@code systemdCgroup}: the systemd cgroup driver (the runtime runs with --systemd-cgroup). */
   public ConmonRuntime(String name, Path binary, Path runtimeRoot, Path conmon, Path bundles, Path exitDir,
       Path socketDir, boolean systemdCgroup) {
     this.cli = new CommandLineRuntime(name, binary, runtimeRoot, systemdCgroup);

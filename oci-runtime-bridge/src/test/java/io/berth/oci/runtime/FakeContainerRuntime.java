@@ -4,7 +4,6 @@ import io.berth.oci.spec.RuntimeSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -205,12 +204,5 @@ public final class FakeContainerRuntime implements ContainerRuntime {
   @Override
   public Path bundle(String id) {
     return bundles.resolve(id);
-  }
-
-  /** The creates recorded, for asserting on what a handler built. */
-  public List<CreateRequest> created() {
-    List<CreateRequest> out = new ArrayList<>();
-    containers.values().forEach(c -> out.add(c.request()));
-    return out;
   }
 }
