@@ -35,11 +35,13 @@ final class ConmonMonitor {
   private final Path conmon;
   private final Path exitDir;
   private final Path socketDir;
+  private final MonitorScope scope;
 
-  ConmonMonitor(Path conmon, Path exitDir, Path socketDir) {
+  ConmonMonitor(Path conmon, Path exitDir, Path socketDir, MonitorScope scope) {
     this.conmon = conmon;
     this.exitDir = exitDir;
     this.socketDir = socketDir;
+    this.scope = scope;
   }
 
   /**
@@ -65,7 +67,8 @@ final class ConmonMonitor {
     }
     Path bundle = request.bundle();
     Path runtimeLog = bundle.resolve("runtime.log");
-    List<String> command = new ArrayList<>(List.of(
+    List<String> command = new ArrayList<>(scope.prefix(request.id()));
+    command.addAll(List.of(
         conmon.toString(),
         "--api-version", "1",
         "-c", request.id(), "-n", request.name(), "-u", request.id(),

@@ -35,12 +35,13 @@ public final class ConmonRuntime implements ContainerRuntime {
    * @param bundles where each container's bundle directory is made
    * @param exitDir where conmon writes exit files, named by container ID
    * @param socketDir where conmon links each container's attach socket
-   * @param systemdCgroup the systemd cgroup driver: the runtime runs with --systemd-cgroup
+   * @param systemdCgroup the systemd cgroup driver: the runtime runs with --systemd-cgroup and, where
+   *     systemd runs the host, each conmon in a scope of its own
    */
   public ConmonRuntime(String name, Path binary, Path runtimeRoot, Path conmon, Path bundles, Path exitDir,
       Path socketDir, boolean systemdCgroup) {
     this.cli = new CommandLineRuntime(name, binary, runtimeRoot, systemdCgroup);
-    this.monitor = new ConmonMonitor(conmon, exitDir, socketDir);
+    this.monitor = new ConmonMonitor(conmon, exitDir, socketDir, MonitorScope.forDriver(systemdCgroup));
     this.bundles = bundles;
   }
 

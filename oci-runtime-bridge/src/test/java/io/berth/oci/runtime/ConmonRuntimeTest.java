@@ -60,7 +60,8 @@ class ConmonRuntimeTest {
     for (String dir : List.of("proc", "dev", "sys", "etc", "tmp")) {
       Files.createDirectories(rootfs.resolve(dir));
     }
-    monitor = new ConmonMonitor(Path.of("/usr/bin/conmon"), work.resolve("exits"), work.resolve("sockets"));
+    monitor = new ConmonMonitor(Path.of("/usr/bin/conmon"), work.resolve("exits"), work.resolve("sockets"),
+        MonitorScope.NONE);
     id = "berth-test-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
