@@ -1,6 +1,8 @@
 package io.berth.cri;
 
 import io.berth.cri.cgroup.CgroupFilesystem;
+import io.berth.cri.cgroup.PodCgroups;
+import io.berth.cri.cgroup.SystemdSlices;
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.container.ContainerStatusHandler;
 import io.berth.cri.container.CreateContainerHandler;
@@ -155,7 +157,8 @@ final class WorkloadSubsystem implements AutoCloseable {
     var rootfs = new ContainerRootfs(state.resolve("rootfs"), images.snapshots(), new Mounter(sys));
     var namespaces = new PodNamespaces(state.resolve("netns"), sys);
     var files = new SandboxFiles(state.resolve("sandboxes"), sys);
-    var cgroups = new CgroupFilesystem(CGROUP_ROOT);
+    PodCgroups cgroups = runtimeConfig.cgroupDriver() == BerthConfig.CgroupDriver.SYSTEMD
+        ? new SystemdSlices("systemctl") : new CgroupFilesystem(CGROUP_ROOT);
 
     // The transitions several verbs share.
     var events = new EventRelay();

@@ -1,5 +1,6 @@
 package io.berth.cri.sandbox;
 
+import io.berth.cri.cgroup.SystemdSlices;
 import io.berth.cri.error.AlreadyExistsException;
 import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.lifecycle.RuntimeHandlers;
@@ -144,8 +145,11 @@ public final class RunPodSandboxHandler {
     boolean ownIpc = options.getIpc() != NamespaceMode.NODE;
     // The infra container's spec checks its sysctls; without one they are checked here, before anything is made.
     var sysctls = withInfra ? null : Sysctls.validate(config.getLinux().getSysctlsMap(), !hostNetwork, ownIpc);
-    boolean ownCgroup = config.getLinux().getCgroupParent().isEmpty() && cgroupDriver == CgroupPaths.Driver.CGROUPFS;
-    String cgroupParent = ownCgroup ? "/berth/pod-" + id : config.getLinux().getCgroupParent();
+    // A pod the kubelet gives no parent still gets a pod-level cgroup, berthd's to remove.
+    boolean ownCgroup = config.getLinux().getCgroupParent().isEmpty();
+    String cgroupParent = !ownCgroup ? config.getLinux().getCgroupParent()
+        : cgroupDriver == CgroupPaths.Driver.SYSTEMD ? SystemdSlices.podSlice(id) : "/berth/pod-" + id;
+    CgroupPaths.of(cgroupDriver, cgroupParent, id); // a malformed parent is refused before anything is made
     String hostname = config.getHostname().isEmpty() ? shortHostname(hostNetwork) : config.getHostname();
     var runtime = runtimes.get(handler);
     StepTimer timer = new StepTimer();

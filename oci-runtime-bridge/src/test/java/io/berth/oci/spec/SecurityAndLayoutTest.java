@@ -43,6 +43,15 @@ class SecurityAndLayoutTest {
         .isEqualTo("kubepods-burstable-pod123.slice:berth:abc");
     assertThatThrownBy(() -> CgroupPaths.of(CgroupPaths.Driver.SYSTEMD, "/kubepods", "abc"))
         .isInstanceOf(SpecException.class);
+    for (String malformed : List.of("kubepods--burstable.slice", "-kubepods.slice", "kubepods-.slice", "-.slice",
+        "kube pods.slice", "kubepods/burstable.slice", ".slice", "kubepods.slice.service",
+        "a".repeat(250) + ".slice")) {
+      assertThat(CgroupPaths.isSliceName(malformed)).as(malformed).isFalse();
+      assertThatThrownBy(() -> CgroupPaths.of(CgroupPaths.Driver.SYSTEMD, malformed, "abc"))
+          .isInstanceOf(SpecException.class).hasMessageContaining("not a systemd slice name");
+    }
+    assertThat(CgroupPaths.isSliceName("kubepods-besteffort-pod0a1b_2c.slice")).isTrue();
+    assertThat(CgroupPaths.isSliceName("system.slice")).isTrue();
   }
 
   @Test
