@@ -9,6 +9,7 @@ import io.berth.proto.runtime.v1.PodSandboxStats;
 import io.berth.proto.runtime.v1.UInt64Value;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.ToLongFunction;
 
 /**
@@ -22,6 +23,8 @@ public final class CadvisorMetrics {
   static final List<String> NETWORK_LABELS = List.of("id", "name", "image", "interface");
 
   private record ContainerMetric(String name, String help, MetricType type, ToLongFunction<ContainerStats> value) {}
+
+  private record CounterMetric(String name, String help, ToLongFunction<CgroupCounters> value) {}
 
   private record NetworkMetric(String name, String help, ToLongFunction<NetworkInterfaceUsage> value) {}
 
@@ -41,6 +44,16 @@ public final class CadvisorMetrics {
       new ContainerMetric("container_fs_inodes_total", "Number of inodes the container uses on this filesystem.",
           MetricType.GAUGE, s -> s.getWritableLayer().getInodesUsed().getValue()));
 
+  private static final List<CounterMetric> COUNTERS = List.of(
+      new CounterMetric("container_fs_reads_bytes_total", "Cumulative count of bytes read",
+          CgroupCounters::readBytes),
+      new CounterMetric("container_fs_writes_bytes_total", "Cumulative count of bytes written",
+          CgroupCounters::writeBytes),
+      new CounterMetric("container_fs_reads_total", "Cumulative count of reads completed", CgroupCounters::reads),
+      new CounterMetric("container_fs_writes_total", "Cumulative count of writes completed", CgroupCounters::writes),
+      new CounterMetric("container_oom_events_total", "Count of out of memory events observed for the container",
+          CgroupCounters::oomKills));
+
   private static final List<NetworkMetric> NETWORK = List.of(
       new NetworkMetric("container_network_receive_bytes_total", "Cumulative count of bytes received",
           i -> i.getRxBytes().getValue()),
@@ -57,21 +70,29 @@ public final class CadvisorMetrics {
     List<MetricDescriptor> all = new ArrayList<>();
     CONTAINER.forEach(m -> all.add(MetricDescriptor.newBuilder().setName(m.name()).setHelp(m.help())
         .addAllLabelKeys(LABELS).build()));
+    COUNTERS.forEach(m -> all.add(MetricDescriptor.newBuilder().setName(m.name()).setHelp(m.help())
+        .addAllLabelKeys(LABELS).build()));
     NETWORK.forEach(m -> all.add(MetricDescriptor.newBuilder().setName(m.name()).setHelp(m.help())
         .addAllLabelKeys(NETWORK_LABELS).build()));
     return all;
   }
 
-  /** One container's metrics; {@code image} is its image reference. */
-  public static List<Metric> container(ContainerStats stats, String image, long now) {
+  /**
+   * One container's metrics; {@code image} is its image reference, {@code counters} its cgroup's
+   * I/O and OOM counters (empty: none are reported).
+   */
+  public static List<Metric> container(ContainerStats stats, Optional<CgroupCounters> counters, String image,
+      long now) {
     List<Metric> metrics = new ArrayList<>();
     if (!stats.hasCpu() && !stats.hasMemory()) {
       return metrics; // not running: no cgroup to report
     }
+    List<String> labels = List.of(stats.getAttributes().getId(), stats.getAttributes().getMetadata().getName(), image);
     for (ContainerMetric m : CONTAINER) {
-      metrics.add(metric(m.name(), m.type(), now, m.value().applyAsLong(stats),
-          List.of(stats.getAttributes().getId(), stats.getAttributes().getMetadata().getName(), image)));
+      metrics.add(metric(m.name(), m.type(), now, m.value().applyAsLong(stats), labels));
     }
+    counters.ifPresent(c -> COUNTERS.forEach(m -> metrics.add(metric(m.name(), MetricType.COUNTER, now,
+        m.value().applyAsLong(c), labels))));
     return metrics;
   }
 

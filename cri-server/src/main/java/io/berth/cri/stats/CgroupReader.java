@@ -41,6 +41,79 @@ public final class CgroupReader {
     }
   }
 
+  /** The cgroup's I/O and OOM-kill counters; empty when it does not exist. Missing files count as zero. */
+  public Optional<CgroupCounters> counters(String cgroup) {
+    String relative = cgroup.startsWith("/") ? cgroup.substring(1) : cgroup;
+    try {
+      if (unified) {
+        Path dir = root.resolve(relative);
+        if (!Files.isDirectory(dir)) {
+          return Optional.empty();
+        }
+        long[] io = ioStatV2(dir.resolve("io.stat"));
+        return Optional.of(new CgroupCounters(io[0], io[1], io[2], io[3],
+            optionalKeyed(dir.resolve("memory.events")).getOrDefault("oom_kill", 0L)));
+      }
+      Path blkio = root.resolve("blkio").resolve(relative);
+      Path memory = root.resolve("memory").resolve(relative);
+      if (!Files.isDirectory(memory)) {
+        return Optional.empty();
+      }
+      long[] bytes = blkioV1(blkio.resolve("blkio.throttle.io_service_bytes_recursive"));
+      long[] ops = blkioV1(blkio.resolve("blkio.throttle.io_serviced_recursive"));
+      return Optional.of(new CgroupCounters(bytes[0], bytes[1], ops[0], ops[1],
+          optionalKeyed(memory.resolve("memory.oom_control")).getOrDefault("oom_kill", 0L)));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Sums {@code rbytes wbytes rios wios} over the devices of a v2 {@code io.stat}. */
+  private static long[] ioStatV2(Path file) throws IOException {
+    long[] sums = new long[4];
+    if (!Files.exists(file)) {
+      return sums;
+    }
+    for (String line : Files.readAllLines(file)) {
+      for (String field : line.split(" ")) {
+        int eq = field.indexOf('=');
+        if (eq < 0) {
+          continue;
+        }
+        int index = switch (field.substring(0, eq)) {
+          case "rbytes" -> 0;
+          case "wbytes" -> 1;
+          case "rios" -> 2;
+          case "wios" -> 3;
+          default -> -1;
+        };
+        if (index >= 0) {
+          sums[index] += Long.parseLong(field.substring(eq + 1));
+        }
+      }
+    }
+    return sums;
+  }
+
+  /** Sums the {@code Read} and {@code Write} lines of a v1 blkio file ({@code <major:minor> Read <n>}). */
+  private static long[] blkioV1(Path file) throws IOException {
+    long[] sums = new long[2];
+    if (!Files.exists(file)) {
+      return sums;
+    }
+    for (String line : Files.readAllLines(file)) {
+      String[] parts = line.split(" ");
+      if (parts.length == 3 && (parts[1].equals("Read") || parts[1].equals("Write"))) {
+        sums[parts[1].equals("Read") ? 0 : 1] += Long.parseLong(parts[2]);
+      }
+    }
+    return sums;
+  }
+
+  private static Map<String, Long> optionalKeyed(Path file) throws IOException {
+    return Files.exists(file) ? keyed(file) : Map.of();
+  }
+
   private CgroupSample readV1(String relative) throws IOException {
     Path memory = root.resolve("memory").resolve(relative);
     long cpu = number(root.resolve("cpuacct").resolve(relative).resolve("cpuacct.usage"));

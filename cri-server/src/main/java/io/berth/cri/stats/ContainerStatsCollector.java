@@ -74,6 +74,13 @@ public final class ContainerStatsCollector {
     return stats.build();
   }
 
+  /** The container's I/O and OOM-kill counters, for metrics; empty when it has no cgroup. */
+  public Optional<CgroupCounters> counters(ContainerRecord record) {
+    boolean live = record.getPhase() == Phase.RUNNING || record.getPhase() == Phase.CREATED;
+    return live && !record.getCgroupsPath().isEmpty()
+        ? cgroups.counters(CgroupReader.path(record.getCgroupsPath())) : Optional.empty();
+  }
+
   /** Takes one CPU sample of a running container, for the rate. */
   public void sampleCpu(ContainerRecord record) {
     if (record.getPhase() == Phase.RUNNING && !record.getCgroupsPath().isEmpty()) {

@@ -3,11 +3,14 @@ package io.berth.cri.stats;
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.LabelSelector;
 import io.berth.cri.state.ObjectTable;
+import io.berth.proto.runtime.v1.ContainerStats;
 import io.berth.proto.runtime.v1.ContainerStatsFilter;
 import io.berth.proto.runtime.v1.ListContainerStatsRequest;
 import io.berth.proto.runtime.v1.ListContainerStatsResponse;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
+import java.util.ArrayList;
+import java.util.List;
 
 /** ListContainerStats, filtered by container ID or prefix, sandbox and labels. */
 public final class ListContainerStatsHandler {
@@ -23,8 +26,12 @@ public final class ListContainerStatsHandler {
   }
 
   public ListContainerStatsResponse handle(ListContainerStatsRequest request) {
-    ContainerStatsFilter filter = request.getFilter();
-    var response = ListContainerStatsResponse.newBuilder();
+    return ListContainerStatsResponse.newBuilder().addAllStats(list(request.getFilter())).build();
+  }
+
+  /** The stats of the containers {@code filter} selects: ListContainerStats' and StreamContainerStats'. */
+  public List<ContainerStats> list(ContainerStatsFilter filter) {
+    List<ContainerStats> items = new ArrayList<>();
     for (ContainerRecord stored : containers.all()) {
       if (stored.getPhase() == Phase.CREATING || stored.getPhase() == Phase.REMOVING
           || !stored.getId().startsWith(filter.getId())
@@ -32,8 +39,8 @@ public final class ListContainerStatsHandler {
           || !LabelSelector.matches(filter.getLabelSelectorMap(), stored.getConfig().getLabelsMap())) {
         continue;
       }
-      response.addStats(collector.stats(exits.current(stored)));
+      items.add(collector.stats(exits.current(stored)));
     }
-    return response.build();
+    return items;
   }
 }

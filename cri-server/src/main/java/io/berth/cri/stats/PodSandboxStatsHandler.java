@@ -14,11 +14,14 @@ import io.berth.proto.runtime.v1.ListPodSandboxStatsRequest;
 import io.berth.proto.runtime.v1.ListPodSandboxStatsResponse;
 import io.berth.proto.runtime.v1.PodSandboxMetrics;
 import io.berth.proto.runtime.v1.PodSandboxStats;
+import io.berth.proto.runtime.v1.PodSandboxStatsFilter;
 import io.berth.proto.runtime.v1.PodSandboxStatsRequest;
 import io.berth.proto.runtime.v1.PodSandboxStatsResponse;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * PodSandboxStats and ListPodSandboxStats (filtered by ID or prefix and labels), and the same
@@ -46,17 +49,21 @@ public final class PodSandboxStatsHandler {
   }
 
   public ListPodSandboxStatsResponse handle(ListPodSandboxStatsRequest request) {
-    var filter = request.getFilter();
-    var response = ListPodSandboxStatsResponse.newBuilder();
+    return ListPodSandboxStatsResponse.newBuilder().addAllStats(list(request.getFilter())).build();
+  }
+
+  /** The stats of the sandboxes {@code filter} selects: ListPodSandboxStats' and StreamPodSandboxStats'. */
+  public List<PodSandboxStats> list(PodSandboxStatsFilter filter) {
+    List<PodSandboxStats> items = new ArrayList<>();
     for (SandboxRecord sandbox : sandboxes.all()) {
       if (sandbox.getPhase() == Phase.CREATING || sandbox.getPhase() == Phase.REMOVING
           || !sandbox.getId().startsWith(filter.getId())
           || !LabelSelector.matches(filter.getLabelSelectorMap(), sandbox.getConfig().getLabelsMap())) {
         continue;
       }
-      response.addStats(stats(sandbox));
+      items.add(stats(sandbox));
     }
-    return response.build();
+    return items;
   }
 
   /** ListMetricDescriptors: the cAdvisor-named metrics ListPodSandboxMetrics reports. */
@@ -66,8 +73,13 @@ public final class PodSandboxStatsHandler {
 
   /** ListPodSandboxMetrics: every ready pod's network metrics and its containers' metrics. */
   public ListPodSandboxMetricsResponse handle(ListPodSandboxMetricsRequest request) {
+    return ListPodSandboxMetricsResponse.newBuilder().addAllPodMetrics(metrics()).build();
+  }
+
+  /** Every ready pod's metrics: ListPodSandboxMetrics' items, StreamPodSandboxMetrics' batches. */
+  public List<PodSandboxMetrics> metrics() {
     long now = Timestamps.now();
-    var response = ListPodSandboxMetricsResponse.newBuilder();
+    List<PodSandboxMetrics> items = new ArrayList<>();
     for (SandboxRecord sandbox : sandboxes.all()) {
       if (sandbox.getPhase() != Phase.CREATED) {
         continue;
@@ -76,14 +88,15 @@ public final class PodSandboxStatsHandler {
       var pod = PodSandboxMetrics.newBuilder().setPodSandboxId(sandbox.getId())
           .addAllMetrics(CadvisorMetrics.pod(stats, now));
       for (var container : stats.getLinux().getContainersList()) {
-        String image = containers.find(container.getAttributes().getId())
-            .map(c -> c.getConfig().getImage().getImage()).orElse("");
+        var record = containers.find(container.getAttributes().getId());
+        String image = record.map(c -> c.getConfig().getImage().getImage()).orElse("");
+        var counters = record.flatMap(containerStats::counters);
         pod.addContainerMetrics(ContainerMetrics.newBuilder().setContainerId(container.getAttributes().getId())
-            .addAllMetrics(CadvisorMetrics.container(container, image, now)));
+            .addAllMetrics(CadvisorMetrics.container(container, counters, image, now)));
       }
-      response.addPodMetrics(pod);
+      items.add(pod.build());
     }
-    return response.build();
+    return items;
   }
 
   private PodSandboxStats stats(SandboxRecord sandbox) {

@@ -104,4 +104,30 @@ class CgroupReaderTest {
     rates.retain(Set.of());
     assertThat(rates.nanoCores("c")).isNull();
   }
+
+  @Test
+  void readsV2IoAndOomCountersSummedOverDevices() throws Exception {
+    write(root.resolve("cgroup.controllers"), "cpu io memory pids\n");
+    Path dir = root.resolve("kubepods.slice/berth-c1.scope");
+    write(dir.resolve("io.stat"), """
+        254:0 rbytes=4096 wbytes=1048576 rios=1 wios=8 dbytes=0 dios=0
+        8:0 rbytes=8192 wbytes=0 rios=2 wios=0 dbytes=0 dios=0
+        """);
+    write(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n");
+    var reader = new CgroupReader(root);
+    assertThat(reader.counters("/kubepods.slice/berth-c1.scope")).contains(new CgroupCounters(12288, 1048576, 3, 8, 1));
+    assertThat(reader.counters("/kubepods.slice/missing.scope")).isEmpty();
+  }
+
+  @Test
+  void readsV1BlkioAndOomControl() throws Exception {
+    String cg = "berth/pod-1/c1";
+    write(root.resolve("memory").resolve(cg).resolve("memory.oom_control"),
+        "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+    Path blkio = root.resolve("blkio").resolve(cg);
+    write(blkio.resolve("blkio.throttle.io_service_bytes_recursive"),
+        "254:0 Read 4096\n254:0 Write 8192\n254:0 Sync 0\n254:0 Total 12288\nTotal 12288\n");
+    write(blkio.resolve("blkio.throttle.io_serviced_recursive"), "254:0 Read 1\n254:0 Write 2\nTotal 3\n");
+    assertThat(new CgroupReader(root).counters(cg)).contains(new CgroupCounters(4096, 8192, 1, 2, 2));
+  }
 }
