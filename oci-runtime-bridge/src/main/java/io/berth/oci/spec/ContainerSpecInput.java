@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * Everything the spec of one container is built from, grouped by concern: the image's defaults,
- * the container config (already translated from CRI by the caller), the sandbox it joins, and
- * facts about this host. Plain data; {@link SpecBuilder} turns it into a {@link RuntimeSpec}.
+ * the container config (already translated from CRI by the caller), the sandbox it joins,
+ * facts about this host, and the edits of the CDI devices it asks for. Plain data;
+ * {@link SpecBuilder} turns it into a {@link RuntimeSpec}.
  */
 public record ContainerSpecInput(
     String containerId,
@@ -18,7 +19,16 @@ public record ContainerSpecInput(
     CgroupInput cgroup,
     MountInput mounts,
     HostFacts host,
-    Map<String, String> annotations) {
+    Map<String, String> annotations,
+    DeviceEdits deviceEdits) {
+
+  /** A container that asks for no CDI device. */
+  public ContainerSpecInput(String containerId, String rootfs, ImageRuntimeDefaults image, ProcessInput process,
+      SecurityInput security, NamespaceInput namespaces, CgroupInput cgroup, MountInput mounts, HostFacts host,
+      Map<String, String> annotations) {
+    this(containerId, rootfs, image, process, security, namespaces, cgroup, mounts, host, annotations,
+        DeviceEdits.NONE);
+  }
 
   /** The command line, environment, terminal and identity the config asks for. */
   public record ProcessInput(List<String> command, List<String> args, List<Map.Entry<String, String>> env,

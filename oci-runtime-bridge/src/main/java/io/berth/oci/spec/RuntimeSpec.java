@@ -16,10 +16,17 @@ public record RuntimeSpec(
     Root root,
     String hostname,
     List<Mount> mounts,
+    Hooks hooks,
     Linux linux,
     Map<String, String> annotations) {
 
   public static final String OCI_VERSION = "1.1.0";
+
+  /** A spec without hooks. */
+  public RuntimeSpec(String ociVersion, Process process, Root root, String hostname, List<Mount> mounts, Linux linux,
+      Map<String, String> annotations) {
+    this(ociVersion, process, root, hostname, mounts, null, linux, annotations);
+  }
 
   /** The container's first process. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -51,6 +58,18 @@ public record RuntimeSpec(
   /** One mount in the container. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Mount(String destination, String type, String source, List<String> options) {}
+
+  /**
+   * Programs the runtime runs at points of the container's life (the CDI devices' hooks); each
+   * list null when empty.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Hooks(List<Hook> prestart, List<Hook> createRuntime, List<Hook> createContainer,
+      List<Hook> startContainer, List<Hook> poststart, List<Hook> poststop) {}
+
+  /** One hook: the program, its argv (argv[0] included) and environment, a timeout in seconds. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Hook(String path, List<String> args, List<String> env, Integer timeout) {}
 
   /** Linux-specific settings; {@code seccomp} is a {@link Seccomp} or a profile file's JSON. */
   @JsonInclude(JsonInclude.Include.NON_EMPTY)

@@ -51,7 +51,7 @@ public final class SpecBuilder {
         SeccompProfiles.of(security.seccomp(), security.seccompProfile(), security.privileged()),
         devices.nodes());
     var mounts = in.mounts();
-    return new RuntimeSpec(
+    RuntimeSpec spec = new RuntimeSpec(
         RuntimeSpec.OCI_VERSION,
         proc,
         new RuntimeSpec.Root(in.rootfs(), security.readOnlyRootfs()),
@@ -60,5 +60,7 @@ public final class SpecBuilder {
             mounts.terminationMessagePath(), mounts.binds()),
         linux,
         in.annotations());
+    // CDI devices last, as containerd and CRI-O inject them into an otherwise finished spec.
+    return in.deviceEdits() == null ? spec : in.deviceEdits().applyTo(spec);
   }
 }
