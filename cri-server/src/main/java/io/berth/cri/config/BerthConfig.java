@@ -23,7 +23,8 @@ public record BerthConfig(
     Metrics metrics,
     Streaming streaming,
     Registry registry,
-    Images images) {
+    Images images,
+    Cdi cdi) {
 
   public static final String DEFAULT_CONFIG_FILE = "/etc/berth/config.toml";
 
@@ -39,6 +40,7 @@ public record BerthConfig(
     Objects.requireNonNull(streaming, "streaming");
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(images, "images");
+    Objects.requireNonNull(cdi, "cdi");
   }
 
   /** The built-in defaults. */
@@ -55,7 +57,8 @@ public record BerthConfig(
         new Metrics("127.0.0.1", 0),
         new Streaming("127.0.0.1", 0, "", "", 60, 4 * 60 * 60),
         new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, Map.of()),
-        new Images(List.of(), 60));
+        new Images(List.of(), 60),
+        new Cdi(List.of("/etc/cdi", "/var/run/cdi")));
   }
 
   private static Map<String, String> defaultHandlers() {
@@ -82,11 +85,12 @@ public record BerthConfig(
 
   public BerthConfig withPaths(String root, String state, String socket) {
     return new BerthConfig(root, state, socket, logLevel, server, runtime, network, metrics, streaming, registry,
-        images);
+        images, cdi);
   }
 
   public BerthConfig withLogLevel(String level) {
-    return new BerthConfig(root, state, socket, level, server, runtime, network, metrics, streaming, registry, images);
+    return new BerthConfig(root, state, socket, level, server, runtime, network, metrics, streaming, registry, images,
+        cdi);
   }
 
   /** gRPC server behaviour. */
@@ -209,6 +213,17 @@ public record BerthConfig(
       if (usageIntervalSeconds < 1) {
         throw new IllegalArgumentException("images.usage_interval_seconds must be >= 1");
       }
+    }
+  }
+
+  /**
+   * Where CDI (Container Device Interface) spec files are read from; a device in a later
+   * directory overrides the same device in an earlier one.
+   */
+  public record Cdi(List<String> specDirs) {
+    public Cdi {
+      specDirs = List.copyOf(Objects.requireNonNull(specDirs, "cdi.spec_dirs"));
+      specDirs.forEach(dir -> requireAbsolute("cdi.spec_dirs", dir));
     }
   }
 

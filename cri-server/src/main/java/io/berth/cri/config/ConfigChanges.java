@@ -64,7 +64,7 @@ public record ConfigChanges(List<String> live, List<String> needRestart) {
         new BerthConfig.Registry(next.registry().configPath(), registry.platform(),
             registry.maxConcurrentDownloads(), registry.stallTimeoutSeconds(), registry.connectTimeoutSeconds(),
             next.registry().auths()),
-        new BerthConfig.Images(next.images().pinned(), images.usageIntervalSeconds()));
+        new BerthConfig.Images(next.images().pinned(), images.usageIntervalSeconds()), running.cdi());
   }
 
   public boolean isEmpty() {

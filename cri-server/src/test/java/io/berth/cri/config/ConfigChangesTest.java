@@ -105,7 +105,8 @@ class ConfigChangesTest {
     BerthConfig next = new BerthConfig(defaults.root(), defaults.state(), defaults.socket(), defaults.logLevel(),
         defaults.server(), new BerthConfig.Runtime(defaults.runtime().cgroupDriver(), "runc", handlers,
             defaults.runtime().conmon(), defaults.runtime().catatonit(), true),
-        defaults.network(), defaults.metrics(), defaults.streaming(), defaults.registry(), defaults.images());
+        defaults.network(), defaults.metrics(), defaults.streaming(), defaults.registry(), defaults.images(),
+        defaults.cdi());
 
     assertThat(ConfigChanges.between(defaults, next).needRestart()).containsExactly("runtime.handlers");
   }

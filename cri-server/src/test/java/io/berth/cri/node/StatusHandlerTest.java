@@ -33,7 +33,7 @@ class StatusHandlerTest {
     return new BerthConfig(d.root(), d.state(), d.socket(), d.logLevel(), d.server(),
         new BerthConfig.Runtime(BerthConfig.CgroupDriver.CGROUPFS, "runc", Map.of("runc", binary.toString()),
             "/usr/bin/conmon", "/usr/bin/catatonit", true),
-        d.network(), d.metrics(), d.streaming(), d.registry(), d.images());
+        d.network(), d.metrics(), d.streaming(), d.registry(), d.images(), d.cdi());
   }
 
   @Test
