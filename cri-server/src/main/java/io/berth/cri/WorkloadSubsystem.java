@@ -3,6 +3,7 @@ package io.berth.cri;
 import io.berth.cri.cgroup.CgroupFilesystem;
 import io.berth.cri.cgroup.PodCgroups;
 import io.berth.cri.cgroup.SystemdSlices;
+import io.berth.cri.cdi.CdiRegistry;
 import io.berth.cri.config.BerthConfig;
 import io.berth.cri.container.ContainerStatusHandler;
 import io.berth.cri.container.CreateContainerHandler;
@@ -175,7 +176,8 @@ final class WorkloadSubsystem implements AutoCloseable {
     CgroupPaths.Driver driver = runtimeConfig.cgroupDriver() == BerthConfig.CgroupDriver.SYSTEMD
         ? CgroupPaths.Driver.SYSTEMD : CgroupPaths.Driver.CGROUPFS;
     ContainerSpecInput.HostFacts host = hostFacts();
-    var specs = new ContainerSpecs(driver, host);
+    var cdi = new CdiRegistry(config.cdi().specDirs().stream().map(Path::of).toList());
+    var specs = new ContainerSpecs(driver, host, cdi);
     var metrics = new WorkloadMetrics(criMetrics);
     var bus = new ContainerEventBus();
     WorkloadMetrics.registerGauges(criMetrics,

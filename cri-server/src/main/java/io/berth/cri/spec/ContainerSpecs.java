@@ -1,5 +1,9 @@
 package io.berth.cri.spec;
 
+import io.berth.cri.cdi.CdiDevices;
+import io.berth.cri.cdi.CdiRegistry;
+import io.berth.cri.cdi.CdiRequests;
+import io.berth.cri.cdi.QualifiedName;
 import io.berth.cri.error.InvalidArgumentException;
 import io.berth.image.store.ImageRecord;
 import io.berth.oci.spec.CgroupPaths;
@@ -27,7 +31,8 @@ import java.util.Map;
 /**
  * Translates a CRI container config, its sandbox and its image into the runtime bridge's
  * {@link ContainerSpecInput}: the CRI vocabulary ends here. Reads only the container's own
- * {@code /etc/passwd} and {@code /etc/group}, and the host's device nodes it is asked to pass.
+ * {@code /etc/passwd} and {@code /etc/group}, and the host's device nodes it is asked to pass
+ * (directly, or as CDI devices through {@link CdiDevices}).
  */
 public final class ContainerSpecs {
   /**
@@ -41,16 +46,24 @@ public final class ContainerSpecs {
 
   private final CgroupPaths.Driver driver;
   private final ContainerSpecInput.HostFacts host;
+  private final CdiDevices cdi;
 
+  /** Specs on a host without CDI spec directories. */
   public ContainerSpecs(CgroupPaths.Driver driver, ContainerSpecInput.HostFacts host) {
+    this(driver, host, new CdiRegistry(List.of()));
+  }
+
+  public ContainerSpecs(CgroupPaths.Driver driver, ContainerSpecInput.HostFacts host, CdiDevices cdi) {
     this.driver = driver;
     this.host = host;
+    this.cdi = cdi;
   }
 
   /** {@code targetPid} is the PID of the container a TARGET pid namespace points at, else 0. */
   public ContainerSpecInput input(String id, Path rootfs, ContainerConfig config, Pod pod, ImageRecord image,
       long targetPid) {
     LinuxContainerSecurityContext security = config.getLinux().getSecurityContext();
+    List<QualifiedName> cdiDevices = CdiRequests.of(config); // names checked before anything is read
     if (security.hasRunAsGroup() && !security.hasRunAsUser() && security.getRunAsUsername().isEmpty()) {
       throw new InvalidArgumentException("run_as_group is set without run_as_user or run_as_username");
     }
@@ -106,7 +119,7 @@ public final class ContainerSpecs {
     return new ContainerSpecInput(id, rootfs.toString(),
         new ImageRuntimeDefaults(runtime.user(), runtime.env(), runtime.entrypoint(), runtime.cmd(),
             runtime.workingDir()),
-        process, securityInput, namespaces, cgroup, mounts, host, annotations);
+        process, securityInput, namespaces, cgroup, mounts, host, annotations, cdi.resolve(cdiDevices));
   }
 
   /** The pod's mode unless the container asks for its own (CONTAINER) or a TARGET one. */
