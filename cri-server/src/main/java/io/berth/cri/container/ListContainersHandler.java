@@ -4,11 +4,14 @@ import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.LabelSelector;
 import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.state.ObjectTable;
+import io.berth.proto.runtime.v1.Container;
 import io.berth.proto.runtime.v1.ContainerFilter;
 import io.berth.proto.runtime.v1.ListContainersRequest;
 import io.berth.proto.runtime.v1.ListContainersResponse;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
+import java.util.ArrayList;
+import java.util.List;
 
 /** ListContainers, filtered by ID or prefix, sandbox, state and labels; exits are noticed on the way. */
 public final class ListContainersHandler {
@@ -21,8 +24,12 @@ public final class ListContainersHandler {
   }
 
   public ListContainersResponse handle(ListContainersRequest request) {
-    ContainerFilter filter = request.getFilter();
-    var response = ListContainersResponse.newBuilder();
+    return ListContainersResponse.newBuilder().addAllContainers(list(request.getFilter())).build();
+  }
+
+  /** The containers {@code filter} selects: ListContainers' items, StreamContainers' batches. */
+  public List<Container> list(ContainerFilter filter) {
+    List<Container> items = new ArrayList<>();
     for (ContainerRecord stored : containers.all()) {
       if (stored.getPhase() == Phase.CREATING || stored.getPhase() == Phase.REMOVING) {
         continue;
@@ -40,8 +47,8 @@ public final class ListContainersHandler {
       if (filter.hasState() && filter.getState().getState() != WorkloadProtos.containerState(record.getPhase())) {
         continue;
       }
-      response.addContainers(WorkloadProtos.container(record));
+      items.add(WorkloadProtos.container(record));
     }
-    return response.build();
+    return items;
   }
 }

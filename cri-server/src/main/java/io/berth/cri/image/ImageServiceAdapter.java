@@ -1,5 +1,6 @@
 package io.berth.cri.image;
 
+import io.berth.cri.server.BatchedReplies;
 import io.berth.cri.server.Replies;
 import io.berth.proto.runtime.v1.ImageFsInfoRequest;
 import io.berth.proto.runtime.v1.ImageFsInfoResponse;
@@ -12,9 +13,11 @@ import io.berth.proto.runtime.v1.PullImageRequest;
 import io.berth.proto.runtime.v1.PullImageResponse;
 import io.berth.proto.runtime.v1.RemoveImageRequest;
 import io.berth.proto.runtime.v1.RemoveImageResponse;
+import io.berth.proto.runtime.v1.StreamImagesRequest;
+import io.berth.proto.runtime.v1.StreamImagesResponse;
 import io.grpc.stub.StreamObserver;
 
-/** The gRPC face of the ImageService: hands each RPC to its handler (StreamImages stays unimplemented). */
+/** The gRPC face of the ImageService: hands each RPC to its handler; StreamImages batches ListImages' list. */
 public final class ImageServiceAdapter extends ImageServiceGrpc.ImageServiceImplBase {
   private final PullImageHandler pull;
   private final ImageStatusHandler status;
@@ -44,6 +47,12 @@ public final class ImageServiceAdapter extends ImageServiceGrpc.ImageServiceImpl
   @Override
   public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> response) {
     Replies.unary(response, list.handle(request));
+  }
+
+  @Override
+  public void streamImages(StreamImagesRequest request, StreamObserver<StreamImagesResponse> response) {
+    BatchedReplies.send(list.list(request.getFilter()),
+        batch -> StreamImagesResponse.newBuilder().addAllImages(batch).build(), response);
   }
 
   @Override

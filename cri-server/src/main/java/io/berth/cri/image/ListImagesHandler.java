@@ -1,8 +1,11 @@
 package io.berth.cri.image;
 
 import io.berth.image.store.ImageStore;
+import io.berth.proto.runtime.v1.Image;
+import io.berth.proto.runtime.v1.ImageFilter;
 import io.berth.proto.runtime.v1.ListImagesRequest;
 import io.berth.proto.runtime.v1.ListImagesResponse;
+import java.util.List;
 
 /** Handles ListImages: every image, or the one the filter's reference or ID names. */
 public final class ListImagesHandler {
@@ -13,13 +16,15 @@ public final class ListImagesHandler {
   }
 
   public ListImagesResponse handle(ListImagesRequest request) {
-    ListImagesResponse.Builder response = ListImagesResponse.newBuilder();
-    String filter = request.hasFilter() ? request.getFilter().getImage().getImage() : "";
-    if (filter.isEmpty()) {
-      images.list().forEach(image -> response.addImages(ImageProtos.toProto(image)));
-    } else {
-      images.find(filter).ifPresent(image -> response.addImages(ImageProtos.toProto(image)));
+    return ListImagesResponse.newBuilder().addAllImages(list(request.getFilter())).build();
+  }
+
+  /** The images {@code filter} selects: ListImages' items, StreamImages' batches. */
+  public List<Image> list(ImageFilter filter) {
+    String name = filter.getImage().getImage();
+    if (name.isEmpty()) {
+      return images.list().stream().map(ImageProtos::toProto).toList();
     }
-    return response.build();
+    return images.find(name).map(ImageProtos::toProto).stream().toList();
   }
 }

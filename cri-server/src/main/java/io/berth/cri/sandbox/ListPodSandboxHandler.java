@@ -6,9 +6,12 @@ import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.ListPodSandboxRequest;
 import io.berth.proto.runtime.v1.ListPodSandboxResponse;
+import io.berth.proto.runtime.v1.PodSandbox;
 import io.berth.proto.runtime.v1.PodSandboxFilter;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
+import java.util.ArrayList;
+import java.util.List;
 
 /** ListPodSandbox, filtered by ID (full or unique prefix), state and labels; never takes a lock. */
 public final class ListPodSandboxHandler {
@@ -21,8 +24,12 @@ public final class ListPodSandboxHandler {
   }
 
   public ListPodSandboxResponse handle(ListPodSandboxRequest request) {
-    PodSandboxFilter filter = request.getFilter();
-    var response = ListPodSandboxResponse.newBuilder();
+    return ListPodSandboxResponse.newBuilder().addAllItems(list(request.getFilter())).build();
+  }
+
+  /** The sandboxes {@code filter} selects: ListPodSandbox's items, StreamPodSandboxes' batches. */
+  public List<PodSandbox> list(PodSandboxFilter filter) {
+    List<PodSandbox> items = new ArrayList<>();
     for (SandboxRecord record : sandboxes.all()) {
       if (record.getPhase() == Phase.CREATING || record.getPhase() == Phase.REMOVING) {
         continue; // not yet, or no longer, an object the kubelet may act on
@@ -37,8 +44,8 @@ public final class ListPodSandboxHandler {
       if (filter.hasState() && filter.getState().getState() != state) {
         continue;
       }
-      response.addItems(WorkloadProtos.sandbox(record, state));
+      items.add(WorkloadProtos.sandbox(record, state));
     }
-    return response.build();
+    return items;
   }
 }

@@ -76,6 +76,16 @@ import io.berth.proto.runtime.v1.StopContainerRequest;
 import io.berth.proto.runtime.v1.StopContainerResponse;
 import io.berth.proto.runtime.v1.StopPodSandboxRequest;
 import io.berth.proto.runtime.v1.StopPodSandboxResponse;
+import io.berth.proto.runtime.v1.StreamContainerStatsRequest;
+import io.berth.proto.runtime.v1.StreamContainerStatsResponse;
+import io.berth.proto.runtime.v1.StreamContainersRequest;
+import io.berth.proto.runtime.v1.StreamContainersResponse;
+import io.berth.proto.runtime.v1.StreamPodSandboxMetricsRequest;
+import io.berth.proto.runtime.v1.StreamPodSandboxMetricsResponse;
+import io.berth.proto.runtime.v1.StreamPodSandboxStatsRequest;
+import io.berth.proto.runtime.v1.StreamPodSandboxStatsResponse;
+import io.berth.proto.runtime.v1.StreamPodSandboxesRequest;
+import io.berth.proto.runtime.v1.StreamPodSandboxesResponse;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesRequest;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesResponse;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigRequest;
@@ -85,7 +95,8 @@ import io.berth.proto.runtime.v1.VersionResponse;
 import io.grpc.stub.StreamObserver;
 
 /**
- * The gRPC face of the RuntimeService: hands each implemented RPC to its handler. RPCs not
+ * The gRPC face of the RuntimeService: hands each implemented RPC to its handler; each Stream* twin
+ * of a List* RPC sends its handler's list through {@link BatchedReplies}. RPCs not
  * overridden here answer UNIMPLEMENTED with the method's full name (the generated base class
  * does that). Handler exceptions are mapped by the call interceptor, not here.
  */
@@ -175,6 +186,12 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
     Replies.unary(response, workloads.listPodSandbox().handle(request));
   }
   @Override
+  public void streamPodSandboxes(StreamPodSandboxesRequest request,
+      StreamObserver<StreamPodSandboxesResponse> response) {
+    BatchedReplies.send(workloads.listPodSandbox().list(request.getFilter()),
+        batch -> StreamPodSandboxesResponse.newBuilder().addAllPodSandboxes(batch).build(), response);
+  }
+  @Override
   public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> response) {
     Replies.unary(response, workloads.createContainer().handle(request));
   }
@@ -197,6 +214,11 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   @Override
   public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> response) {
     Replies.unary(response, workloads.listContainers().handle(request));
+  }
+  @Override
+  public void streamContainers(StreamContainersRequest request, StreamObserver<StreamContainersResponse> response) {
+    BatchedReplies.send(workloads.listContainers().list(request.getFilter()),
+        batch -> StreamContainersResponse.newBuilder().addAllContainers(batch).build(), response);
   }
   @Override
   public void updateContainerResources(UpdateContainerResourcesRequest request,
@@ -240,6 +262,13 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   }
 
   @Override
+  public void streamContainerStats(StreamContainerStatsRequest request,
+      StreamObserver<StreamContainerStatsResponse> response) {
+    BatchedReplies.send(workloads.listContainerStats().list(request.getFilter()),
+        batch -> StreamContainerStatsResponse.newBuilder().addAllContainerStats(batch).build(), response);
+  }
+
+  @Override
   public void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> response) {
     workloads.containerEvents().handle(request, response);
   }
@@ -256,6 +285,13 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   }
 
   @Override
+  public void streamPodSandboxStats(StreamPodSandboxStatsRequest request,
+      StreamObserver<StreamPodSandboxStatsResponse> response) {
+    BatchedReplies.send(workloads.podSandboxStats().list(request.getFilter()),
+        batch -> StreamPodSandboxStatsResponse.newBuilder().addAllPodSandboxStats(batch).build(), response);
+  }
+
+  @Override
   public void listMetricDescriptors(ListMetricDescriptorsRequest request,
       StreamObserver<ListMetricDescriptorsResponse> response) {
     Replies.unary(response, workloads.podSandboxStats().handle(request));
@@ -265,5 +301,12 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   public void listPodSandboxMetrics(ListPodSandboxMetricsRequest request,
       StreamObserver<ListPodSandboxMetricsResponse> response) {
     Replies.unary(response, workloads.podSandboxStats().handle(request));
+  }
+
+  @Override
+  public void streamPodSandboxMetrics(StreamPodSandboxMetricsRequest request,
+      StreamObserver<StreamPodSandboxMetricsResponse> response) {
+    BatchedReplies.send(workloads.podSandboxStats().metrics(),
+        batch -> StreamPodSandboxMetricsResponse.newBuilder().addAllPodSandboxMetrics(batch).build(), response);
   }
 }
