@@ -31,16 +31,27 @@ public final class CriClient implements AutoCloseable {
 
   /** Connects (lazily) to an endpoint such as {@code unix:///run/berth/berth.sock} or a bare path. */
   public static CriClient connect(String endpoint) {
+    return connect(endpoint, 0);
+  }
+
+  /**
+   * As {@link #connect(String)}, but granting berthd at most {@code flowControlWindow} bytes the
+   * client has not read yet (0: grpc's default, which grows): a slow reader, for tests of server
+   * streams and their flow control.
+   */
+  public static CriClient connect(String endpoint, int flowControlWindow) {
     String path = socketPath(endpoint);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    ManagedChannel channel =
+    NettyChannelBuilder builder =
         NettyChannelBuilder.forAddress(new DomainSocketAddress(path))
             .eventLoopGroup(group)
             .channelType(EpollDomainSocketChannel.class)
             .usePlaintext()
-            .maxInboundMessageSize(16 * 1024 * 1024)
-            .build();
-    return new CriClient(group, channel);
+            .maxInboundMessageSize(16 * 1024 * 1024);
+    if (flowControlWindow > 0) {
+      builder.flowControlWindow(flowControlWindow);
+    }
+    return new CriClient(group, builder.build());
   }
 
   /**
