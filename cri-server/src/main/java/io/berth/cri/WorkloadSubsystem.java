@@ -270,6 +270,7 @@ final class WorkloadSubsystem implements AutoCloseable {
     } catch (IOException | NumberFormatException e) {
       log.warn("cannot read own oom_score_adj or capabilities: {}", e.getMessage());
     }
-    return new ContainerSpecInput.HostFacts(own, canLower, bounding);
+    return new ContainerSpecInput.HostFacts(own, canLower, bounding,
+        Files.exists(CGROUP_ROOT.resolve("cgroup.controllers")));
   }
 }

@@ -55,12 +55,18 @@ public record ContainerSpecInput(
       List<Mounts.Bind> binds) {}
 
   /**
-   * What this host allows: whether oom_score_adj may go below the daemon's own value, and which
+   * What this host allows: whether oom_score_adj may go below the daemon's own value, which
    * capabilities the daemon's bounding set holds (bit n: capability n), since a container can
-   * get no capability its runtime lacks.
+   * get no capability its runtime lacks, and whether its cgroups are the unified (v2) hierarchy.
    */
-  public record HostFacts(int daemonOomScoreAdj, boolean canLowerOomScoreAdj, long capabilityBounding) {
-    /** A host whose daemon holds every capability. */
+  public record HostFacts(int daemonOomScoreAdj, boolean canLowerOomScoreAdj, long capabilityBounding,
+      boolean unifiedCgroups) {
+    /** A cgroup v1 host. */
+    public HostFacts(int daemonOomScoreAdj, boolean canLowerOomScoreAdj, long capabilityBounding) {
+      this(daemonOomScoreAdj, canLowerOomScoreAdj, capabilityBounding, false);
+    }
+
+    /** A cgroup v1 host whose daemon holds every capability. */
     public HostFacts(int daemonOomScoreAdj, boolean canLowerOomScoreAdj) {
       this(daemonOomScoreAdj, canLowerOomScoreAdj, -1L);
     }

@@ -1,5 +1,6 @@
 package io.berth.oci.spec;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -40,8 +41,15 @@ public final class SpecBuilder {
     RuntimeSpec.Resources resources = in.cgroup().resources() == null
         ? new RuntimeSpec.Resources(null, null, null, null, null, null)
         : in.cgroup().resources();
+    List<RuntimeSpec.Namespace> namespaces = new ArrayList<>(Namespaces.of(ns.network(), ns.ipc(), ns.pid(),
+        ns.paths()));
+    if (in.host().unifiedCgroups()) {
+      // On cgroup v2 each container gets a cgroup namespace, as with containerd and CRI-O: it sees
+      // its own cgroup as / in /proc/self/cgroup and at /sys/fs/cgroup, not the node's tree.
+      namespaces.add(new RuntimeSpec.Namespace("cgroup", null));
+    }
     RuntimeSpec.Linux linux = new RuntimeSpec.Linux(
-        Namespaces.of(ns.network(), ns.ipc(), ns.pid(), ns.paths()),
+        namespaces,
         CgroupPaths.of(in.cgroup().driver(), in.cgroup().parent(), in.containerId()),
         security.privileged() ? resources : resources.withDevices(devices.rules()),
         Sysctls.validate(security.sysctls(), ns.network() != Namespaces.Mode.NODE, ns.ipc() != Namespaces.Mode.NODE),

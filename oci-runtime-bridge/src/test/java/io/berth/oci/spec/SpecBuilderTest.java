@@ -48,4 +48,15 @@ class SpecBuilderTest {
     assertThat(spec.linux().readonlyPaths()).isEmpty();
     assertThat(spec.process().capabilities().bounding()).hasSize(CapabilitySets.ALL.size());
   }
+
+  @Test
+  void onCgroupV2EveryContainerGetsItsOwnCgroupNamespace() {
+    ContainerSpecInput v1 = input(false, 0);
+    assertThat(SpecBuilder.build(v1).linux().namespaces()).noneMatch(n -> n.type().equals("cgroup"));
+    ContainerSpecInput v2 = new ContainerSpecInput(v1.containerId(), v1.rootfs(), v1.image(), v1.process(),
+        v1.security(), v1.namespaces(), v1.cgroup(), v1.mounts(), new ContainerSpecInput.HostFacts(0, false, -1L, true),
+        v1.annotations());
+    assertThat(SpecBuilder.build(v2).linux().namespaces())
+        .contains(new RuntimeSpec.Namespace("cgroup", null));
+  }
 }
