@@ -111,7 +111,8 @@ class CgroupV2Test {
         .build());
     try {
       assertThat(Pods.status(client, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
-      assertThat(node.cgroupOf(node.pid(id))).endsWith("/berth-" + id + ".scope");
+      // crun puts the process one level down, in <scope>/container: a v2 cgroup with children holds no process.
+      assertThat(node.cgroupOf(node.pid(id))).containsPattern("/berth-" + id + "\\.scope(/container)?$");
       assertThat(exec(client, id, "id", "-u")).isEqualTo("0");
       assertThat(exec(client, id, "sh", "-c", "echo out; echo err >&2; exit 0")).isEqualTo("out");
       ExecSyncResponse failed = client.runtime(60_000).execSync(ExecSyncRequest.newBuilder().setContainerId(id)
@@ -234,10 +235,13 @@ class CgroupV2Test {
     String aCgroup = node.cgroupOf(node.pid(a));
     String bCgroup = node.cgroupOf(node.pid(b));
     assertThat(aCgroup).isEqualTo("/berth.slice/berth-pod" + ownPod + ".slice/berth-" + a + ".scope");
-    assertThat(node.units(ownPod)).containsExactly("berth-pod" + ownPod + ".slice");
+    // The pod's slice, its infra container's scope and conmon scope, its /dev/shm mount unit.
+    assertThat(node.units(ownPod)).contains("berth-pod" + ownPod + ".slice", "berth-" + ownPod + ".scope",
+        "berth-conmon-" + ownPod + ".scope");
     Pods.removeAll(client);
 
-    assertThat(node.units(ownPod)).as("berthd's pod slice").isEmpty();
+    assertThat(node.units(ownPod)).as("berthd's pod slice, the infra scopes, the shm mount").isEmpty();
+    assertThat(node.units(kubeletPod)).as("the infra scopes, the shm mount").isEmpty();
     assertThat(node.units(a)).as("scopes of a").isEmpty();
     assertThat(node.units(b)).as("scopes of b").isEmpty();
     String ownSliceDir = "/sys/fs/cgroup" + aCgroup.substring(0, aCgroup.lastIndexOf('/'));
