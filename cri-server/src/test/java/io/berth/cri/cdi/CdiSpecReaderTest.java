@@ -73,6 +73,19 @@ class CdiSpecReaderTest {
   }
 
   @Test
+  void aYamlFileModeWithALeadingZeroIsOctalAsTheCdiLibraryReadsIt() {
+    for (String mode : List.of("0666", "0o666", "438", "0x1b6")) {
+      CdiSpec spec = CdiSpecReader.parse("m.yaml", YAML.replace("permissions: rw", "permissions: rw\n"
+          + "          fileMode: " + mode), false);
+      assertThat(spec.devices().getFirst().containerEdits().deviceNodes().getFirst().fileMode()).as(mode)
+          .isEqualTo(0666);
+    }
+    assertThatThrownBy(() -> CdiSpecReader.parse("m.yaml", YAML.replace("permissions: rw", "permissions: rw\n"
+        + "          fileMode: rw-rw-rw-"), false))
+        .isInstanceOf(CdiSpecException.class).hasMessageContaining("not a file mode");
+  }
+
+  @Test
   void specsTheSpecificationRefusesNameTheFileAndTheReason() {
     assertRefused(YAML.replace("\"0.6.0\"", "\"9.9.9\""), "cdiVersion '9.9.9'");
     assertRefused(YAML.replace("kind: example.com/device", "kind: example.com"), "kind 'example.com'");
