@@ -20,6 +20,8 @@ import io.berth.cri.state.Timestamps;
 import io.berth.cri.steps.CrashPoints;
 import io.berth.cri.steps.StepTimer;
 import io.berth.cri.steps.UndoStack;
+import io.berth.image.ImageException;
+import io.berth.image.ref.ImageReference;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
 import io.berth.oci.runtime.CreateRequest;
@@ -29,6 +31,7 @@ import io.berth.proto.runtime.v1.ContainerConfig;
 import io.berth.proto.runtime.v1.ContainerEventType;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
 import io.berth.proto.runtime.v1.CreateContainerResponse;
+import io.berth.proto.runtime.v1.ImageSpec;
 import io.berth.proto.runtime.v1.NamespaceMode;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
@@ -128,7 +131,7 @@ public final class CreateContainerHandler {
           .setId(id).setSandboxId(sandbox.getId()).setName(name).setPhase(Phase.CREATING)
           .setCreatedAtNs(Timestamps.now()).setConfig(config).setRuntimeHandler(sandbox.getRuntimeHandler())
           .setImageId(image.id())
-          .setImageRef(image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst())
+          .setImageRef(imageRef(config.getImage(), image))
           .setSnapshotKey(id).setLogPath(logPath.toString()).setStopSignal(stopSignal(config, image))
           .build();
       containers.put(record);
@@ -200,6 +203,31 @@ public final class CreateContainerHandler {
       throw new FailedPreconditionException("target container " + target.getId() + " is not running");
     }
     return target.getPid();
+  }
+
+  /**
+   * ContainerStatus.image_ref, the digested reference of the image in use: the repo digest in the
+   * repository the kubelet named (the user's reference, else the config's), else the image's first
+   * repo digest (as containerd), else its ID. image_id is always the ID, as PullImage returned it.
+   */
+  private static String imageRef(ImageSpec spec, ImageRecord image) {
+    for (String named : List.of(spec.getUserSpecifiedImage(), spec.getImage())) {
+      String repository = repository(named);
+      for (String digested : image.repoDigests()) {
+        if (repository != null && digested.startsWith(repository + "@")) {
+          return digested;
+        }
+      }
+    }
+    return image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
+  }
+
+  private static String repository(String reference) {
+    try {
+      return reference.isEmpty() ? null : ImageReference.parse(reference).repository();
+    } catch (ImageException.InvalidReference e) {
+      return null; // an image ID or prefix names no repository
+    }
   }
 
   /** The config's stop signal, else the image's STOPSIGNAL, else empty (SIGTERM). */

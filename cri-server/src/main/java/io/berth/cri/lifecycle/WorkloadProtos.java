@@ -116,7 +116,7 @@ public final class WorkloadProtos {
         .setId(record.getId())
         .setPodSandboxId(record.getSandboxId())
         .setMetadata(config.getMetadata())
-        .setImage(config.getImage().toBuilder().setImage(record.getImageId()))
+        .setImage(config.getImage()) // as the kubelet sent it (KEP-2535): user_specified_image, runtime_handler
         .setImageRef(record.getImageRef())
         .setImageId(record.getImageId())
         .setState(containerState(record.getPhase()))
