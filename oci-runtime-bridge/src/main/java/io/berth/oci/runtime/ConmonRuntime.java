@@ -25,10 +25,15 @@ public final class ConmonRuntime implements ContainerRuntime {
   private static final Duration KILL_GRACE = Duration.ofSeconds(30);
   /** How long conmon may take to open a new log file after being asked to reopen. */
   private static final Duration REOPEN_WAIT = Duration.ofSeconds(5);
+  private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+  /** How long a deleted container's cgroup may stay busy (its last task still exiting). */
+  private static final Duration CGROUP_PATIENCE = Duration.ofSeconds(5);
 
   private final CommandLineRuntime cli;
   private final ConmonMonitor monitor;
   private final Path bundles;
+  private final boolean systemdCgroup;
+  private final CgroupLeftovers cgroupLeftovers;
 
   /**
    * @param runtimeRoot the handler's own state root (runc's {@code --root})
@@ -43,6 +48,8 @@ public final class ConmonRuntime implements ContainerRuntime {
     this.cli = new CommandLineRuntime(name, binary, runtimeRoot, systemdCgroup);
     this.monitor = new ConmonMonitor(conmon, exitDir, socketDir, MonitorScope.forDriver(systemdCgroup));
     this.bundles = bundles;
+    this.systemdCgroup = systemdCgroup;
+    this.cgroupLeftovers = new CgroupLeftovers(CGROUP_ROOT, CGROUP_PATIENCE);
   }
 
   @Override
@@ -170,7 +177,15 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public void delete(String id) {
+    String cgroupsPath = systemdCgroup ? null : CgroupLeftovers.cgroupsPath(bundle(id));
     cli.delete(id, true);
+    if (cgroupsPath != null) {
+      List<Path> left = cgroupLeftovers.remove(cgroupsPath);
+      if (!left.isEmpty()) {
+        throw new OciRuntimeException("cgroup of " + id + " still busy after " + CGROUP_PATIENCE.toSeconds()
+            + " s: " + left);
+      }
+    }
     deleteTree(bundle(id));
     monitor.forgetExit(id);
   }
