@@ -61,6 +61,7 @@ import io.berth.oci.runtime.ContainerRuntime;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.proto.state.v1.ContainerRecord;
+import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
 import io.berth.snapshot.Mounter;
 import java.io.IOException;
@@ -227,7 +228,9 @@ final class WorkloadSubsystem implements AutoCloseable {
         new ListContainerStatsHandler(containers, exits, stats),
         eventStream,
         new PodSandboxStatsHandler(sandboxes, containers, exits, new PodStatsCollector(cgroupReader), stats));
-    var exitWatcher = new ExitWatcher(state.resolve("exits"), id -> containers.find(id).ifPresent(exits::current));
+    // Taken when the record is gone or no longer live; a sandbox's infra ID has no container record.
+    var exitWatcher = new ExitWatcher(state.resolve("exits"), id -> containers.find(id).map(exits::current)
+        .map(r -> r.getPhase() != Phase.RUNNING && r.getPhase() != Phase.CREATED).orElse(true));
     return new WorkloadSubsystem(verbs, sampler, exitWatcher, streaming, sandboxes, containers);
   }
 

@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,10 @@ import tools.jackson.databind.ObjectMapper;
 final class ConmonMonitor {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(60);
+  /** The exit status of a process ended by SIGKILL, as conmon writes it (128 + 9). */
+  private static final int SIGKILLED = 137;
+  /** How long after a SIGKILL exit conmon may still write the oom marker. */
+  private static final Duration OOM_MARKER_GRACE = Duration.ofMillis(200);
 
   private final Path conmon;
   private final Path exitDir;
@@ -193,8 +198,16 @@ final class ConmonMonitor {
       if (text.isEmpty()) {
         return Optional.empty(); // being written
       }
-      return Optional.of(new ContainerExit(Integer.parseInt(text), Files.getLastModifiedTime(file).toInstant(),
-          Files.exists(bundle.resolve("oom"))));
+      int code = Integer.parseInt(text);
+      Instant at = Files.getLastModifiedTime(file).toInstant();
+      boolean oom = Files.exists(bundle.resolve("oom"));
+      // conmon learns of an OOM kill (memory.events, or v1's eventfd) and of the exit through two
+      // different events, in either order: a SIGKILLed container is final only once its oom
+      // marker is there or a moment has passed.
+      if (code == SIGKILLED && !oom && Duration.between(at, Instant.now()).compareTo(OOM_MARKER_GRACE) < 0) {
+        return Optional.empty();
+      }
+      return Optional.of(new ContainerExit(code, at, oom));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | NumberFormatException e) {
