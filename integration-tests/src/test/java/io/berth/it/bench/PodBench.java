@@ -114,13 +114,14 @@ final class PodBench {
         // Both settle after the burst: Go's scavenger returns freed memory in the background,
         // berthd's HeapTrimmer checks every 5 s. Memory is what stays resident, not the peak.
         Thread.sleep(12_000);
-        Memory bm = Memory.of(List.of(berthd.pid()), "conmon", berthd.stateDir().toString());
-        Memory cm = Memory.of(List.of(containerd.pid()), "containerd-shim-runc-v2", containerd.socket().toString());
+        DaemonMemory bm = DaemonMemory.of(List.of(berthd.pid()), "conmon", berthd.stateDir().toString());
+        DaemonMemory cm = DaemonMemory.of(List.of(containerd.pid()), "containerd-shim-runc-v2",
+            containerd.socket().toString());
         report.note("memory with " + BATCH + " pods running (PSS)", String.format(
             "berth %.1f MB (berthd %.1f + %d conmon %.1f) vs containerd %.1f MB (containerd %.1f + %d shims %.1f):"
                 + " ratio %.2f",
-            bm.totalPss(), bm.daemonPss, bm.monitors, bm.monitorsPss, cm.totalPss(), cm.daemonPss, cm.monitors,
-            cm.monitorsPss, bm.totalPss() / cm.totalPss()));
+            bm.totalPss(), bm.daemonPss(), bm.monitors(), bm.monitorsPss(), cm.totalPss(), cm.daemonPss(),
+            cm.monitors(), cm.monitorsPss(), bm.totalPss() / cm.totalPss()));
         report.note("memory with " + BATCH + " pods running (RSS sum)", String.format(
             "berth %.1f MB vs containerd %.1f MB: ratio %.2f", bm.totalRss(), cm.totalRss(),
             bm.totalRss() / cm.totalRss()));
@@ -128,7 +129,7 @@ final class PodBench {
         // cache and libjvm, containerd's binary): what a tighter heap could still win.
         report.note("daemon resident memory by kind", String.format(
             "berthd %.1f MB anonymous + %.1f MB files; containerd %.1f MB anonymous + %.1f MB files",
-            bm.daemonAnon, bm.daemonFile, cm.daemonAnon, cm.daemonFile));
+            bm.daemonAnon(), bm.daemonFile(), cm.daemonAnon(), cm.daemonFile()));
 
         List<Long> bc = new ArrayList<>();
         List<Long> cc = new ArrayList<>();
@@ -203,7 +204,7 @@ final class PodBench {
   }
 
   /** Catatonit (static) as containerd's pause image: the same infra process berth runs. */
-  private static String pushPauseImage(Path work, Registry registry) throws IOException {
+  static String pushPauseImage(Path work, Registry registry) throws IOException {
     Path dir = work.resolve("pause-layout");
     OciLayout layout = new OciLayout(dir);
     byte[] catatonit = Files.readAllBytes(Path.of("/usr/bin/catatonit"));
@@ -227,7 +228,7 @@ final class PodBench {
     return Pods.perContainerPid(config).build();
   }
 
-  private static String startPod(CriClient client, Path logs, String name, String image, boolean hostNetwork) {
+  static String startPod(CriClient client, Path logs, String name, String image, boolean hostNetwork) {
     PodSandboxConfig config = podConfig(logs, name, hostNetwork);
     String pod = Pods.runPod(client, config);
     Pods.run(client, pod, config,
@@ -326,7 +327,7 @@ final class PodBench {
     }
   }
 
-  private static void removeAll(CriClient client, List<String> pods) {
+  static void removeAll(CriClient client, List<String> pods) {
     for (String pod : pods) {
       client.runtime(60_000).stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
       client.runtime(60_000).removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
@@ -337,50 +338,5 @@ final class PodBench {
     long start = System.nanoTime();
     action.run();
     return System.nanoTime() - start;
-  }
-
-  /** Proportional (PSS) and resident (RSS) memory of a daemon and its monitor processes, in MB. */
-  private record Memory(double daemonPss, double daemonRss, double daemonAnon, double daemonFile, int monitors,
-      double monitorsPss, double monitorsRss) {
-    double totalPss() {
-      return daemonPss + monitorsPss;
-    }
-
-    double totalRss() {
-      return daemonRss + monitorsRss;
-    }
-
-    static Memory of(List<Long> daemons, String monitorCommand, String argumentMark) throws IOException {
-      double daemonPss = 0;
-      double daemonRss = 0;
-      double daemonAnon = 0;
-      double daemonFile = 0;
-      for (long pid : daemons) {
-        daemonPss += kb(pid, "smaps_rollup", "Pss:") / 1024.0;
-        daemonRss += kb(pid, "status", "VmRSS:") / 1024.0;
-        daemonAnon += kb(pid, "status", "RssAnon:") / 1024.0;
-        daemonFile += kb(pid, "status", "RssFile:") / 1024.0;
-      }
-      var monitors = ProcessHandle.allProcesses()
-          .filter(p -> p.info().command().orElse("").endsWith(monitorCommand))
-          .filter(p -> String.join(" ", p.info().arguments().orElse(new String[0])).contains(argumentMark))
-          .toList();
-      double pss = 0;
-      double rss = 0;
-      for (ProcessHandle p : monitors) {
-        pss += kb(p.pid(), "smaps_rollup", "Pss:") / 1024.0;
-        rss += kb(p.pid(), "status", "VmRSS:") / 1024.0;
-      }
-      return new Memory(daemonPss, daemonRss, daemonAnon, daemonFile, monitors.size(), pss, rss);
-    }
-
-    private static long kb(long pid, String file, String key) throws IOException {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/" + file))) {
-        if (line.startsWith(key)) {
-          return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
-        }
-      }
-      return 0;
-    }
   }
 }
