@@ -29,7 +29,7 @@ public final class SideBySideBench {
         Files.createTempDirectory(Files.createDirectories(Path.of("target/bench-work").toAbsolutePath()), "run-");
     BenchReport report = new BenchReport();
 
-    // -Dberth.bench.only=calls|pulls|pods|memory runs one group (for working on it); default: all.
+    // -Dberth.bench.only=calls|pulls|pods|memory|lists runs one group (for working on it); default: all.
     String only = System.getProperty("berth.bench.only", "");
     if (only.isEmpty() || only.equals("calls")) {
       report.add("daemon start to serving socket",
