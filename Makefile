@@ -17,7 +17,11 @@ BERTHD_JAVA_OPTS := -Xmx256m -Xmn12m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio
 
 # What berth's tests and benchmark drive for real (Debian 12 package names).
 DEB_PACKAGES := runc crun conmon catatonit containernetworking-plugins docker-registry skopeo \
-                umoci busybox-static iproute2 iptables containerd apache2-utils zstd maven
+                umoci busybox-static iproute2 iptables containerd apache2-utils zstd maven \
+                debootstrap qemu-system-x86 qemu-utils
+# The cgroup v2 / systemd tests in a qemu guest (io.berth.it.vm) are part of make test; VM=false
+# leaves them out (make vm-test runs them alone).
+VM ?= true
 
 LAUNCHER := cri-server/src/main/launcher/launcher.sh
 # berthctl lives for one call: the C1 compiler alone starts it fastest.
@@ -76,9 +80,10 @@ run: bin/berthd
 	exec bin/berthd
 
 ## test: deps, build, then every test: the unit tests (surefire) and the root-only ones (failsafe:
-## tests tagged "root" in each module, and all of integration-tests against bin/berthd).
+## tests tagged "root" in each module, and all of integration-tests against bin/berthd), with the
+## VM tests (a Debian guest on cgroup v2 and systemd; VM=false leaves them out).
 test: deps build
-	$(MVN) verify -Dberth.home=$(CURDIR)
+	$(MVN) verify -Dberth.home=$(CURDIR) -Dberth.vm=$(VM)
 
 ## unit-test: the tests that need no root (mvn test leaves out those tagged "root"); runs anywhere.
 unit-test:
