@@ -14,6 +14,7 @@ import io.berth.proto.runtime.v1.ListPodSandboxRequest;
 import io.berth.proto.runtime.v1.NamespaceMode;
 import io.berth.proto.runtime.v1.NamespaceOption;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,11 +38,13 @@ final class ListBench {
     try (Registry registry = Registry.start(work.resolve("list-registry"))) {
       FixtureImages.get().pushAll(registry);
       String busybox = registry.host() + "/" + FixtureImages.BUSYBOX_REPO + ":" + FixtureImages.TAG;
+      String pause = PodBench.pushPauseImage(Files.createDirectories(work.resolve("list")), registry);
       try (BerthdProcess berthd = BerthdProcess.start(work.resolve("list-berth"), "");
           ContainerdProcess containerd = ContainerdProcess.start(work.resolve("list-ctrd"),
-              List.of(registry.host()))) {
+              List.of(registry.host()), pause)) {
         CriClient b = berthd.client();
         CriClient c = containerd.client();
+        CriCalls.pull(c, pause);
         List<String> bPods = fill(b, work.resolve("list-logs-b"), busybox);
         List<String> cPods = fill(c, work.resolve("list-logs-c"), busybox);
         try {
