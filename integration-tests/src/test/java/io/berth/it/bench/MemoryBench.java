@@ -120,6 +120,8 @@ final class MemoryBench {
       }
     }
     report.add("daemon start to first pod running", new Samples(berth), new Samples(ctrd));
+    System.out.printf("daemon start to first pod running: berth %.0f ms, containerd %.0f ms (medians of %d)%n",
+        new Samples(berth).medianMillis(), new Samples(ctrd).medianMillis(), FIRST_POD_RUNS);
   }
 
   /**
@@ -134,7 +136,7 @@ final class MemoryBench {
       Thread.sleep(SETTLE_MILLIS);
       DaemonMemory bi = berthMemory(berthd);
       DaemonMemory ci = containerdMemory(containerd);
-      report.note("idle daemon, no pods (PSS, anon)", String.format(
+      note(report, "idle daemon, no pods (PSS, anon)", String.format(
           "berthd %.1f MB PSS, %.1f MB anonymous vs containerd %.1f MB PSS, %.1f MB anonymous: PSS ratio %.2f",
           bi.daemonPss(), bi.daemonAnon(), ci.daemonPss(), ci.daemonAnon(), bi.daemonPss() / ci.daemonPss()));
 
@@ -146,7 +148,7 @@ final class MemoryBench {
         Thread.sleep(SETTLE_MILLIS);
         DaemonMemory bm = berthMemory(berthd);
         DaemonMemory cm = containerdMemory(containerd);
-        report.note("node memory (PSS), " + level + " pods", String.format(
+        note(report, "node memory (PSS), " + level + " pods", String.format(
             "berth %.1f MB (berthd %.1f + %d conmon %.1f) vs containerd %.1f MB (containerd %.1f + %d shims %.1f):"
                 + " ratio %.2f; berthd anonymous %.1f MB",
             bm.totalPss(), bm.daemonPss(), bm.monitors(), bm.monitorsPss(), cm.totalPss(), cm.daemonPss(),
@@ -170,12 +172,12 @@ final class MemoryBench {
       containerd = runtimes.containerd();
       long ctrdStart = System.nanoTime() - begin;
       String ctrdReady = readyPods(containerd.client());
-      report.note("restart with " + running + " pods running", String.format(
+      note(report, "restart with " + running + " pods running", String.format(
           "berthd stop %.0f ms, start to serving %.0f ms, %s READY; containerd stop %.0f ms, start %.0f ms, %s READY",
           berthStop / 1e6, berthStart / 1e6, berthReady, ctrdStop / 1e6, ctrdStart / 1e6, ctrdReady));
       Thread.sleep(SETTLE_MILLIS);
       DaemonMemory br = berthMemory(berthd);
-      report.note("berthd restarted, " + running + " pods", String.format(
+      note(report, "berthd restarted, " + running + " pods", String.format(
           "berthd %.1f MB PSS, %.1f MB anonymous (recovered, settled)", br.daemonPss(), br.daemonAnon()));
     } finally {
       try {
@@ -207,15 +209,16 @@ final class MemoryBench {
       Path raw = Path.of("target/bench/berthd-nmt.txt").toAbsolutePath();
       Files.createDirectories(raw.getParent());
       Files.writeString(raw, summary);
-      report.note("berthd NMT committed, " + NMT_PODS + " pods", nmtCategories(summary) + " (" + raw + ")");
+      note(report, "berthd NMT committed, " + NMT_PODS + " pods", nmtCategories(summary) + " (" + raw + ")");
       long pid = berthd.pid();
       double[] aot = mapping(pid, "berthd.aot");
-      report.note("berthd smaps, " + NMT_PODS + " pods, NMT on", String.format(
+      note(report, "berthd smaps, " + NMT_PODS + " pods, NMT on", String.format(
           "PSS %.1f MB, anonymous %.1f MB, RSS %.1f MB; AOT cache %s",
           DaemonMemory.mb(pid, "smaps_rollup", "Pss:"), DaemonMemory.mb(pid, "smaps_rollup", "Anonymous:"),
           DaemonMemory.mb(pid, "smaps_rollup", "Rss:"),
-          aot[2] == 0 ? "not mapped" : String.format("%.0f mappings, RSS %.1f MB, PSS %.1f MB", aot[2], aot[0],
-              aot[1])));
+          aot[2] == 0 ? "not mapped" : String.format("%.0f mappings, RSS %.1f MB, PSS %.1f MB, of which %.1f MB"
+              + " anonymous (pages the JVM wrote: copied from the file, never shared)", aot[2], aot[0], aot[1],
+              aot[3])));
     }
   }
 
@@ -249,9 +252,12 @@ final class MemoryBench {
     return out.toString();
   }
 
-  /** Summed Rss and Pss (MB) of the mappings of a file whose path ends with {@code suffix}, and their count. */
+  /**
+   * Summed Rss and Pss (MB) of the mappings of a file whose path ends with {@code suffix}, their
+   * count, and their Anonymous MB.
+   */
   private static double[] mapping(long pid, String suffix) throws IOException {
-    double[] sums = new double[3];
+    double[] sums = new double[4];
     boolean inside = false;
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
       if (MAPPING_HEADER.matcher(line).find()) {
@@ -264,6 +270,8 @@ final class MemoryBench {
         sums[0] += kbToMb(line, "Rss:");
       } else if (inside && line.startsWith("Pss:")) {
         sums[1] += kbToMb(line, "Pss:");
+      } else if (inside && line.startsWith("Anonymous:")) {
+        sums[3] += kbToMb(line, "Anonymous:");
       }
     }
     return sums;
@@ -293,6 +301,12 @@ final class MemoryBench {
         pod.get();
       }
     }
+  }
+
+  /** A note, also printed at once: the group takes minutes, and a later failure must not lose it. */
+  private static void note(BenchReport report, String name, String value) {
+    report.note(name, value);
+    System.out.printf("%-34s %s%n", name, value);
   }
 
   /** "100/100": the pods ListPodSandbox reports READY, of all it lists. */
