@@ -190,7 +190,10 @@ final class WorkloadSubsystem implements AutoCloseable {
     var cgroupReader = new CgroupReader(CGROUP_ROOT);
     var stats = new ContainerStatsCollector(cgroupReader, new CpuRates(),
         images.snapshots(), root.resolve("snapshots").toString());
-    var sampler = new CpuSampler(stats, containers::all, CPU_SAMPLE_PERIOD);
+    // Each sample also folds any exit the exit watcher missed (an inotify queue overflow): lists
+    // read records only, so no exit stays unnoticed longer than one period.
+    var sampler = new CpuSampler(stats, () -> containers.all().stream().map(exits::current).toList(),
+        CPU_SAMPLE_PERIOD);
     var streamingConfig = config.streaming();
     StreamingServer streaming;
     try {
@@ -217,7 +220,7 @@ final class WorkloadSubsystem implements AutoCloseable {
         new StopContainerHandler(stopper),
         new RemoveContainerHandler(remover),
         new ContainerStatusHandler(containers, runtimes, exits),
-        new ListContainersHandler(containers, exits),
+        new ListContainersHandler(containers),
         new UpdateContainerResourcesHandler(containers, runtimes, exits),
         new ReopenContainerLogHandler(containers, runtimes, exits),
         new ExecSyncHandler(containers, runtimes, exits),

@@ -1,7 +1,7 @@
 package io.berth.cri.container;
 
-import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.LabelSelector;
+import io.berth.cri.lifecycle.WireCache;
 import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.Container;
@@ -13,14 +13,17 @@ import io.berth.proto.state.v1.Phase;
 import java.util.ArrayList;
 import java.util.List;
 
-/** ListContainers, filtered by ID or prefix, sandbox, state and labels; exits are noticed on the way. */
+/**
+ * ListContainers, filtered by ID or prefix, sandbox, state and labels, from memory alone: the exit
+ * watcher folds each exit into its record as conmon writes it (and the CPU sampler sweeps for any
+ * it missed), so the kubelet's relist reads no file, takes no lock and runs on the transport thread.
+ */
 public final class ListContainersHandler {
   private final ObjectTable<ContainerRecord> containers;
-  private final ContainerExits exits;
+  private final WireCache<ContainerRecord, Container> wire = new WireCache<>();
 
-  public ListContainersHandler(ObjectTable<ContainerRecord> containers, ContainerExits exits) {
+  public ListContainersHandler(ObjectTable<ContainerRecord> containers) {
     this.containers = containers;
-    this.exits = exits;
   }
 
   public ListContainersResponse handle(ListContainersRequest request) {
@@ -43,12 +46,12 @@ public final class ListContainersHandler {
       if (!LabelSelector.matches(filter.getLabelSelectorMap(), stored.getConfig().getLabelsMap())) {
         continue;
       }
-      ContainerRecord record = exits.current(stored);
-      if (filter.hasState() && filter.getState().getState() != WorkloadProtos.containerState(record.getPhase())) {
+      if (filter.hasState() && filter.getState().getState() != WorkloadProtos.containerState(stored.getPhase())) {
         continue;
       }
-      items.add(WorkloadProtos.container(record));
+      items.add(wire.get(stored.getId(), stored, null, WorkloadProtos::container));
     }
+    wire.trim(containers.all().size(), id -> containers.find(id).isEmpty());
     return items;
   }
 }

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ public final class ExitWatcher implements AutoCloseable {
   private final WatchService watcher;
   private final Thread thread;
   private final Predicate<String> onExit;
+  private final Path exitDir;
   /** IDs to offer again: attempts so far and when next (nanoTime); only the watcher thread touches it. */
   private final Map<String, long[]> pending = new HashMap<>();
 
@@ -37,6 +39,7 @@ public final class ExitWatcher implements AutoCloseable {
   public ExitWatcher(Path exitDir, Predicate<String> onExit) throws IOException {
     Files.createDirectories(exitDir);
     this.onExit = onExit;
+    this.exitDir = exitDir;
     this.watcher = FileSystems.getDefault().newWatchService();
     exitDir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
     this.thread = Thread.ofPlatform().daemon().name("exit-watcher").start(this::run);
@@ -48,7 +51,9 @@ public final class ExitWatcher implements AutoCloseable {
         WatchKey key = pending.isEmpty() ? watcher.take() : watcher.poll(untilNextRetry(), TimeUnit.NANOSECONDS);
         if (key != null) {
           for (var event : key.pollEvents()) {
-            if (event.context() instanceof Path name && !name.toString().contains(".")) {
+            if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+              offerAll(); // the kernel's queue overflowed: which files came is unknown
+            } else if (event.context() instanceof Path name && !name.toString().contains(".")) {
               offer(name.toString(), 0);
             }
           }
@@ -58,6 +63,14 @@ public final class ExitWatcher implements AutoCloseable {
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // closing
+    }
+  }
+
+  private void offerAll() {
+    try (Stream<Path> files = Files.list(exitDir)) {
+      files.map(f -> f.getFileName().toString()).filter(n -> !n.contains(".")).forEach(n -> offer(n, 0));
+    } catch (IOException e) {
+      log.warn("cannot list exit directory={} error={}", exitDir, e.getMessage());
     }
   }
 

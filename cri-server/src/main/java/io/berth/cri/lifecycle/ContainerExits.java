@@ -59,7 +59,9 @@ public final class ContainerExits {
 
   /** Whether the sandbox is READY: created, and its infra container (if it has one) still running. */
   public boolean ready(SandboxRecord sandbox) {
-    return sandbox.getPhase() == Phase.CREATED && runtimes.of(sandbox).exit(sandbox.getId()).isEmpty();
+    // A pod without an infra process (no shared PID namespace) has no exit to look for.
+    return sandbox.getPhase() == Phase.CREATED
+        && (sandbox.getInfraPid() == 0 || runtimes.of(sandbox).exit(sandbox.getId()).isEmpty());
   }
 
   private static boolean live(ContainerRecord record) {

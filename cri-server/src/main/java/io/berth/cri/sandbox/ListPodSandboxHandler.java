@@ -2,6 +2,7 @@ package io.berth.cri.sandbox;
 
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.LabelSelector;
+import io.berth.cri.lifecycle.WireCache;
 import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.ListPodSandboxRequest;
@@ -17,6 +18,7 @@ import java.util.List;
 public final class ListPodSandboxHandler {
   private final ObjectTable<SandboxRecord> sandboxes;
   private final ContainerExits exits;
+  private final WireCache<SandboxRecord, PodSandbox> wire = new WireCache<>();
 
   public ListPodSandboxHandler(ObjectTable<SandboxRecord> sandboxes, ContainerExits exits) {
     this.sandboxes = sandboxes;
@@ -44,8 +46,9 @@ public final class ListPodSandboxHandler {
       if (filter.hasState() && filter.getState().getState() != state) {
         continue;
       }
-      items.add(WorkloadProtos.sandbox(record, state));
+      items.add(wire.get(record.getId(), record, state, r -> WorkloadProtos.sandbox(r, state)));
     }
+    wire.trim(sandboxes.all().size(), id -> sandboxes.find(id).isEmpty());
     return items;
   }
 }

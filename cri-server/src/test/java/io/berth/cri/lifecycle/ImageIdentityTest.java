@@ -89,7 +89,7 @@ class ImageIdentityTest {
         .setImage(ImageSpec.newBuilder().setImage("example.test/app:1")).build()).getImage().getId())
         .isEqualTo(IMAGE_ID);
 
-    var container = new ListContainersHandler(workload.containers, workload.exits)
+    var container = new ListContainersHandler(workload.containers)
         .list(ContainerFilter.newBuilder().setId(id).build());
     assertThat(container).singleElement().satisfies(c -> {
       assertThat(c.getImageId()).isEqualTo(IMAGE_ID);
@@ -111,7 +111,7 @@ class ImageIdentityTest {
     Workload after = new Workload(dir, workload.runtime);
     after.recovery().run();
 
-    var container = new ListContainersHandler(after.containers, after.exits)
+    var container = new ListContainersHandler(after.containers)
         .list(ContainerFilter.getDefaultInstance());
     assertThat(container).singleElement().satisfies(c -> {
       assertThat(c.getId()).isEqualTo(id);
@@ -131,7 +131,7 @@ class ImageIdentityTest {
   void aTagAsCritestSendsItStaysTheTagInTheContainer() {
     ImageSpec sent = ImageSpec.newBuilder().setImage("example.test/app:1").build();
     String id = create(workload, "app", sent);
-    var c = new ListContainersHandler(workload.containers, workload.exits).list(ContainerFilter.getDefaultInstance());
+    var c = new ListContainersHandler(workload.containers).list(ContainerFilter.getDefaultInstance());
     assertThat(c).singleElement().satisfies(container -> {
       assertThat(container.getId()).isEqualTo(id);
       assertThat(container.getImage()).isEqualTo(sent);
