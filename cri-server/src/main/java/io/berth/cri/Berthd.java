@@ -13,75 +13,127 @@ import io.berth.cri.systemd.StatusReporter;
 import io.berth.sys.LinuxSyscalls;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import sun.misc.Signal;
 
 /**
  * The {@code berthd} command line: loads the configuration (defaults, then the TOML file, then
  * flags), runs the daemon until SIGTERM or SIGINT, and exits 0 after a graceful stop. SIGHUP
  * reloads the configuration; a service manager named by {@code NOTIFY_SOCKET} hears of start,
- * reloads, status and stop.
+ * reloads, status and stop. Its few flags are parsed by hand: a command-line library cost a
+ * quarter of start-up (its classes are too old for the JVM's AOT cache).
  */
-@Command(
-    name = "berthd",
-    mixinStandardHelpOptions = true,
-    versionProvider = Berthd.Version.class,
-    description = "berth: a CRI runtime for Kubernetes nodes.",
-    subcommands = Berthd.ConfigCommand.class)
-public final class Berthd implements Callable<Integer> {
+public final class Berthd {
   /** Exit code for an unusable configuration (sysexits EX_CONFIG). */
   static final int EXIT_CONFIG = 78;
   /** Exit code when another berthd owns the state directory (sysexits EX_TEMPFAIL). */
   static final int EXIT_ALREADY_RUNNING = 75;
+  /** Exit code for a command line that cannot be used. */
+  static final int EXIT_USAGE = 2;
   /** How often the service manager's status line is checked for a change (a few counters, cheap). */
   private static final Duration STATUS_PERIOD = Duration.ofSeconds(3);
   /** The longest reload error the status line repeats; the log has all of it. */
   private static final int STATUS_PROBLEM_CHARS = 200;
+  static final String USAGE = """
+      Usage: berthd [OPTIONS] [config default]
+      berth: a CRI runtime for Kubernetes nodes.
+            --config=FILE      TOML configuration file (default: %s, optional).
+            --root=DIR         Persistent data directory (default: /var/lib/berth).
+            --state=DIR        Runtime state directory (default: /run/berth).
+            --socket=PATH      CRI unix socket (default: <state>/berth.sock, i.e. /run/berth/berth.sock).
+            --log-level=LEVEL  trace, debug, info, warn or error.
+        -h, --help             Show this help message and exit.
+        -V, --version          Print version information and exit.
+      Commands:
+        config default         Print the effective configuration (defaults, file, flags) as TOML.
+      """.formatted(BerthConfig.DEFAULT_CONFIG_FILE);
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "TOML configuration file (default: " + BerthConfig.DEFAULT_CONFIG_FILE + ", optional).")
   Path configFile;
-
-  @Option(names = "--root", paramLabel = "DIR", description = "Persistent data directory (default: /var/lib/berth).")
   String root;
-
-  @Option(names = "--state", paramLabel = "DIR", description = "Runtime state directory (default: /run/berth).")
   String state;
-
-  @Option(names = "--socket", paramLabel = "PATH",
-      description = "CRI unix socket (default: <state>/berth.sock, i.e. /run/berth/berth.sock).")
   String socket;
-
-  @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info, warn or error.")
   String logLevel;
 
   /** Why the last reload was refused, for the status line; null after one that was accepted. */
   private volatile String reloadProblem;
 
+  /** A command line berthd cannot use; the message says what is wrong with it. */
+  static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
   public static void main(String[] args) {
-    CommandLine commandLine = new CommandLine(new Berthd());
-    commandLine.setExecutionExceptionHandler(
-        (error, cmd, parsed) -> {
-          if (error instanceof ConfigException) {
-            System.err.println("berthd: " + error.getMessage());
-            return EXIT_CONFIG;
-          }
-          if (error instanceof StateDirLock.AlreadyRunningException) {
-            System.err.println("berthd: " + error.getMessage());
-            return EXIT_ALREADY_RUNNING;
-          }
-          throw error;
-        });
-    int code = commandLine.execute(args);
+    int code;
+    try {
+      code = new Berthd().run(args);
+    } catch (UsageException e) {
+      System.err.println("berthd: " + e.getMessage());
+      System.err.print(USAGE);
+      code = EXIT_USAGE;
+    } catch (ConfigException e) {
+      System.err.println("berthd: " + e.getMessage());
+      code = EXIT_CONFIG;
+    } catch (StateDirLock.AlreadyRunningException e) {
+      System.err.println("berthd: " + e.getMessage());
+      code = EXIT_ALREADY_RUNNING;
+    } catch (Exception e) {
+      e.printStackTrace();
+      code = 1;
+    }
     System.exit(code);
+  }
+
+  /** Parses {@code args} into this object's flags and runs what they ask for; returns the exit code. */
+  int run(String[] args) throws Exception {
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("-h") || arg.equals("--help")) {
+        System.out.print(USAGE);
+        return 0;
+      }
+      if (arg.equals("-V") || arg.equals("--version")) {
+        System.out.println("berthd " + BerthVersion.version());
+        return 0;
+      }
+      if (!arg.startsWith("-")) {
+        words.add(arg);
+        continue;
+      }
+      int eq = arg.indexOf('=');
+      String name = eq < 0 ? arg : arg.substring(0, eq);
+      String value;
+      if (eq >= 0) {
+        value = arg.substring(eq + 1);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new UsageException("missing value for option '" + name + "'");
+      }
+      switch (name) {
+        case "--config" -> configFile = Path.of(value);
+        case "--root" -> root = value;
+        case "--state" -> state = value;
+        case "--socket" -> socket = value;
+        case "--log-level" -> logLevel = value;
+        default -> throw new UsageException("unknown option: '" + arg + "'");
+      }
+    }
+    if (words.isEmpty()) {
+      return serve();
+    }
+    if (words.equals(List.of("config", "default"))) {
+      System.out.print(new ConfigLoader().render(effectiveConfig()));
+      return 0;
+    }
+    throw new UsageException("unknown command: '" + String.join(" ", words) + "'");
   }
 
   /** The effective configuration: defaults, then the file, then command-line flags. */
@@ -109,8 +161,8 @@ public final class Berthd implements Callable<Integer> {
     return configFile != null ? configFile : Path.of(BerthConfig.DEFAULT_CONFIG_FILE);
   }
 
-  @Override
-  public Integer call() throws Exception {
+  /** Runs the daemon until SIGTERM or SIGINT. */
+  int serve() throws Exception {
     BerthConfig config = effectiveConfig();
     LogLevels.apply(config.logLevel());
     Logger log = LoggerFactory.getLogger(Berthd.class);
@@ -180,31 +232,5 @@ public final class Berthd implements Callable<Integer> {
       problem = problem.substring(0, STATUS_PROBLEM_CHARS) + "...";
     }
     return daemon.statusLine() + "; last reload refused: " + problem;
-  }
-
-  /** {@code berthd config ...}: configuration helpers. */
-  @Command(name = "config", description = "Configuration helpers.", subcommands = DefaultConfigCommand.class)
-  static final class ConfigCommand {
-    @ParentCommand Berthd berthd;
-  }
-
-  /** {@code berthd config default}: prints the effective configuration as TOML. */
-  @Command(name = "default", description = "Print the effective configuration (defaults, file, flags) as TOML.")
-  static final class DefaultConfigCommand implements Callable<Integer> {
-    @ParentCommand ConfigCommand parent;
-
-    @Override
-    public Integer call() {
-      System.out.print(new ConfigLoader().render(parent.berthd.effectiveConfig()));
-      return 0;
-    }
-  }
-
-  /** Supplies {@code --version}. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      return new String[] {"berthd " + BerthVersion.version()};
-    }
   }
 }

@@ -20,6 +20,7 @@ import io.berth.cri.server.CriCallInterceptor;
 import io.berth.cri.server.CriServer;
 import io.berth.cri.server.RuntimeServiceAdapter;
 import io.berth.cri.server.StateDirLock;
+import io.berth.cri.steps.StepTimer;
 import io.berth.cri.steps.UndoStack;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -68,11 +69,14 @@ public final class Daemon {
   }
 
   public static Daemon start(BerthConfig config, ConfigLoader loader) throws IOException {
+    long beforeStart = millisSinceProcessStart(); // the JVM, class loading, config and logging
+    StepTimer steps = new StepTimer();
     try (UndoStack undo = new UndoStack()) {
       createPrivateDir(config.rootDir());
       createPrivateDir(config.stateDir());
       StateDirLock lock = StateDirLock.acquire(config.stateDir());
       undo.push("release state lock", lock::close);
+      steps.step("lock");
 
       CriMetrics metrics = new CriMetrics();
       MetricsEndpoint metricsEndpoint = null;
@@ -82,16 +86,20 @@ public final class Daemon {
         log.info("metrics endpoint=http://{}:{}/metrics", config.metrics().address(), metricsEndpoint.port());
       }
 
+      steps.step("metrics");
       ImageSubsystem images = ImageSubsystem.open(config, new ImageMetrics(metrics));
       undo.push("close image store", images::close);
+      steps.step("images");
       var imageService = images.service();
       PodNetworkSettings podNetwork = new PodNetworkSettings();
       var networkConfig = config.network();
       CniNetwork network = new CniNetwork(Path.of(networkConfig.cniConfDir()), binDirs(networkConfig),
           Duration.ofSeconds(networkConfig.pluginTimeoutSeconds()), config.rootDir().resolve("cni-cache"), podNetwork);
       undo.push("stop CNI config watcher", network::close);
+      steps.step("network");
       WorkloadSubsystem workloads = WorkloadSubsystem.open(config, images, network, metrics);
       undo.push("stop workload samplers", workloads::close);
+      steps.step("workloads");
       AtomicReference<String> configJson = new AtomicReference<>(loader.renderJson(config));
 
       var runtimeService =
@@ -115,6 +123,7 @@ public final class Daemon {
               config.server().maxMessageBytes());
       // Checked often enough that the memory of a burst goes back within seconds; a slack of
       // 8 MB keeps the collections rare (one per burst, or per minutes of kubelet polling).
+      steps.step("server");
       HeapTrimmer heapTrimmer = HeapTrimmer.start(Duration.ofSeconds(5), 8L << 20);
       undo.commit();
       log.info(
@@ -124,6 +133,7 @@ public final class Daemon {
           config.root(),
           config.state(),
           millisSinceProcessStart());
+      log.info("startup steps: before_start={}ms {}", beforeStart, steps.summary());
       return new Daemon(config, loader, configJson, lock, server, metricsEndpoint, images, workloads, network,
           heapTrimmer);
     }

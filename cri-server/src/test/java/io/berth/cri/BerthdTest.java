@@ -1,6 +1,7 @@
 package io.berth.cri;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,5 +45,29 @@ class BerthdTest {
   @Test
   void withNothingMovedTheSocketIsTheDefault() throws Exception {
     assertThat(withFile("").effectiveConfig().socket()).isEqualTo("/run/berth/berth.sock");
+  }
+
+  @Test
+  void flagsAreTakenWithOrWithoutEqualsSign() throws Exception {
+    Path file = dir.resolve("config.toml");
+    Files.writeString(file, "");
+    Berthd berthd = new Berthd();
+    assertThat(berthd.run(new String[] {"--config", file.toString(), "--root=/srv/berth", "--state", "/run/b",
+        "--socket=/run/b.sock", "--log-level", "debug", "config", "default"})).isZero();
+    assertThat(berthd.configFile).isEqualTo(file);
+    assertThat(berthd.effectiveConfig().root()).isEqualTo("/srv/berth");
+    assertThat(berthd.effectiveConfig().state()).isEqualTo("/run/b");
+    assertThat(berthd.effectiveConfig().socket()).isEqualTo("/run/b.sock");
+    assertThat(berthd.effectiveConfig().logLevel()).isEqualTo("debug");
+  }
+
+  @Test
+  void anUnknownOptionOrCommandOrAMissingValueIsAUsageError() {
+    assertThatThrownBy(() -> new Berthd().run(new String[] {"--rot=/x"}))
+        .isInstanceOf(Berthd.UsageException.class).hasMessageContaining("--rot=/x");
+    assertThatThrownBy(() -> new Berthd().run(new String[] {"config", "show"}))
+        .isInstanceOf(Berthd.UsageException.class).hasMessageContaining("config show");
+    assertThatThrownBy(() -> new Berthd().run(new String[] {"--root"}))
+        .isInstanceOf(Berthd.UsageException.class).hasMessageContaining("--root");
   }
 }

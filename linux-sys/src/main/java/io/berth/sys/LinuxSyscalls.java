@@ -12,7 +12,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -52,99 +51,95 @@ public final class LinuxSyscalls implements Syscalls {
   private static final long SIOCSIFFLAGS = 0x8914;
   private static final short IFF_UP = 1;
 
-  private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO =
       CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-  private static final MethodHandle OPENAT =
+  private static final Downcall OPENAT =
       handle("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
-  private static final MethodHandle SYSCALL4 =
+  private static final Downcall SYSCALL4 =
       handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
-  private static final MethodHandle SYSCALL_FSOPEN =
+  private static final Downcall SYSCALL_FSOPEN =
       handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
-  private static final MethodHandle SYSCALL_FSCONFIG =
+  private static final Downcall SYSCALL_FSCONFIG =
       handle("syscall",
           FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
-  private static final MethodHandle SYSCALL_FSMOUNT =
+  private static final Downcall SYSCALL_FSMOUNT =
       handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-  private static final MethodHandle SYSCALL_MOVE_MOUNT =
+  private static final Downcall SYSCALL_MOVE_MOUNT =
       handle("syscall",
           FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
-  private static final MethodHandle MKDIRAT =
+  private static final Downcall MKDIRAT =
       handle("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-  private static final MethodHandle MKNODAT =
+  private static final Downcall MKNODAT =
       handle("mknodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), -1);
-  private static final MethodHandle SYMLINKAT =
+  private static final Downcall SYMLINKAT =
       handle("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), -1);
-  private static final MethodHandle LINKAT =
+  private static final Downcall LINKAT =
       handle("linkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), -1);
-  private static final MethodHandle UNLINKAT =
+  private static final Downcall UNLINKAT =
       handle("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-  private static final MethodHandle FCHOWN =
+  private static final Downcall FCHOWN =
       handle("fchown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle FCHOWNAT =
+  private static final Downcall FCHOWNAT =
       handle("fchownat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle FCHMOD =
+  private static final Downcall FCHMOD =
       handle("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle FCHMODAT =
+  private static final Downcall FCHMODAT =
       handle("fchmodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle FUTIMENS =
+  private static final Downcall FUTIMENS =
       handle("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1);
-  private static final MethodHandle UTIMENSAT =
+  private static final Downcall UTIMENSAT =
       handle("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), -1);
-  private static final MethodHandle FSETXATTR =
+  private static final Downcall FSETXATTR =
       handle("fsetxattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), -1);
-  private static final MethodHandle LSETXATTR =
+  private static final Downcall LSETXATTR =
       handle("lsetxattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), -1);
-  private static final MethodHandle LGETXATTR =
+  private static final Downcall LGETXATTR =
       handle("lgetxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), -1);
-  private static final MethodHandle WRITE =
+  private static final Downcall WRITE =
       handle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-  private static final MethodHandle CLOSE =
+  private static final Downcall CLOSE =
       handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle MOUNT =
+  private static final Downcall MOUNT =
       handle("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
-  private static final MethodHandle UMOUNT2 =
+  private static final Downcall UMOUNT2 =
       handle("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
-  private static final MethodHandle READ =
+  private static final Downcall READ =
       handle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-  private static final MethodHandle UNSHARE = handle("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle SETNS = handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle SETHOSTNAME =
+  private static final Downcall UNSHARE = handle("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+  private static final Downcall SETNS = handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+  private static final Downcall SETHOSTNAME =
       handle("sethostname", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
-  private static final MethodHandle SOCKET =
+  private static final Downcall SOCKET =
       handle("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle CONNECT =
+  private static final Downcall CONNECT =
       handle("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-  private static final MethodHandle BIND =
+  private static final Downcall BIND =
       handle("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-  private static final MethodHandle SENDTO =
+  private static final Downcall SENDTO =
       handle("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
-  private static final MethodHandle SHUTDOWN =
+  private static final Downcall SHUTDOWN =
       handle("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle IOCTL =
+  private static final Downcall IOCTL =
       handle("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
-  private static final MethodHandle POSIX_OPENPT =
+  private static final Downcall POSIX_OPENPT =
       handle("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle GRANTPT = handle("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle UNLOCKPT = handle("unlockpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-  private static final MethodHandle PTSNAME_R =
+  private static final Downcall GRANTPT = handle("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+  private static final Downcall UNLOCKPT = handle("unlockpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+  private static final Downcall PTSNAME_R =
       handle("ptsname_r", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-  private static final MethodHandle MEMFD_CREATE =
+  private static final Downcall MEMFD_CREATE =
       handle("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
-  private static final MethodHandle FCNTL =
+  private static final Downcall FCNTL =
       handle("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-  private static final MethodHandle MALLOC_TRIM = LINKER.downcallHandle(
-      LINKER.defaultLookup().find("malloc_trim").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+  private static final Downcall MALLOC_TRIM = new Downcall("malloc_trim", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
 
-  private static MethodHandle handle(String name, FunctionDescriptor descriptor, int firstVariadic) {
-    MemorySegment symbol = LINKER.defaultLookup().find(name)
-        .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+  private static Downcall handle(String name, FunctionDescriptor descriptor, int firstVariadic) {
     Linker.Option capture = Linker.Option.captureCallState("errno");
     return firstVariadic < 0
-        ? LINKER.downcallHandle(symbol, descriptor, capture)
-        : LINKER.downcallHandle(symbol, descriptor, capture, Linker.Option.firstVariadicArg(firstVariadic));
+        ? new Downcall(name, descriptor, capture)
+        : new Downcall(name, descriptor, capture, Linker.Option.firstVariadicArg(firstVariadic));
   }
 
   private static int errno(MemorySegment capture) {
@@ -175,7 +170,8 @@ public final class LinuxSyscalls implements Syscalls {
       how.set(JAVA_LONG, 0, flags & 0xffffffffL);
       how.set(JAVA_LONG, 8, mode);
       how.set(JAVA_LONG, 16, resolve);
-      long fd = (long) SYSCALL4.invokeExact(capture, SYS_OPENAT2, (long) dirfd, arena.allocateFrom(path), how, 24L);
+      long fd = (long) SYSCALL4.get().invokeExact(capture, SYS_OPENAT2, (long) dirfd, arena.allocateFrom(path), how,
+          24L);
       check(fd, capture, "openat2", path);
       return (int) fd;
     } catch (SyscallException e) {
@@ -189,7 +185,7 @@ public final class LinuxSyscalls implements Syscalls {
   public int openat(int dirfd, String path, int flags, int mode) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      int fd = (int) OPENAT.invokeExact(capture, dirfd, arena.allocateFrom(path), flags, mode);
+      int fd = (int) OPENAT.get().invokeExact(capture, dirfd, arena.allocateFrom(path), flags, mode);
       check(fd, capture, "openat", path);
       return fd;
     } catch (SyscallException e) {
@@ -203,7 +199,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void mkdirat(int dirfd, String name, int mode) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) MKDIRAT.invokeExact(capture, dirfd, arena.allocateFrom(name), mode), capture, "mkdirat", name);
+      check((int) MKDIRAT.get().invokeExact(capture, dirfd, arena.allocateFrom(name), mode), capture, "mkdirat", name);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -215,7 +211,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void mknodat(int dirfd, String name, int mode, long device) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) MKNODAT.invokeExact(capture, dirfd, arena.allocateFrom(name), mode, device), capture, "mknodat",
+      check((int) MKNODAT.get().invokeExact(capture, dirfd, arena.allocateFrom(name), mode, device), capture, "mknodat",
           name);
     } catch (SyscallException e) {
       throw e;
@@ -228,7 +224,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void symlinkat(String target, int dirfd, String name) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) SYMLINKAT.invokeExact(capture, arena.allocateFrom(target), dirfd, arena.allocateFrom(name)),
+      check((int) SYMLINKAT.get().invokeExact(capture, arena.allocateFrom(target), dirfd, arena.allocateFrom(name)),
           capture, "symlinkat", name);
     } catch (SyscallException e) {
       throw e;
@@ -241,7 +237,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void linkat(int oldDirfd, String oldName, int newDirfd, String newName) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) LINKAT.invokeExact(capture, oldDirfd, arena.allocateFrom(oldName), newDirfd,
+      check((int) LINKAT.get().invokeExact(capture, oldDirfd, arena.allocateFrom(oldName), newDirfd,
           arena.allocateFrom(newName), 0), capture, "linkat", newName + " -> " + oldName);
     } catch (SyscallException e) {
       throw e;
@@ -254,7 +250,8 @@ public final class LinuxSyscalls implements Syscalls {
   public void unlinkat(int dirfd, String name, int flags) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) UNLINKAT.invokeExact(capture, dirfd, arena.allocateFrom(name), flags), capture, "unlinkat", name);
+      check((int) UNLINKAT.get().invokeExact(capture, dirfd, arena.allocateFrom(name), flags), capture, "unlinkat",
+          name);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -266,7 +263,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void fchown(int fd, long uid, long gid) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) FCHOWN.invokeExact(capture, fd, (int) uid, (int) gid), capture, "fchown", "fd " + fd);
+      check((int) FCHOWN.get().invokeExact(capture, fd, (int) uid, (int) gid), capture, "fchown", "fd " + fd);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -278,7 +275,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void fchownat(int dirfd, String name, long uid, long gid, int flags) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) FCHOWNAT.invokeExact(capture, dirfd, arena.allocateFrom(name), (int) uid, (int) gid, flags),
+      check((int) FCHOWNAT.get().invokeExact(capture, dirfd, arena.allocateFrom(name), (int) uid, (int) gid, flags),
           capture, "fchownat", name);
     } catch (SyscallException e) {
       throw e;
@@ -291,7 +288,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void fchmod(int fd, int mode) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) FCHMOD.invokeExact(capture, fd, mode), capture, "fchmod", "fd " + fd);
+      check((int) FCHMOD.get().invokeExact(capture, fd, mode), capture, "fchmod", "fd " + fd);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -303,7 +300,8 @@ public final class LinuxSyscalls implements Syscalls {
   public void fchmodat(int dirfd, String name, int mode) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) FCHMODAT.invokeExact(capture, dirfd, arena.allocateFrom(name), mode, 0), capture, "fchmodat", name);
+      check((int) FCHMODAT.get().invokeExact(capture, dirfd, arena.allocateFrom(name), mode, 0), capture, "fchmodat",
+          name);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -324,7 +322,8 @@ public final class LinuxSyscalls implements Syscalls {
   public void futimens(int fd, long seconds, long nanos) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) FUTIMENS.invokeExact(capture, fd, timespecs(arena, seconds, nanos)), capture, "futimens", "fd " + fd);
+      check((int) FUTIMENS.get().invokeExact(capture, fd, timespecs(arena, seconds, nanos)), capture, "futimens",
+          "fd " + fd);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -337,7 +336,8 @@ public final class LinuxSyscalls implements Syscalls {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment times = timespecs(arena, seconds, nanos);
-      check((int) UTIMENSAT.invokeExact(capture, dirfd, arena.allocateFrom(name), times, flags), capture, "utimensat",
+      check((int) UTIMENSAT.get().invokeExact(capture, dirfd, arena.allocateFrom(name), times, flags), capture,
+          "utimensat",
           name);
     } catch (SyscallException e) {
       throw e;
@@ -352,7 +352,7 @@ public final class LinuxSyscalls implements Syscalls {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment data = arena.allocate(Math.max(1, value.length));
       MemorySegment.copy(value, 0, data, JAVA_BYTE, 0, value.length);
-      check((int) FSETXATTR.invokeExact(capture, fd, arena.allocateFrom(name), data, (long) value.length, 0),
+      check((int) FSETXATTR.get().invokeExact(capture, fd, arena.allocateFrom(name), data, (long) value.length, 0),
           capture, "fsetxattr", name);
     } catch (SyscallException e) {
       throw e;
@@ -367,7 +367,7 @@ public final class LinuxSyscalls implements Syscalls {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment data = arena.allocate(Math.max(1, value.length));
       MemorySegment.copy(value, 0, data, JAVA_BYTE, 0, value.length);
-      check((int) LSETXATTR.invokeExact(capture, arena.allocateFrom(path), arena.allocateFrom(name), data,
+      check((int) LSETXATTR.get().invokeExact(capture, arena.allocateFrom(path), arena.allocateFrom(name), data,
           (long) value.length, 0), capture, "lsetxattr", path + " " + name);
     } catch (SyscallException e) {
       throw e;
@@ -382,7 +382,7 @@ public final class LinuxSyscalls implements Syscalls {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment data = arena.allocate(4096);
       long size =
-          (long) LGETXATTR.invokeExact(capture, arena.allocateFrom(path), arena.allocateFrom(name), data, 4096L);
+          (long) LGETXATTR.get().invokeExact(capture, arena.allocateFrom(path), arena.allocateFrom(name), data, 4096L);
       if (size < 0) {
         int errno = errno(capture);
         if (errno == Errno.ENODATA || errno == Errno.EOPNOTSUPP) {
@@ -404,7 +404,7 @@ public final class LinuxSyscalls implements Syscalls {
       MemorySegment capture = arena.allocate(CAPTURE);
       long done = 0;
       while (done < length) {
-        long n = (long) WRITE.invokeExact(capture, fd, buffer.asSlice(done), length - done);
+        long n = (long) WRITE.get().invokeExact(capture, fd, buffer.asSlice(done), length - done);
         if (n < 0) {
           int errno = errno(capture);
           if (errno == Errno.EINTR) {
@@ -425,7 +425,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void close(int fd) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      int ignored = (int) CLOSE.invokeExact(capture, fd);
+      int ignored = (int) CLOSE.get().invokeExact(capture, fd);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -437,7 +437,7 @@ public final class LinuxSyscalls implements Syscalls {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment typeSegment = type == null ? MemorySegment.NULL : arena.allocateFrom(type);
       MemorySegment dataSegment = data == null ? MemorySegment.NULL : arena.allocateFrom(data);
-      check((int) MOUNT.invokeExact(capture, arena.allocateFrom(source), arena.allocateFrom(target), typeSegment,
+      check((int) MOUNT.get().invokeExact(capture, arena.allocateFrom(source), arena.allocateFrom(target), typeSegment,
           flags, dataSegment), capture, "mount", type + " " + source + " on " + target);
     } catch (SyscallException e) {
       throw e;
@@ -451,7 +451,8 @@ public final class LinuxSyscalls implements Syscalls {
       boolean readOnly) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      long fsfd = (long) SYSCALL_FSOPEN.invokeExact(capture, SYS_FSOPEN, arena.allocateFrom("overlay"), FSOPEN_CLOEXEC);
+      long fsfd = (long) SYSCALL_FSOPEN.get().invokeExact(capture, SYS_FSOPEN, arena.allocateFrom("overlay"),
+          FSOPEN_CLOEXEC);
       check(fsfd, capture, "fsopen", "overlay");
       long mountFd = -1;
       try {
@@ -463,10 +464,11 @@ public final class LinuxSyscalls implements Syscalls {
           fsconfig(arena, capture, fsfd, FSCONFIG_SET_STRING, "workdir", workDir);
         }
         fsconfig(arena, capture, fsfd, FSCONFIG_CMD_CREATE, null, null);
-        mountFd = (long) SYSCALL_FSMOUNT.invokeExact(capture, SYS_FSMOUNT, fsfd, FSMOUNT_CLOEXEC,
+        mountFd = (long) SYSCALL_FSMOUNT.get().invokeExact(capture, SYS_FSMOUNT, fsfd, FSMOUNT_CLOEXEC,
             readOnly ? MOUNT_ATTR_RDONLY : 0L);
         check(mountFd, capture, "fsmount", target);
-        long moved = (long) SYSCALL_MOVE_MOUNT.invokeExact(capture, SYS_MOVE_MOUNT, mountFd, arena.allocateFrom(""),
+        long moved = (long) SYSCALL_MOVE_MOUNT.get().invokeExact(capture, SYS_MOVE_MOUNT, mountFd,
+            arena.allocateFrom(""),
             (long) AT_FDCWD, arena.allocateFrom(target), MOVE_MOUNT_F_EMPTY_PATH);
         check(moved, capture, "move_mount", target);
       } finally {
@@ -487,7 +489,7 @@ public final class LinuxSyscalls implements Syscalls {
     MemorySegment keySegment = key == null ? MemorySegment.NULL : arena.allocateFrom(key);
     MemorySegment valueSegment = value == null ? MemorySegment.NULL : arena.allocateFrom(value);
     long result =
-        (long) SYSCALL_FSCONFIG.invokeExact(capture, SYS_FSCONFIG, fsfd, command, keySegment, valueSegment, 0L);
+        (long) SYSCALL_FSCONFIG.get().invokeExact(capture, SYS_FSCONFIG, fsfd, command, keySegment, valueSegment, 0L);
     check(result, capture, "fsconfig", key == null ? "create" : key + "=" + value);
   }
 
@@ -495,7 +497,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void umount2(String target, int flags) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) UMOUNT2.invokeExact(capture, arena.allocateFrom(target), flags), capture, "umount2", target);
+      check((int) UMOUNT2.get().invokeExact(capture, arena.allocateFrom(target), flags), capture, "umount2", target);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -509,7 +511,7 @@ public final class LinuxSyscalls implements Syscalls {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment data = arena.allocate(Math.max(1, buffer.length));
       while (true) {
-        long n = (long) READ.invokeExact(capture, fd, data, (long) buffer.length);
+        long n = (long) READ.get().invokeExact(capture, fd, data, (long) buffer.length);
         if (n >= 0) {
           MemorySegment.copy(data, JAVA_BYTE, 0, buffer, 0, (int) n);
           return (int) n;
@@ -533,7 +535,8 @@ public final class LinuxSyscalls implements Syscalls {
   public void unshare(int flags) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) UNSHARE.invokeExact(capture, flags), capture, "unshare", "flags 0x" + Integer.toHexString(flags));
+      check((int) UNSHARE.get().invokeExact(capture, flags), capture, "unshare",
+          "flags 0x" + Integer.toHexString(flags));
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -545,7 +548,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void setns(int fd, int type) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) SETNS.invokeExact(capture, fd, type), capture, "setns", "fd " + fd);
+      check((int) SETNS.get().invokeExact(capture, fd, type), capture, "setns", "fd " + fd);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -560,7 +563,7 @@ public final class LinuxSyscalls implements Syscalls {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment data = arena.allocate(Math.max(1, bytes.length));
       MemorySegment.copy(bytes, 0, data, JAVA_BYTE, 0, bytes.length);
-      check((int) SETHOSTNAME.invokeExact(capture, data, (long) bytes.length), capture, "sethostname", name);
+      check((int) SETHOSTNAME.get().invokeExact(capture, data, (long) bytes.length), capture, "sethostname", name);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -572,14 +575,14 @@ public final class LinuxSyscalls implements Syscalls {
   public void loopbackUp() throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      int fd = (int) SOCKET.invokeExact(capture, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      int fd = (int) SOCKET.get().invokeExact(capture, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       check(fd, capture, "socket", "AF_INET");
       try {
         MemorySegment ifreq = arena.allocate(40, 8); // struct ifreq: name[16], then the flags union
         ifreq.setString(0, "lo");
-        check((int) IOCTL.invokeExact(capture, fd, SIOCGIFFLAGS, ifreq), capture, "ioctl(SIOCGIFFLAGS)", "lo");
+        check((int) IOCTL.get().invokeExact(capture, fd, SIOCGIFFLAGS, ifreq), capture, "ioctl(SIOCGIFFLAGS)", "lo");
         ifreq.set(JAVA_SHORT, 16, (short) (ifreq.get(JAVA_SHORT, 16) | IFF_UP));
-        check((int) IOCTL.invokeExact(capture, fd, SIOCSIFFLAGS, ifreq), capture, "ioctl(SIOCSIFFLAGS)", "lo");
+        check((int) IOCTL.get().invokeExact(capture, fd, SIOCSIFFLAGS, ifreq), capture, "ioctl(SIOCSIFFLAGS)", "lo");
       } finally {
         close(fd);
       }
@@ -598,12 +601,12 @@ public final class LinuxSyscalls implements Syscalls {
     }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      int fd = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+      int fd = (int) SOCKET.get().invokeExact(capture, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
       check(fd, capture, "socket", "AF_UNIX");
       MemorySegment address = arena.allocate(110, 2); // struct sockaddr_un: family, then sun_path[108]
       address.set(JAVA_SHORT, 0, (short) AF_UNIX);
       MemorySegment.copy(name, 0, address, JAVA_BYTE, 2, name.length);
-      int result = (int) CONNECT.invokeExact(capture, fd, address, 2 + name.length + 1);
+      int result = (int) CONNECT.get().invokeExact(capture, fd, address, 2 + name.length + 1);
       if (result < 0) {
         int errno = errno(capture);
         close(fd);
@@ -650,10 +653,11 @@ public final class LinuxSyscalls implements Syscalls {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment data = arena.allocate(Math.max(1, message.length));
       MemorySegment.copy(message, 0, data, JAVA_BYTE, 0, message.length);
-      int fd = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      int fd = (int) SOCKET.get().invokeExact(capture, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       check(fd, capture, "socket", "AF_UNIX");
       try {
-        long sent = (long) SENDTO.invokeExact(capture, fd, data, (long) message.length, MSG_DONTWAIT | MSG_NOSIGNAL,
+        long sent = (long) SENDTO.get().invokeExact(capture, fd, data, (long) message.length,
+            MSG_DONTWAIT | MSG_NOSIGNAL,
             address.segment(), address.length());
         check(sent, capture, "sendto", path);
       } finally {
@@ -671,9 +675,9 @@ public final class LinuxSyscalls implements Syscalls {
     try (Arena arena = Arena.ofConfined()) {
       UnixAddress address = unixAddress(arena, "bind", path);
       MemorySegment capture = arena.allocate(CAPTURE);
-      int fd = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      int fd = (int) SOCKET.get().invokeExact(capture, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       check(fd, capture, "socket", "AF_UNIX");
-      int result = (int) BIND.invokeExact(capture, fd, address.segment(), address.length());
+      int result = (int) BIND.get().invokeExact(capture, fd, address.segment(), address.length());
       if (result < 0) {
         int errno = errno(capture);
         close(fd);
@@ -690,7 +694,7 @@ public final class LinuxSyscalls implements Syscalls {
   @Override
   public void shutdown(int fd, int how) {
     try (Arena arena = Arena.ofConfined()) {
-      int ignored = (int) SHUTDOWN.invokeExact(arena.allocate(CAPTURE), fd, how);
+      int ignored = (int) SHUTDOWN.get().invokeExact(arena.allocate(CAPTURE), fd, how);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -700,13 +704,13 @@ public final class LinuxSyscalls implements Syscalls {
   public Pty openPty() throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      int master = (int) POSIX_OPENPT.invokeExact(capture, O_RDWR | O_NOCTTY | O_CLOEXEC);
+      int master = (int) POSIX_OPENPT.get().invokeExact(capture, O_RDWR | O_NOCTTY | O_CLOEXEC);
       check(master, capture, "posix_openpt", "");
       try {
-        check((int) GRANTPT.invokeExact(capture, master), capture, "grantpt", "");
-        check((int) UNLOCKPT.invokeExact(capture, master), capture, "unlockpt", "");
+        check((int) GRANTPT.get().invokeExact(capture, master), capture, "grantpt", "");
+        check((int) UNLOCKPT.get().invokeExact(capture, master), capture, "unlockpt", "");
         MemorySegment name = arena.allocate(128);
-        int error = (int) PTSNAME_R.invokeExact(capture, master, name, 128L);
+        int error = (int) PTSNAME_R.get().invokeExact(capture, master, name, 128L);
         if (error != 0) {
           throw new SyscallException("ptsname_r", "", error);
         }
@@ -729,7 +733,7 @@ public final class LinuxSyscalls implements Syscalls {
       MemorySegment winsize = arena.allocate(8, 2); // rows, cols, xpixel, ypixel
       winsize.set(JAVA_SHORT, 0, (short) height);
       winsize.set(JAVA_SHORT, 2, (short) width);
-      check((int) IOCTL.invokeExact(capture, fd, TIOCSWINSZ, winsize), capture, "ioctl(TIOCSWINSZ)", "fd " + fd);
+      check((int) IOCTL.get().invokeExact(capture, fd, TIOCSWINSZ, winsize), capture, "ioctl(TIOCSWINSZ)", "fd " + fd);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -741,7 +745,7 @@ public final class LinuxSyscalls implements Syscalls {
   public int memfdCreate(String name, int flags) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      int fd = (int) MEMFD_CREATE.invokeExact(capture, arena.allocateFrom(name), flags);
+      int fd = (int) MEMFD_CREATE.get().invokeExact(capture, arena.allocateFrom(name), flags);
       check(fd, capture, "memfd_create", name);
       return fd;
     } catch (SyscallException e) {
@@ -755,7 +759,7 @@ public final class LinuxSyscalls implements Syscalls {
   public void addSeals(int fd, int seals) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      check((int) FCNTL.invokeExact(capture, fd, F_ADD_SEALS, seals), capture, "fcntl(F_ADD_SEALS)", "fd " + fd);
+      check((int) FCNTL.get().invokeExact(capture, fd, F_ADD_SEALS, seals), capture, "fcntl(F_ADD_SEALS)", "fd " + fd);
     } catch (SyscallException e) {
       throw e;
     } catch (Throwable t) {
@@ -767,7 +771,7 @@ public final class LinuxSyscalls implements Syscalls {
   public int seals(int fd) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      int seals = (int) FCNTL.invokeExact(capture, fd, F_GET_SEALS, 0);
+      int seals = (int) FCNTL.get().invokeExact(capture, fd, F_GET_SEALS, 0);
       check(seals, capture, "fcntl(F_GET_SEALS)", "fd " + fd);
       return seals;
     } catch (SyscallException e) {
@@ -780,7 +784,7 @@ public final class LinuxSyscalls implements Syscalls {
   @Override
   public boolean mallocTrim() {
     try {
-      return (int) MALLOC_TRIM.invokeExact(0L) == 1;
+      return (int) MALLOC_TRIM.get().invokeExact(0L) == 1;
     } catch (Throwable t) {
       throw unexpected(t);
     }

@@ -11,7 +11,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,40 +41,39 @@ public final class Spawn {
   /** struct pollfd { int fd; short events, revents; }. */
   private static final long POLLFD_BYTES = 8;
 
-  private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-  private static final MethodHandle PIPE2 = capturing("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle KILL = capturing("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle POLL =
+  private static final Downcall PIPE2 = capturing("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final Downcall KILL = capturing("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final Downcall POLL =
       capturing("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle WAITPID =
+  private static final Downcall WAITPID =
       capturing("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
   // The posix_spawn family returns its error instead of setting errno.
-  private static final MethodHandle FA_INIT =
+  private static final Downcall FA_INIT =
       plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle FA_DESTROY =
+  private static final Downcall FA_DESTROY =
       plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle FA_DUP2 =
+  private static final Downcall FA_DUP2 =
       plain("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle FA_OPEN = plain("posix_spawn_file_actions_addopen",
+  private static final Downcall FA_OPEN = plain("posix_spawn_file_actions_addopen",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle FA_CHDIR =
+  private static final Downcall FA_CHDIR =
       plain("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle FA_CLOSEFROM =
+  private static final Downcall FA_CLOSEFROM =
       plain("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle ATTR_INIT = plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle ATTR_DESTROY =
+  private static final Downcall ATTR_INIT = plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final Downcall ATTR_DESTROY =
       plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle ATTR_SETFLAGS =
+  private static final Downcall ATTR_SETFLAGS =
       plain("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-  private static final MethodHandle ATTR_SETSIGMASK =
+  private static final Downcall ATTR_SETSIGMASK =
       plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle ATTR_SETSIGDEFAULT =
+  private static final Downcall ATTR_SETSIGDEFAULT =
       plain("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle SIGFILLSET = plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle SPAWNP = plain("posix_spawnp",
+  private static final Downcall SIGFILLSET = plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final Downcall SPAWNP = plain("posix_spawnp",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
 
   private Spawn() {}
@@ -93,42 +91,44 @@ public final class Spawn {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment fileActions = arena.allocate(OPAQUE_BYTES, 16);
       MemorySegment attributes = arena.allocate(OPAQUE_BYTES, 16);
-      check((int) FA_INIT.invokeExact(fileActions), "posix_spawn_file_actions_init", program);
+      check((int) FA_INIT.get().invokeExact(fileActions), "posix_spawn_file_actions_init", program);
       try {
-        check((int) ATTR_INIT.invokeExact(attributes), "posix_spawnattr_init", program);
+        check((int) ATTR_INIT.get().invokeExact(attributes), "posix_spawnattr_init", program);
         try {
           for (FileAction action : actions) {
             switch (action) {
-              case FileAction.Dup(int fd, int target) -> check((int) FA_DUP2.invokeExact(fileActions, fd, target),
+              case FileAction.Dup(int fd, int target) -> check((int) FA_DUP2.get().invokeExact(fileActions, fd, target),
                   "posix_spawn_file_actions_adddup2", fd + " -> " + target);
               case FileAction.Open(int target, String path, int flags, int mode) -> check(
-                  (int) FA_OPEN.invokeExact(fileActions, target, arena.allocateFrom(path), flags, mode),
+                  (int) FA_OPEN.get().invokeExact(fileActions, target, arena.allocateFrom(path), flags, mode),
                   "posix_spawn_file_actions_addopen", path);
             }
           }
           if (workingDirectory != null) {
-            check((int) FA_CHDIR.invokeExact(fileActions, arena.allocateFrom(workingDirectory.toString())),
+            check((int) FA_CHDIR.get().invokeExact(fileActions, arena.allocateFrom(workingDirectory.toString())),
                 "posix_spawn_file_actions_addchdir_np", workingDirectory.toString());
           }
-          check((int) FA_CLOSEFROM.invokeExact(fileActions, closeFrom), "posix_spawn_file_actions_addclosefrom_np",
+          check((int) FA_CLOSEFROM.get().invokeExact(fileActions, closeFrom),
+              "posix_spawn_file_actions_addclosefrom_np",
               String.valueOf(closeFrom));
           MemorySegment empty = arena.allocate(SIGSET_BYTES, 8);
           MemorySegment all = arena.allocate(SIGSET_BYTES, 8);
-          check((int) SIGFILLSET.invokeExact(all), "sigfillset", "");
-          check((int) ATTR_SETSIGMASK.invokeExact(attributes, empty), "posix_spawnattr_setsigmask", "");
-          check((int) ATTR_SETSIGDEFAULT.invokeExact(attributes, all), "posix_spawnattr_setsigdefault", "");
-          check((int) ATTR_SETFLAGS.invokeExact(attributes, (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
+          check((int) SIGFILLSET.get().invokeExact(all), "sigfillset", "");
+          check((int) ATTR_SETSIGMASK.get().invokeExact(attributes, empty), "posix_spawnattr_setsigmask", "");
+          check((int) ATTR_SETSIGDEFAULT.get().invokeExact(attributes, all), "posix_spawnattr_setsigdefault", "");
+          check((int) ATTR_SETFLAGS.get().invokeExact(attributes,
+              (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
               "posix_spawnattr_setflags", "");
           MemorySegment pid = arena.allocate(JAVA_INT);
-          check((int) SPAWNP.invokeExact(pid, arena.allocateFrom(program), fileActions, attributes,
+          check((int) SPAWNP.get().invokeExact(pid, arena.allocateFrom(program), fileActions, attributes,
               strings(arena, argv), strings(arena, environment)),
               "posix_spawnp", workingDirectory == null ? program : program + " in " + workingDirectory);
           return pid.get(JAVA_INT, 0);
         } finally {
-          int ignored = (int) ATTR_DESTROY.invokeExact(attributes);
+          int ignored = (int) ATTR_DESTROY.get().invokeExact(attributes);
         }
       } finally {
-        int ignored = (int) FA_DESTROY.invokeExact(fileActions);
+        int ignored = (int) FA_DESTROY.get().invokeExact(fileActions);
       }
     } catch (SyscallException e) {
       throw e;
@@ -142,7 +142,7 @@ public final class Spawn {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment pair = arena.allocate(JAVA_INT, 2);
-      if ((int) PIPE2.invokeExact(capture, pair, Syscalls.O_CLOEXEC) != 0) {
+      if ((int) PIPE2.get().invokeExact(capture, pair, Syscalls.O_CLOEXEC) != 0) {
         throw new SyscallException("pipe2", "", errno(capture));
       }
       return new int[] {pair.getAtIndex(JAVA_INT, 0), pair.getAtIndex(JAVA_INT, 1)};
@@ -167,7 +167,7 @@ public final class Spawn {
         pollfds.set(JAVA_INT, POLLFD_BYTES * i, fds[i]);
         pollfds.set(JAVA_SHORT, POLLFD_BYTES * i + 4, POLLIN);
       }
-      int n = (int) POLL.invokeExact(capture, pollfds, (long) fds.length, timeoutMillis);
+      int n = (int) POLL.get().invokeExact(capture, pollfds, (long) fds.length, timeoutMillis);
       if (n < 0) {
         int errno = errno(capture);
         if (errno == Errno.EINTR) {
@@ -195,7 +195,7 @@ public final class Spawn {
       MemorySegment capture = arena.allocate(CAPTURE);
       MemorySegment status = arena.allocate(JAVA_INT);
       while (true) {
-        int result = (int) WAITPID.invokeExact(capture, pid, status, 0);
+        int result = (int) WAITPID.get().invokeExact(capture, pid, status, 0);
         if (result == pid) {
           return status.get(JAVA_INT, 0);
         }
@@ -215,7 +215,7 @@ public final class Spawn {
   public static void kill(int pid, int signal) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE);
-      if ((int) KILL.invokeExact(capture, pid, signal) != 0) {
+      if ((int) KILL.get().invokeExact(capture, pid, signal) != 0) {
         throw new SyscallException("kill", "pid " + pid + " signal " + signal, errno(capture));
       }
     } catch (SyscallException e) {
@@ -254,15 +254,11 @@ public final class Spawn {
     return new IllegalStateException(t);
   }
 
-  private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
-    return LINKER.downcallHandle(symbol(name), descriptor);
+  private static Downcall plain(String name, FunctionDescriptor descriptor) {
+    return new Downcall(name, descriptor);
   }
 
-  private static MethodHandle capturing(String name, FunctionDescriptor descriptor) {
-    return LINKER.downcallHandle(symbol(name), descriptor, Linker.Option.captureCallState("errno"));
-  }
-
-  private static MemorySegment symbol(String name) {
-    return LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+  private static Downcall capturing(String name, FunctionDescriptor descriptor) {
+    return new Downcall(name, descriptor, Linker.Option.captureCallState("errno"));
   }
 }
