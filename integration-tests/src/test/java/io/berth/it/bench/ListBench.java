@@ -45,9 +45,11 @@ final class ListBench {
         CriClient b = berthd.client();
         CriClient c = containerd.client();
         CriCalls.pull(c, pause);
-        List<String> bPods = fill(b, work.resolve("list-logs-b"), busybox);
-        List<String> cPods = fill(c, work.resolve("list-logs-c"), busybox);
+        List<String> bPods = new ArrayList<>();
+        List<String> cPods = new ArrayList<>();
         try {
+          fill(b, work.resolve("list-logs-b"), busybox, bPods);
+          fill(c, work.resolve("list-logs-c"), busybox, cPods);
           side(report, "ListContainers, " + PODS * CONTAINERS + " containers (warm)",
               client -> client.runtime(10_000).listContainers(ListContainersRequest.getDefaultInstance()), b, c);
           side(report, "ListPodSandbox, " + PODS + " pods (warm)",
@@ -60,9 +62,9 @@ final class ListBench {
     }
   }
 
-  private static List<String> fill(CriClient client, Path logs, String image) {
+  /** Runs the pods, each added to {@code pods} once it exists: the caller removes them, also after a failure. */
+  private static void fill(CriClient client, Path logs, String image, List<String> pods) {
     CriCalls.pull(client, image);
-    List<String> pods = new ArrayList<>();
     for (int p = 0; p < PODS; p++) {
       PodSandboxConfig config = Pods.perContainerPid(Pods.podConfig("list-" + p, logs.resolve("p" + p))
           .clearHostname()
@@ -75,7 +77,6 @@ final class ListBench {
             Pods.perContainerPid(Pods.containerConfig("c" + i, image, "sleep", "3600")).build());
       }
     }
-    return pods;
   }
 
   private static void side(BenchReport report, String name, Consumer<CriClient> call, CriClient b, CriClient c) {
