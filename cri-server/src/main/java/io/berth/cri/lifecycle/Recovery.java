@@ -80,7 +80,10 @@ public final class Recovery {
       return;
     }
     ContainerRecord current = exits.current(container);
-    if (current.getPhase() == Phase.RUNNING || current.getPhase() == Phase.CREATED) {
+    // A live conmon answers for its container without starting the runtime (runc state takes
+    // tens of milliseconds: seconds for a hundred containers at every start).
+    if ((current.getPhase() == Phase.RUNNING || current.getPhase() == Phase.CREATED)
+        && !runtimes.of(current).monitored(current.getId())) {
       var state = runtimes.of(current).state(current.getId());
       if (state.isEmpty() || state.get().status().equals("stopped")) {
         log.warn("recovery: container id={} is gone without an exit record (host reboot?)", current.getId());
@@ -105,7 +108,7 @@ public final class Recovery {
       boolean netnsLost = !sandbox.getNetnsPath().isEmpty() && !pins.isPinned(sandbox.getId());
       boolean sharedLost = (!sandbox.getIpcNsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getIpcNsPath())))
           || (!sandbox.getUtsNsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getUtsNsPath())));
-      boolean infraLost = sandbox.getInfraPid() > 0
+      boolean infraLost = sandbox.getInfraPid() > 0 && !runtimes.of(sandbox).monitored(sandbox.getId())
           && runtimes.of(sandbox).state(sandbox.getId()).isEmpty();
       if (netnsLost || sharedLost || infraLost) {
         log.warn("recovery: pod sandbox id={} lost its {} (host reboot?): now NOTREADY", sandbox.getId(),

@@ -175,6 +175,17 @@ public final class ConmonRuntime implements ContainerRuntime {
     return cli.state(id);
   }
 
+  /** Its conmon (the PID conmon wrote to the bundle, which lives on tmpfs and so not across a reboot) runs. */
+  @Override
+  public boolean monitored(String id) {
+    try {
+      long pid = Long.parseLong(Files.readString(bundle(id).resolve("conmon.pid")).strip());
+      return Files.readString(Path.of("/proc/" + pid + "/comm")).strip().equals("conmon");
+    } catch (IOException | NumberFormatException e) {
+      return false;
+    }
+  }
+
   @Override
   public void delete(String id) {
     String cgroupsPath = systemdCgroup ? null : CgroupLeftovers.cgroupsPath(bundle(id));

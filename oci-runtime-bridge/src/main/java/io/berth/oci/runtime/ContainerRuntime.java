@@ -64,6 +64,13 @@ public interface ContainerRuntime {
   Optional<ContainerState> state(String id);
 
   /**
+   * Whether the container's monitor still runs, so that its exit will be recorded: a cheap
+   * liveness answer (no runtime process started) for recovering many containers at start. False
+   * means "not known to be monitored"; {@link #state} then has the last word.
+   */
+  boolean monitored(String id);
+
+  /**
    * Removes every trace of the container (killing it if it still runs): the runtime's state, the
    * monitor's files and the bundle. Safe to repeat and on a half-created container.
    */

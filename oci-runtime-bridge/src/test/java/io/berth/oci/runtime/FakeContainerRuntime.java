@@ -195,6 +195,12 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     return Optional.ofNullable(containers.get(id)).map(c -> new ContainerState(id, c.status(), c.pid()));
   }
 
+  /** A created or running container is monitored; the fake keeps no monitor across a "reboot". */
+  @Override
+  public boolean monitored(String id) {
+    return state(id).map(s -> !s.status().equals("stopped")).orElse(false);
+  }
+
   @Override
   public void delete(String id) {
     call("delete " + id);
