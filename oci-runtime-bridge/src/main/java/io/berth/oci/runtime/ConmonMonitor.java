@@ -41,12 +41,14 @@ final class ConmonMonitor {
   private final Path exitDir;
   private final Path socketDir;
   private final MonitorScope scope;
+  private final KernelOomLog oomLog;
 
-  ConmonMonitor(Path conmon, Path exitDir, Path socketDir, MonitorScope scope) {
+  ConmonMonitor(Path conmon, Path exitDir, Path socketDir, MonitorScope scope, KernelOomLog oomLog) {
     this.conmon = conmon;
     this.exitDir = exitDir;
     this.socketDir = socketDir;
     this.scope = scope;
+    this.oomLog = oomLog;
   }
 
   /**
@@ -201,11 +203,15 @@ final class ConmonMonitor {
       int code = Integer.parseInt(text);
       Instant at = Files.getLastModifiedTime(file).toInstant();
       boolean oom = Files.exists(bundle.resolve("oom"));
-      // conmon learns of an OOM kill (memory.events, or v1's eventfd) and of the exit through two
-      // different events, in either order: a SIGKILLed container is final only once its oom
-      // marker is there or a moment has passed.
-      if (code == SIGKILLED && !oom && Duration.between(at, Instant.now()).compareTo(OOM_MARKER_GRACE) < 0) {
-        return Optional.empty();
+      if (code == SIGKILLED && !oom) {
+        // conmon learns of an OOM kill (memory.events, or v1's eventfd) and of the exit through
+        // two events, in either order, and may miss the kill when the cgroup is gone first: a
+        // SIGKILLed container is final once its oom marker is there or a moment has passed, and
+        // then the kernel's own log has the last word.
+        if (Duration.between(at, Instant.now()).compareTo(OOM_MARKER_GRACE) < 0) {
+          return Optional.empty();
+        }
+        oom = Files.exists(bundle.resolve("oom")) || oomLog.killedIn(id);
       }
       return Optional.of(new ContainerExit(code, at, oom));
     } catch (NoSuchFileException e) {

@@ -2,6 +2,7 @@ package io.berth.oci.runtime;
 
 import io.berth.oci.spec.RuntimeSpec;
 import io.berth.oci.spec.SpecJson;
+import io.berth.sys.LinuxSyscalls;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -46,7 +47,8 @@ public final class ConmonRuntime implements ContainerRuntime {
   public ConmonRuntime(String name, Path binary, Path runtimeRoot, Path conmon, Path bundles, Path exitDir,
       Path socketDir, boolean systemdCgroup) {
     this.cli = new CommandLineRuntime(name, binary, runtimeRoot, systemdCgroup);
-    this.monitor = new ConmonMonitor(conmon, exitDir, socketDir, MonitorScope.forDriver(systemdCgroup));
+    this.monitor = new ConmonMonitor(conmon, exitDir, socketDir, MonitorScope.forDriver(systemdCgroup),
+        new KernelOomLog(LinuxSyscalls.INSTANCE, "/dev/kmsg"));
     this.bundles = bundles;
     this.systemdCgroup = systemdCgroup;
     this.cgroupLeftovers = new CgroupLeftovers(CGROUP_ROOT, CGROUP_PATIENCE);

@@ -2,6 +2,7 @@ package io.berth.oci.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.sys.LinuxSyscalls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -15,7 +16,8 @@ class ConmonMonitorExitTest {
 
   private ConmonMonitor monitor() {
     return new ConmonMonitor(Path.of("/usr/bin/conmon"), work.resolve("exits"), work.resolve("sockets"),
-        MonitorScope.NONE);
+        MonitorScope.NONE,
+        new KernelOomLog(LinuxSyscalls.INSTANCE, "/nonexistent/kmsg"));
   }
 
   private Path exit(String id, String code, Instant at) throws Exception {

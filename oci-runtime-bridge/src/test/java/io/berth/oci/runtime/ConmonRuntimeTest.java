@@ -15,6 +15,7 @@ import io.berth.oci.spec.SpecBuilder;
 import io.berth.oci.spec.SpecJson;
 import io.berth.oci.spec.UserResolver;
 import java.nio.file.FileSystemException;
+import io.berth.sys.LinuxSyscalls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,7 +62,8 @@ class ConmonRuntimeTest {
       Files.createDirectories(rootfs.resolve(dir));
     }
     monitor = new ConmonMonitor(Path.of("/usr/bin/conmon"), work.resolve("exits"), work.resolve("sockets"),
-        MonitorScope.NONE);
+        MonitorScope.NONE,
+        new KernelOomLog(LinuxSyscalls.INSTANCE, "/nonexistent/kmsg"));
     id = "berth-test-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
