@@ -11,6 +11,8 @@ import io.berth.cri.systemd.ReloadWorker;
 import io.berth.cri.systemd.ServiceNotifier;
 import io.berth.cri.systemd.StatusReporter;
 import io.berth.sys.LinuxSyscalls;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -180,6 +182,11 @@ public final class Berthd {
     AtomicReference<Daemon> started = new AtomicReference<>();
     ReloadWorker reloads = ReloadWorker.start(() -> reload(started.get(), notifier, log));
     Signal.handle(new Signal("HUP"), signal -> reloads.request());
+    if (inheritedIgnoredHangUp()) {
+      // The JVM keeps a shutdown signal its parent ignored ignored, handler or not (nohup does this).
+      log.warn("SIGHUP was ignored when berthd started (under nohup?): kill -HUP cannot reload the configuration;"
+          + " a restart applies a changed file");
+    }
 
     Daemon daemon = Daemon.start(config, new ConfigLoader());
     started.set(daemon);
@@ -220,6 +227,20 @@ public final class Berthd {
       // Whatever happened, the service manager waits for this to end the reload.
       notifier.ready(statusLine(daemon));
     }
+  }
+
+  /** Whether this process started with SIGHUP ignored (bit 0 of SigIgn in /proc/self/status). */
+  private static boolean inheritedIgnoredHangUp() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("SigIgn:")) {
+          return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & 1L) != 0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return false;
+    }
+    return false;
   }
 
   /** What {@code systemctl status} shows: the daemon's work, and why the last reload was refused. */
