@@ -13,14 +13,13 @@ import java.lang.invoke.MethodHandle;
 final class Downcall {
   private static final Linker LINKER = Linker.nativeLinker();
 
-  private final MemorySegment symbol;
+  private final String name;
   private final FunctionDescriptor descriptor;
   private final Linker.Option[] options;
   private volatile MethodHandle handle;
 
-  /** Looks the symbol up now (cheap; a libc without it fails at start-up), links it on first use. */
   Downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-    this.symbol = LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+    this.name = name;
     this.descriptor = descriptor;
     this.options = options;
   }
@@ -29,6 +28,8 @@ final class Downcall {
   MethodHandle get() {
     MethodHandle linked = handle;
     if (linked == null) {
+      MemorySegment symbol = LINKER.defaultLookup().find(name)
+          .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
       linked = LINKER.downcallHandle(symbol, descriptor, options);
       handle = linked;
     }
