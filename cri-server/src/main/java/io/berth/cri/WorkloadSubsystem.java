@@ -192,7 +192,7 @@ final class WorkloadSubsystem implements AutoCloseable {
         images.snapshots(), root.resolve("snapshots").toString());
     // Each sample also folds any exit the exit watcher missed (an inotify queue overflow): lists
     // read records only, so no exit stays unnoticed longer than one period.
-    var sampler = new CpuSampler(stats, () -> containers.all().stream().map(exits::current).toList(),
+    var sampler = new CpuSampler(stats, () -> containers.all().stream().map(r -> foldQuietly(exits, r)).toList(),
         CPU_SAMPLE_PERIOD);
     var streamingConfig = config.streaming();
     StreamingServer streaming;
@@ -248,6 +248,16 @@ final class WorkloadSubsystem implements AutoCloseable {
         state.resolve("runtime").resolve(name), Path.of(runtimeConfig.conmon()), state.resolve("containers"),
         state.resolve("exits"), state.resolve("attach"), systemdCgroup)));
     return new RuntimeHandlers(handlers, runtimeConfig.defaultHandler());
+  }
+
+  /** The record with its exit folded in; a record that cannot be folded now stays as it is, to be tried again. */
+  private static ContainerRecord foldQuietly(ContainerExits exits, ContainerRecord record) {
+    try {
+      return exits.current(record);
+    } catch (RuntimeException e) {
+      log.warn("cannot fold the exit of container={} error={}", record.getId(), e.getMessage());
+      return record;
+    }
   }
 
   /** Objects per phase name, for the gauges. */

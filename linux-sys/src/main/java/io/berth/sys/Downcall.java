@@ -13,13 +13,14 @@ import java.lang.invoke.MethodHandle;
 final class Downcall {
   private static final Linker LINKER = Linker.nativeLinker();
 
-  private final String name;
+  private final MemorySegment symbol;
   private final FunctionDescriptor descriptor;
   private final Linker.Option[] options;
   private volatile MethodHandle handle;
 
+  /** Looks the symbol up now (cheap; a libc without it fails at start-up), links it on first use. */
   Downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-    this.name = name;
+    this.symbol = LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
     this.descriptor = descriptor;
     this.options = options;
   }
@@ -28,8 +29,6 @@ final class Downcall {
   MethodHandle get() {
     MethodHandle linked = handle;
     if (linked == null) {
-      MemorySegment symbol = LINKER.defaultLookup().find(name)
-          .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
       linked = LINKER.downcallHandle(symbol, descriptor, options);
       handle = linked;
     }

@@ -37,7 +37,9 @@ public final class SystemdSlices implements PodCgroups {
   @Override
   public void remove(String slice) {
     if (!CgroupPaths.isSliceName(slice)) {
-      throw new IllegalArgumentException("not a pod slice: " + slice);
+      // A pod made under the cgroupfs driver before a switch: its cgroup is not a unit to stop.
+      log.warn("pod cgroup={} is no slice; left to the cgroupfs driver's clean-up", slice);
+      return;
     }
     SpawnedProcess process = null;
     try {

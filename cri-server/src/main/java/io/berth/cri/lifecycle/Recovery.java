@@ -3,11 +3,14 @@ package io.berth.cri.lifecycle;
 import io.berth.cri.pod.PodNamespaces;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
+import io.berth.oci.runtime.ContainerExit;
 import io.berth.cri.state.Timestamps;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Recovery {
   private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+  /** Longer than the runtime holds back a SIGKILL exit for its oom marker. */
+  private static final Duration EXIT_SETTLE = Duration.ofMillis(500);
 
   private final ObjectTable<SandboxRecord> sandboxes;
   private final ObjectTable<ContainerRecord> containers;
@@ -29,6 +34,7 @@ public final class Recovery {
   private final ContainerRemover remover;
   private final SandboxTeardown teardown;
   private final PodNamespaces namespaces;
+  private long started;
 
   public Recovery(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
       NameReservations sandboxNames, NameReservations containerNames, RuntimeHandlers runtimes,
@@ -44,8 +50,17 @@ public final class Recovery {
     this.namespaces = namespaces;
   }
 
+  /**
+   * How much longer to wait for an exit to become final: the rest of {@link #EXIT_SETTLE} from the
+   * start of recovery, so however many containers were lost, recovery waits that long once.
+   */
+  private Duration untilSettled() {
+    return Duration.ofNanos(Math.max(0, started + EXIT_SETTLE.toNanos() - System.nanoTime()));
+  }
+
   /** Loads and reconciles every record; returns how many objects are live afterwards. */
   public int run() {
+    started = System.nanoTime();
     var loadedSandboxes = sandboxes.load();
     var loadedContainers = containers.load();
     for (SandboxRecord sandbox : loadedSandboxes) {
@@ -85,7 +100,13 @@ public final class Recovery {
     if ((current.getPhase() == Phase.RUNNING || current.getPhase() == Phase.CREATED)
         && !runtimes.of(current).monitored(current.getId())) {
       var state = runtimes.of(current).state(current.getId());
-      if (state.isEmpty() || state.get().status().equals("stopped")) {
+      // An exit conmon wrote just before this start may not be final yet (a SIGKILL waits for the
+      // oom marker a moment): wait that moment before calling the container lost.
+      var exit = state.isEmpty() || state.get().status().equals("stopped")
+          ? runtimes.of(current).awaitExit(current.getId(), untilSettled()) : Optional.<ContainerExit>empty();
+      if (exit.isPresent()) {
+        exits.recordExit(current, exit.get());
+      } else if (state.isEmpty() || state.get().status().equals("stopped")) {
         log.warn("recovery: container id={} is gone without an exit record (host reboot?)", current.getId());
         containers.put(current.toBuilder().setPhase(Phase.STOPPED).setExitCode(255)
             .setFinishedAtNs(Timestamps.now()).setReason("Unknown")

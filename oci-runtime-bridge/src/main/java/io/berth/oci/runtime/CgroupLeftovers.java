@@ -3,6 +3,7 @@ package io.berth.oci.runtime;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ final class CgroupLeftovers {
     long deadline = System.nanoTime() + patience.toNanos();
     while (true) {
       try {
-        Files.deleteIfExists(dir);
+        removeTree(dir);
         return true;
       } catch (IOException busy) {
         if (System.nanoTime() > deadline) {
@@ -88,11 +89,26 @@ final class CgroupLeftovers {
         }
       }
       try {
-        Thread.sleep(POLL);
+        Thread.sleep(POLL); // a dying task, not a condition anyone signals
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;
       }
     }
+  }
+
+  /** rmdir of {@code dir} and the cgroups below it, deepest first (a cgroup's files go with it). */
+  private static void removeTree(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(dir, Files::isDirectory)) {
+      for (Path child : children) {
+        if (!Files.isSymbolicLink(child)) {
+          removeTree(child);
+        }
+      }
+    }
+    Files.deleteIfExists(dir);
   }
 }

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +44,9 @@ final class ConmonMonitor {
   private final Path socketDir;
   private final MonitorScope scope;
   private final KernelOomLog oomLog;
+  private final Map<String, ContainerExit> finalExits = new ConcurrentHashMap<>();
+  /** Containers berthd itself sent SIGKILL: their 137 is that kill, with nothing to wait for. */
+  private final Set<String> killedByBerth = ConcurrentHashMap.newKeySet();
 
   ConmonMonitor(Path conmon, Path exitDir, Path socketDir, MonitorScope scope, KernelOomLog oomLog) {
     this.conmon = conmon;
@@ -189,6 +194,18 @@ final class ConmonMonitor {
 
   /** The container's exit, once conmon has written it; {@code bundle} is its persist directory. */
   Optional<ContainerExit> exit(String id, Path bundle) {
+    // An exit, once final, never changes: a sandbox's infra exit is asked on every list, and a
+    // SIGKILL's answer may have taken a read of the kernel log.
+    ContainerExit known = finalExits.get(id);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Optional<ContainerExit> exit = readExit(id, bundle);
+    exit.ifPresent(e -> finalExits.put(id, e));
+    return exit;
+  }
+
+  private Optional<ContainerExit> readExit(String id, Path bundle) {
     Path file = exitDir.resolve(id);
     // Asked for every running container on every list and status call: a plain existence check
     // (one access(2), no exception) first, because a running container has no exit file.
@@ -203,7 +220,7 @@ final class ConmonMonitor {
       int code = Integer.parseInt(text);
       Instant at = Files.getLastModifiedTime(file).toInstant();
       boolean oom = Files.exists(bundle.resolve("oom"));
-      if (code == SIGKILLED && !oom) {
+      if (code == SIGKILLED && !oom && !killedByBerth.contains(id)) {
         // conmon learns of an OOM kill (memory.events, or v1's eventfd) and of the exit through
         // two events, in either order, and may miss the kill when the cgroup is gone first: a
         // SIGKILLed container is final once its oom marker is there or a moment has passed, and
@@ -222,7 +239,14 @@ final class ConmonMonitor {
   }
 
   /** Deletes what conmon left for {@code id} outside its bundle: the exit file and the attach socket. */
+  /** Notes that berthd is about to SIGKILL container {@code id} (a stop's last resort, or a removal). */
+  void killing(String id) {
+    killedByBerth.add(id);
+  }
+
   void forgetExit(String id) {
+    finalExits.remove(id);
+    killedByBerth.remove(id);
     try {
       Files.deleteIfExists(exitDir.resolve(id));
       Path sockets = socketDir.resolve(id);

@@ -108,6 +108,7 @@ public final class ConmonRuntime implements ContainerRuntime {
       exit = awaitExit(id, grace);
     }
     if (exit.isEmpty()) {
+      monitor.killing(id);
       cli.kill(id, "KILL");
       exit = awaitExit(id, KILL_GRACE);
     }
@@ -117,6 +118,9 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public void kill(String id, String signal) {
+    if (signal.equals("KILL") || signal.equals("SIGKILL") || signal.equals("9")) {
+      monitor.killing(id);
+    }
     cli.kill(id, signal);
   }
 
@@ -177,12 +181,14 @@ public final class ConmonRuntime implements ContainerRuntime {
     return cli.state(id);
   }
 
-  /** Its conmon (the PID conmon wrote to the bundle, which lives on tmpfs and so not across a reboot) runs. */
+  /** Its conmon runs (the PID conmon wrote to the bundle, which is on tmpfs, so never across a reboot). */
   @Override
   public boolean monitored(String id) {
     try {
       long pid = Long.parseLong(Files.readString(bundle(id).resolve("conmon.pid")).strip());
-      return Files.readString(Path.of("/proc/" + pid + "/comm")).strip().equals("conmon");
+      // This container's conmon, not another process (or another conmon) that got the PID since.
+      return Files.readString(Path.of("/proc/" + pid + "/comm")).strip().equals("conmon")
+          && Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("\0" + id + "\0");
     } catch (IOException | NumberFormatException e) {
       return false;
     }

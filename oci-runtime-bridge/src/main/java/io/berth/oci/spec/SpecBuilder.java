@@ -43,9 +43,10 @@ public final class SpecBuilder {
         : in.cgroup().resources();
     List<RuntimeSpec.Namespace> namespaces = new ArrayList<>(Namespaces.of(ns.network(), ns.ipc(), ns.pid(),
         ns.paths()));
-    if (in.host().unifiedCgroups()) {
-      // On cgroup v2 each container gets a cgroup namespace, as with containerd and CRI-O: it sees
-      // its own cgroup as / in /proc/self/cgroup and at /sys/fs/cgroup, not the node's tree.
+    if (in.host().unifiedCgroups() && !security.privileged()) {
+      // On cgroup v2 each unprivileged container gets a cgroup namespace (the cgroup v2 KEP, as with
+      // containerd and CRI-O): it sees its own cgroup as /, not the node's tree; a privileged node
+      // agent keeps the host's view.
       namespaces.add(new RuntimeSpec.Namespace("cgroup", null));
     }
     RuntimeSpec.Linux linux = new RuntimeSpec.Linux(

@@ -54,4 +54,13 @@ class CgroupLeftoversTest {
     assertThat(CgroupLeftovers.cgroupsPath(root)).isEqualTo("/kubepods/pod1/c1");
     assertThat(CgroupLeftovers.cgroupsPath(root.resolve("missing"))).isNull();
   }
+
+  @Test
+  void cgroupsBelowTheContainersAreRemovedFirst() throws Exception {
+    Files.writeString(root.resolve("cgroup.controllers"), "memory\n");
+    Path dir = Files.createDirectories(root.resolve("kubepods/pod1/c1/init.scope/deeper"));
+    assertThat(new CgroupLeftovers(root, Duration.ofSeconds(1)).remove("/kubepods/pod1/c1")).isEmpty();
+    assertThat(root.resolve("kubepods/pod1/c1")).doesNotExist();
+    assertThat(dir).doesNotExist();
+  }
 }

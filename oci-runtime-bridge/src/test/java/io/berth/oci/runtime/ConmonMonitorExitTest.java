@@ -49,4 +49,12 @@ class ConmonMonitorExitTest {
     Path bundle = exit("c3", "0", Instant.now());
     assertThat(monitor().exit("c3", bundle)).hasValueSatisfying(e -> assertThat(e.code()).isZero());
   }
+
+  @Test
+  void aSigkillBerthdSentItselfIsFinalAtOnce() throws Exception {
+    ConmonMonitor monitor = monitor();
+    monitor.killing("c4");
+    Path bundle = exit("c4", "137", Instant.now());
+    assertThat(monitor.exit("c4", bundle)).hasValueSatisfying(e -> assertThat(e.oomKilled()).isFalse());
+  }
 }

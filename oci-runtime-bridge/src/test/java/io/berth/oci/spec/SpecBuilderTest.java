@@ -58,5 +58,11 @@ class SpecBuilderTest {
         v1.annotations());
     assertThat(SpecBuilder.build(v2).linux().namespaces())
         .contains(new RuntimeSpec.Namespace("cgroup", null));
+    ContainerSpecInput privileged = input(true, 0);
+    ContainerSpecInput privilegedV2 = new ContainerSpecInput(privileged.containerId(), privileged.rootfs(),
+        privileged.image(), privileged.process(), privileged.security(), privileged.namespaces(), privileged.cgroup(),
+        privileged.mounts(), new ContainerSpecInput.HostFacts(0, false, -1L, true), privileged.annotations());
+    assertThat(SpecBuilder.build(privilegedV2).linux().namespaces()).as("a privileged node agent sees the host's tree")
+        .noneMatch(n -> n.type().equals("cgroup"));
   }
 }
