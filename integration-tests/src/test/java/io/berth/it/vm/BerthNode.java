@@ -117,10 +117,31 @@ public final class BerthNode implements BeforeAllCallback, AutoCloseable {
   @Override
   public void close() {
     try {
+      reportCrashes();
       vm.close();
     } finally {
       registry.close();
       deleteTree(work);
+    }
+  }
+
+  /**
+   * Prints what is known of every time berthd died in the guest (systemd restarted it) before the
+   * guest is thrown away: the JVM writes its fatal-error report to stdout (the journal) and to
+   * hs_err_pid*.log in its working directory.
+   */
+  private void reportCrashes() {
+    try {
+      GuestVm.Result result = vm.sh("""
+          n=$(systemctl show berthd -p NRestarts --value); echo "berthd restarted by systemd: $n times"
+          if [ "$n" != 0 ]; then
+            journalctl -u berthd --no-pager | grep -i -B5 -A40 -e 'fatal error' -e 'dumped' -e 'signal=' | head -300
+            for f in /hs_err_pid*.log; do [ -f "$f" ] && { echo "--- $f"; head -150 "$f"; }; done
+          fi
+          """, Duration.ofSeconds(60));
+      System.out.println("[vm-berthd] " + result.output());
+    } catch (RuntimeException e) {
+      System.out.println("[vm-berthd] could not read the guest's journal: " + e);
     }
   }
 
