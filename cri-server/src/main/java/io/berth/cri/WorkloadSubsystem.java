@@ -37,6 +37,7 @@ import io.berth.cri.sandbox.RemovePodSandboxHandler;
 import io.berth.cri.sandbox.RunPodSandboxHandler;
 import io.berth.cri.sandbox.SandboxSettings;
 import io.berth.cri.sandbox.StopPodSandboxHandler;
+import io.berth.cri.sandbox.UpdatePodSandboxResourcesHandler;
 import io.berth.cri.server.RuntimeServiceAdapter;
 import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.state.NameReservations;
@@ -230,7 +231,8 @@ final class WorkloadSubsystem implements AutoCloseable {
         new ContainerStatsHandler(containers, exits, stats),
         new ListContainerStatsHandler(containers, exits, stats),
         eventStream,
-        new PodSandboxStatsHandler(sandboxes, containers, exits, new PodStatsCollector(cgroupReader), stats));
+        new PodSandboxStatsHandler(sandboxes, containers, exits, new PodStatsCollector(cgroupReader), stats),
+        new UpdatePodSandboxResourcesHandler(sandboxes));
     // Taken when the record is gone or no longer live; a sandbox's infra ID has no container record.
     var exitWatcher = new ExitWatcher(state.resolve("exits"), id -> containers.find(id).map(exits::current)
         .map(r -> r.getPhase() != Phase.RUNNING && r.getPhase() != Phase.CREATED).orElse(true));

@@ -32,6 +32,7 @@ import io.berth.proto.runtime.v1.ReopenContainerLogRequest;
 import io.berth.proto.runtime.v1.StopContainerRequest;
 import io.berth.proto.runtime.v1.StopPodSandboxRequest;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesRequest;
+import io.berth.proto.runtime.v1.UpdatePodSandboxResourcesRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -285,6 +286,28 @@ class PodLifecycleTest {
     client.runtime(10_000).stopContainer(StopContainerRequest.newBuilder().setContainerId(id).build());
     assertThatThrownBy(() -> client.runtime(10_000).reopenContainerLog(ReopenContainerLogRequest.newBuilder()
         .setContainerId(id).build())).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.FAILED_PRECONDITION));
+  }
+
+  /** In-place pod resize: the kubelet's new pod resources are recorded (verbose status shows them), not refused. */
+  @Test
+  void podResourcesAreRecordedWhenTheKubeletResizesAPod() {
+    var runtime = berthd.client().runtime(10_000);
+    var resources = LinuxContainerResources.newBuilder().setMemoryLimitInBytes(96L << 20).setCpuQuota(30_000)
+        .setCpuPeriod(100_000).build();
+    var podConfig = pod("resize").toBuilder();
+    podConfig.getLinuxBuilder().setResources(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64L << 20));
+    String pod = Pods.runPod(berthd.client(), podConfig.build());
+    runtime.updatePodSandboxResources(UpdatePodSandboxResourcesRequest.newBuilder().setPodSandboxId(pod)
+        .setResources(resources).build());
+    String info = runtime.podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod)
+        .setVerbose(true).build()).getInfoMap().get("info");
+    assertThat(info).contains(String.valueOf(96L << 20)).doesNotContain(String.valueOf(64L << 20));
+    assertThatThrownBy(() -> runtime.updatePodSandboxResources(UpdatePodSandboxResourcesRequest.newBuilder()
+        .setPodSandboxId("0123456789abcdef").setResources(resources).build()))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(() -> runtime.updatePodSandboxResources(UpdatePodSandboxResourcesRequest.newBuilder()
+        .setPodSandboxId(pod).setResources(LinuxContainerResources.newBuilder().setCpuPeriod(5)).build()))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
   }
 
   @Test

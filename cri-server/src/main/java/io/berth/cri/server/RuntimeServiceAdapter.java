@@ -19,6 +19,7 @@ import io.berth.cri.sandbox.PodSandboxStatusHandler;
 import io.berth.cri.sandbox.RemovePodSandboxHandler;
 import io.berth.cri.sandbox.RunPodSandboxHandler;
 import io.berth.cri.sandbox.StopPodSandboxHandler;
+import io.berth.cri.sandbox.UpdatePodSandboxResourcesHandler;
 import io.berth.cri.stats.ContainerStatsHandler;
 import io.berth.cri.stats.ListContainerStatsHandler;
 import io.berth.cri.stats.PodSandboxStatsHandler;
@@ -88,6 +89,8 @@ import io.berth.proto.runtime.v1.StreamPodSandboxesRequest;
 import io.berth.proto.runtime.v1.StreamPodSandboxesResponse;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesRequest;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesResponse;
+import io.berth.proto.runtime.v1.UpdatePodSandboxResourcesRequest;
+import io.berth.proto.runtime.v1.UpdatePodSandboxResourcesResponse;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigRequest;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigResponse;
 import io.berth.proto.runtime.v1.VersionRequest;
@@ -123,7 +126,8 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
       ContainerStatsHandler containerStats,
       ListContainerStatsHandler listContainerStats,
       GetContainerEventsHandler containerEvents,
-      PodSandboxStatsHandler podSandboxStats) {}
+      PodSandboxStatsHandler podSandboxStats,
+      UpdatePodSandboxResourcesHandler updatePodSandboxResources) {}
 
   private final VersionHandler version;
   private final StatusHandler status;
@@ -224,6 +228,11 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
   public void updateContainerResources(UpdateContainerResourcesRequest request,
       StreamObserver<UpdateContainerResourcesResponse> response) {
     Replies.unary(response, workloads.updateContainerResources().handle(request));
+  }
+  @Override
+  public void updatePodSandboxResources(UpdatePodSandboxResourcesRequest request,
+      StreamObserver<UpdatePodSandboxResourcesResponse> response) {
+    Replies.unary(response, workloads.updatePodSandboxResources().handle(request));
   }
   @Override
   public void reopenContainerLog(ReopenContainerLogRequest request,
