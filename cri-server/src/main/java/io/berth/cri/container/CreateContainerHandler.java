@@ -13,6 +13,8 @@ import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.pod.SandboxFiles;
 import io.berth.cri.spec.ContainerSpecs;
+import io.berth.cri.spec.ImageSubPath;
+import io.berth.cri.spec.ImageVolumes;
 import io.berth.cri.state.Ids;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
@@ -40,7 +42,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,8 +104,9 @@ public final class CreateContainerHandler {
       }
       ImageRecord image = images.find(config.getImage().getImage())
           .orElseThrow(() -> new NotFoundException("image " + config.getImage().getImage() + " not found"));
+      Map<ImageVolumes.Volume, ImageRecord> volumes = imageVolumes(config);
       try {
-        return create(sandbox, config, image);
+        return create(sandbox, config, image, volumes);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create container " + config.getMetadata().getName() + ": "
             + e.getMessage(), e);
@@ -110,8 +115,18 @@ public final class CreateContainerHandler {
     return CreateContainerResponse.newBuilder().setContainerId(id).build();
   }
 
-  private String create(SandboxRecord sandbox, ContainerConfig config, ImageRecord image)
-      throws IOException {
+  /** Each image volume's image; the kubelet pulls them first, so a missing one is NOT_FOUND. */
+  private Map<ImageVolumes.Volume, ImageRecord> imageVolumes(ContainerConfig config) {
+    Map<ImageVolumes.Volume, ImageRecord> found = new LinkedHashMap<>();
+    for (ImageVolumes.Volume volume : ImageVolumes.of(config)) {
+      found.put(volume, images.find(volume.image()).orElseThrow(() -> new NotFoundException(
+          "image " + volume.image() + " of the image volume at " + volume.containerPath() + " not found")));
+    }
+    return found;
+  }
+
+  private String create(SandboxRecord sandbox, ContainerConfig config, ImageRecord image,
+      Map<ImageVolumes.Volume, ImageRecord> volumes) throws IOException {
     var pod = sandbox.getConfig().getMetadata();
     String name = config.getMetadata().getName() + "_" + pod.getName() + "_" + pod.getNamespace() + "_"
         + pod.getUid() + "_" + config.getMetadata().getAttempt();
@@ -142,7 +157,18 @@ public final class CreateContainerHandler {
       Path root = rootfs.mount(id, id, image.topChainId());
       timer.step("snapshot_mount");
       CrashPoints.reach("container-rootfs");
-      RuntimeSpec spec = SpecBuilder.build(specs.input(id, root, config, pod(sandbox), image, targetPid(config)));
+      // Image volumes: berthd's own read-only overlays, undone with the rootfs by "destroy container".
+      Map<Integer, Path> sources = new LinkedHashMap<>();
+      for (var volume : volumes.entrySet()) {
+        Path view = rootfs.mountImageVolume(id, volume.getKey().index(), volume.getValue().topChainId());
+        sources.put(volume.getKey().index(), ImageSubPath.resolve(view, volume.getKey().subPath(),
+            volume.getKey().image()));
+      }
+      if (!volumes.isEmpty()) {
+        timer.step("image_volumes");
+      }
+      RuntimeSpec spec = SpecBuilder.build(specs.input(id, root, ImageVolumes.withSources(config, sources),
+          pod(sandbox), image, targetPid(config)));
       timer.step("spec");
       var created = runtime.create(
           new CreateRequest(id, name, spec, logPath, config.getStdin(), config.getStdinOnce()));

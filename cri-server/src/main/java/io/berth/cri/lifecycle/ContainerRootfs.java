@@ -7,19 +7,30 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A container's root filesystem: a writable snapshot on its image's top layer, mounted at
- * {@code <rootfs dir>/<id>}. Kept out of the runtime's bundle so that removing a bundle can never
- * reach into a mounted filesystem. {@link #remove} undoes {@link #mount} in any state.
+ * {@code <rootfs dir>/<id>}; and its image volumes: read-only views of other images' layers,
+ * mounted at {@code <image-volumes dir>/<id>/<mount index>} (snapshot key {@code imgvol-<id>-<index>},
+ * which also keeps those layers from image GC). Kept out of the runtime's bundle so that removing a
+ * bundle can never reach into a mounted filesystem. {@link #remove} undoes {@link #mount} and
+ * {@link #mountImageVolume} in any state.
  */
 public final class ContainerRootfs {
+  private static final String VOLUME_PREFIX = "imgvol-";
+
   private final Path dir;
+  private final Path volumes;
   private final Snapshotter snapshots;
   private final Mounter mounter;
 
+  /** Image volumes go next to {@code dir}, in {@code image-volumes}. */
   public ContainerRootfs(Path dir, Snapshotter snapshots, Mounter mounter) {
     this.dir = dir;
+    this.volumes = dir.resolveSibling("image-volumes");
     this.snapshots = snapshots;
     this.mounter = mounter;
   }
@@ -42,8 +53,32 @@ public final class ContainerRootfs {
     return rootfs;
   }
 
+  /**
+   * Mounts a read-only view of committed snapshot {@code chainId} (an image's top layer) as image
+   * volume {@code index} of container {@code id}: an overlay with the image's layers as lower dirs,
+   * top first, so the upper layers' whiteouts hide what they deleted; no upper dir, no copy.
+   */
+  public Path mountImageVolume(String id, int index, String chainId) throws IOException {
+    Path target = Files.createDirectories(volumes.resolve(id).resolve(Integer.toString(index)));
+    String key = volumeKey(id, index);
+    var mounts = snapshots.view(key, chainId);
+    try {
+      mounter.mount(mounts, target);
+    } catch (RuntimeException e) {
+      snapshots.remove(key);
+      Files.deleteIfExists(target);
+      throw e;
+    }
+    return target;
+  }
+
+  private static String volumeKey(String id, int index) {
+    return VOLUME_PREFIX + id + "-" + index;
+  }
+
   /** Unmounts and deletes the rootfs and its snapshot (when {@code snapshotKey} is set); safe to repeat. */
   public void remove(String id, String snapshotKey) {
+    removeImageVolumes(id);
     Path rootfs = path(id);
     if (Files.exists(rootfs)) {
       mounter.unmount(rootfs);
@@ -59,6 +94,44 @@ public final class ContainerRootfs {
       Files.deleteIfExists(rootfs); // an empty mount point by now: rmdir never deletes content
     } catch (IOException e) {
       throw new UncheckedIOException("cannot remove rootfs mount point " + rootfs + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Unmounts every image volume of container {@code id}, then drops their views and mount points. */
+  private void removeImageVolumes(String id) {
+    Path mine = volumes.resolve(id);
+    try {
+      if (Files.isDirectory(mine)) {
+        List<Path> targets;
+        try (Stream<Path> entries = Files.list(mine)) {
+          targets = entries.toList();
+        }
+        targets.forEach(mounter::unmount);
+      }
+      List<String> keys = new ArrayList<>();
+      String prefix = VOLUME_PREFIX + id + "-";
+      snapshots.walk(s -> {
+        if (s.key().startsWith(prefix)) {
+          keys.add(s.key());
+        }
+      });
+      for (String key : keys) {
+        try {
+          snapshots.remove(key);
+        } catch (SnapshotException.NotFound gone) {
+          // removed concurrently or before a crash
+        }
+      }
+      if (Files.isDirectory(mine)) {
+        try (Stream<Path> entries = Files.list(mine)) {
+          for (Path target : entries.toList()) {
+            Files.delete(target); // empty mount points by now: rmdir never deletes content
+          }
+        }
+        Files.delete(mine);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove image volumes of " + id + ": " + e.getMessage(), e);
     }
   }
 }
