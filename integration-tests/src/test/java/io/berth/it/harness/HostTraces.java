@@ -28,6 +28,7 @@ public final class HostTraces {
         }
       }
       for (Path dir : List.of(state.resolve("netns"), state.resolve("containers"), state.resolve("rootfs"),
+          state.resolve("image-volumes"),
           state.resolve("sandboxes"), state.resolve("exits"), state.resolve("attach"), state.resolve("runtime/runc"),
           root.resolve("sandboxes"), root.resolve("containers"))) {
         if (Files.isDirectory(dir)) {
