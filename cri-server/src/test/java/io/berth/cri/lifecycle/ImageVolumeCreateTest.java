@@ -21,6 +21,7 @@ import io.berth.proto.runtime.v1.CreateContainerRequest;
 import io.berth.proto.runtime.v1.ImageSpec;
 import io.berth.proto.runtime.v1.Mount;
 import io.berth.proto.runtime.v1.RunPodSandboxRequest;
+import io.berth.proto.state.v1.Phase;
 import io.berth.sys.Errno;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,8 +81,12 @@ class ImageVolumeCreateTest {
   }
 
   private CreateContainerRequest request(Mount volume) {
+    return request("app", volume);
+  }
+
+  private CreateContainerRequest request(String name, Mount volume) {
     return CreateContainerRequest.newBuilder().setPodSandboxId(pod)
-        .setConfig(ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName("app"))
+        .setConfig(ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
             .setImage(ImageSpec.newBuilder().setImage("example.test/app:1")).addMounts(volume))
         .setSandboxConfig(Workload.pod("web")).build();
   }
@@ -158,5 +163,24 @@ class ImageVolumeCreateTest {
     workload.sys.failWhen("mount", call -> String.valueOf(call.arg(1)).contains("image-volumes"), Errno.EINVAL);
     assertThatThrownBy(() -> handler.handle(request(volume("example.test/vol:1", "")))).isNotNull();
     assertNothingLeft();
+  }
+
+  @Test
+  void recoveryKeepsACreatedContainersVolumeAndDestroysAHalfCreatedOnes() throws IOException {
+    String kept = handler.handle(request("kept", volume("example.test/vol:1", ""))).getContainerId();
+    String crashed = handler.handle(request("crashed", volume("example.test/vol:1", ""))).getContainerId();
+    // berthd died between the volume's mount and the runtime's create: the record says CREATING.
+    workload.containers.put(workload.containers.find(crashed).orElseThrow().toBuilder()
+        .setPhase(Phase.CREATING).build());
+
+    Workload after = new Workload(dir, workload.runtime);
+    after.recovery().run();
+
+    assertThat(after.snapshotKeys()).contains("imgvol-" + kept + "-0").doesNotContain("imgvol-" + crashed + "-0");
+    assertThat(volumeDirs()).contains(dir.resolve("state/image-volumes").resolve(kept).toString())
+        .noneMatch(d -> d.contains(crashed));
+    after.remover.remove(kept);
+    assertThat(after.snapshotKeys()).containsExactlyInAnyOrderElementsOf(keysBefore);
+    assertThat(volumeDirs()).isEmpty();
   }
 }
