@@ -194,10 +194,20 @@ public final class Daemon {
     log.info("berthd stopped");
   }
 
+  /**
+   * Root and state hold every image layer and container rootfs, setuid programs among them: with
+   * 0711 any host user could walk to a known path and run them as root (containerd's
+   * CVE-2021-41103). 0700, and an older installation's directory is made 0700 at start.
+   */
   private static void createPrivateDir(Path dir) throws IOException {
+    var owner = PosixFilePermissions.fromString("rwx------");
     if (!Files.isDirectory(dir)) {
-      // 0711: only root lists it, while container processes of any user may still traverse it.
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(owner));
+    }
+    if (!Files.getPosixFilePermissions(dir).equals(owner)) {
+      log.info("making dir={} accessible to root only (was {})", dir,
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+      Files.setPosixFilePermissions(dir, owner);
     }
   }
 

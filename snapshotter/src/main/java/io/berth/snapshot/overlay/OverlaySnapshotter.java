@@ -68,7 +68,8 @@ public final class OverlaySnapshotter implements Snapshotter {
     this.root = root;
     try {
       Files.createDirectories(root);
-      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+      // Layers hold setuid programs: no host user but root may reach them (see berthd's root dir).
+      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
       load();
     } catch (IOException e) {
       throw new SnapshotException.StorageFailure("cannot open snapshot store " + root + ": " + e.getMessage(), e);
