@@ -73,7 +73,7 @@ final class ImageSubsystem implements AutoCloseable {
     // Blobs and layers of pulls a crash interrupted belong to no image: free them now.
     metrics.gc(collector.collect().bytesFreed());
     var service = new ImageServiceAdapter(
-        new PullImageHandler(puller, metrics),
+        new PullImageHandler(puller, metrics, config.runtime().handlers().keySet()),
         new ImageStatusHandler(images),
         new ListImagesHandler(images),
         new RemoveImageHandler(images, collector, metrics),

@@ -14,7 +14,9 @@ import io.berth.it.harness.RegistryProxy;
 import io.berth.proto.runtime.v1.AuthConfig;
 import io.berth.proto.runtime.v1.Image;
 import io.berth.proto.runtime.v1.ImageFsInfoResponse;
+import io.berth.proto.runtime.v1.ImageSpec;
 import io.berth.proto.runtime.v1.ImageStatusResponse;
+import io.berth.proto.runtime.v1.PullImageRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -91,6 +93,13 @@ class ImageServiceTest {
     try (BerthdProcess berthd = BerthdProcess.start(work, "")) {
       assertThat(CriCalls.status(berthd.client(), "docker.io/library/never-pulled:1", false).hasImage()).isFalse();
       assertThat(CriCalls.list(berthd.client())).isEmpty();
+      // A pull for a runtime handler the node lacks is refused before the registry is asked.
+      assertThatThrownBy(() -> berthd.client().images(10_000).pullImage(PullImageRequest.newBuilder()
+          .setImage(ImageSpec.newBuilder().setImage("docker.io/library/never-pulled:1").setRuntimeHandler("kata"))
+          .build()))
+          .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
+              .isEqualTo(Status.Code.INVALID_ARGUMENT))
+          .hasMessageContaining("'kata' is not configured");
     }
   }
 
