@@ -17,6 +17,7 @@ import io.berth.it.harness.Registry;
 import io.berth.proto.runtime.v1.ContainerFilter;
 import io.berth.proto.runtime.v1.ContainerState;
 import io.berth.proto.runtime.v1.ContainerStateValue;
+import io.berth.proto.runtime.v1.DNSConfig;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
 import io.berth.proto.runtime.v1.LinuxContainerResources;
 import io.berth.proto.runtime.v1.ListContainersRequest;
@@ -315,6 +316,12 @@ class PodLifecycleTest {
     var client = berthd.client();
     var runtime = client.runtime(10_000);
     assertThatThrownBy(() -> Pods.runPod(client, PodSandboxConfig.getDefaultInstance()))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    // A newline would add a line of its own to resolv.conf, or reach sethostname.
+    assertThatThrownBy(() -> Pods.runPod(client, pod("dns").toBuilder().setDnsConfig(DNSConfig.newBuilder()
+        .addServers("10.0.0.1\nnameserver 6.6.6.6")).build()))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThatThrownBy(() -> Pods.runPod(client, pod("host").toBuilder().setHostname("bad\nhost").build()))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
     assertThatThrownBy(() -> Pods.status(client, "0123456789abcdef"))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));

@@ -2,7 +2,6 @@ package io.berth.cri.sandbox;
 
 import io.berth.cri.cgroup.SystemdSlices;
 import io.berth.cri.error.AlreadyExistsException;
-import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.lifecycle.RuntimeHandlers;
 import io.berth.cri.lifecycle.SandboxTeardown;
 import io.berth.cri.lifecycle.WorkloadProtos;
@@ -85,7 +84,7 @@ public final class RunPodSandboxHandler {
 
   public RunPodSandboxResponse handle(RunPodSandboxRequest request) {
     PodSandboxConfig config = request.getConfig();
-    validate(config);
+    SandboxConfigRules.validate(config);
     String handler = runtimes.canonical(request.getRuntimeHandler());
     var meta = config.getMetadata();
     String name = meta.getName() + "_" + meta.getNamespace() + "_" + meta.getUid() + "_" + meta.getAttempt();
@@ -244,14 +243,6 @@ public final class RunPodSandboxHandler {
         throw runtime;
       }
       throw e;
-    }
-  }
-
-  private static void validate(PodSandboxConfig config) {
-    var meta = config.getMetadata();
-    if (!config.hasMetadata() || meta.getName().isEmpty() || meta.getNamespace().isEmpty() || meta.getUid().isEmpty()) {
-      throw new InvalidArgumentException("pod sandbox metadata needs name, namespace and uid (got name='"
-          + meta.getName() + "' namespace='" + meta.getNamespace() + "' uid='" + meta.getUid() + "')");
     }
   }
 
