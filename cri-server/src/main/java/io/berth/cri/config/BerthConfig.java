@@ -57,7 +57,7 @@ public record BerthConfig(
         new Metrics("127.0.0.1", 0),
         new Streaming("127.0.0.1", 0, "", "", 60, 4 * 60 * 60),
         new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, Map.of()),
-        new Images(List.of(), 60),
+        new Images(List.of(), 10),
         new Cdi(List.of("/etc/cdi", "/var/run/cdi")));
   }
 
