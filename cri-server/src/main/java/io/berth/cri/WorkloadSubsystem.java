@@ -31,6 +31,7 @@ import io.berth.cri.network.NetworkPlugin;
 import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.PodNamespaces;
 import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.rules.HostCpus;
 import io.berth.cri.sandbox.ListPodSandboxHandler;
 import io.berth.cri.sandbox.PodSandboxStatusHandler;
 import io.berth.cri.sandbox.RemovePodSandboxHandler;
@@ -207,7 +208,8 @@ final class WorkloadSubsystem implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted starting the streaming server", e);
     }
-    var settings = new SandboxSettings(driver, host, runtimeConfig.dropInfraContainer());
+    HostCpus cpus = HostCpus.read();
+    var settings = new SandboxSettings(driver, host, runtimeConfig.dropInfraContainer(), cpus);
     var verbs = new RuntimeServiceAdapter.WorkloadHandlers(
         new RunPodSandboxHandler(sandboxes, sandboxNames, runtimes, teardown, files, namespaces, network, infra,
             settings, metrics),
@@ -216,13 +218,13 @@ final class WorkloadSubsystem implements AutoCloseable {
         new PodSandboxStatusHandler(sandboxes, exits, runtimes),
         new ListPodSandboxHandler(sandboxes, exits),
         new CreateContainerHandler(sandboxes, containers, containerNames, runtimes, exits, remover, rootfs, files,
-            images.images(), specs, events, metrics),
+            images.images(), specs, events, metrics, cpus),
         new StartContainerHandler(containers, runtimes, exits, events),
         new StopContainerHandler(stopper),
         new RemoveContainerHandler(remover),
         new ContainerStatusHandler(containers, runtimes, exits),
         new ListContainersHandler(containers),
-        new UpdateContainerResourcesHandler(containers, runtimes, exits),
+        new UpdateContainerResourcesHandler(containers, runtimes, exits, cpus),
         new ReopenContainerLogHandler(containers, runtimes, exits),
         new ExecSyncHandler(containers, runtimes, exits),
         new ExecHandler(containers, exits, streaming),
@@ -232,7 +234,7 @@ final class WorkloadSubsystem implements AutoCloseable {
         new ListContainerStatsHandler(containers, exits, stats),
         eventStream,
         new PodSandboxStatsHandler(sandboxes, containers, exits, new PodStatsCollector(cgroupReader), stats),
-        new UpdatePodSandboxResourcesHandler(sandboxes));
+        new UpdatePodSandboxResourcesHandler(sandboxes, cpus));
     // Taken when the record is gone or no longer live; a sandbox's infra ID has no container record.
     var exitWatcher = new ExitWatcher(state.resolve("exits"), id -> containers.find(id).map(exits::current)
         .map(r -> r.getPhase() != Phase.RUNNING && r.getPhase() != Phase.CREATED).orElse(true));

@@ -2,7 +2,6 @@ package io.berth.cri.container;
 
 import io.berth.cri.error.AlreadyExistsException;
 import io.berth.cri.error.FailedPreconditionException;
-import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.ContainerRemover;
@@ -12,6 +11,7 @@ import io.berth.cri.lifecycle.RuntimeHandlers;
 import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.rules.HostCpus;
 import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.spec.ImageSubPath;
 import io.berth.cri.spec.ImageVolumes;
@@ -67,11 +67,12 @@ public final class CreateContainerHandler {
   private final ContainerSpecs specs;
   private final EventSink events;
   private final WorkloadMetrics metrics;
+  private final HostCpus cpus;
 
   public CreateContainerHandler(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
       NameReservations names, RuntimeHandlers runtimes, ContainerExits exits, ContainerRemover remover,
       ContainerRootfs rootfs, SandboxFiles files, ImageStore images, ContainerSpecs specs, EventSink events,
-      WorkloadMetrics metrics) {
+      WorkloadMetrics metrics, HostCpus cpus) {
     this.sandboxes = sandboxes;
     this.containers = containers;
     this.names = names;
@@ -84,16 +85,12 @@ public final class CreateContainerHandler {
     this.specs = specs;
     this.events = events;
     this.metrics = metrics;
+    this.cpus = cpus;
   }
 
   public CreateContainerResponse handle(CreateContainerRequest request) {
     ContainerConfig config = request.getConfig();
-    if (config.getMetadata().getName().isEmpty()) {
-      throw new InvalidArgumentException("container config needs metadata.name");
-    }
-    if (config.getImage().getImage().isEmpty()) {
-      throw new InvalidArgumentException("container config needs image.image");
-    }
+    ContainerConfigRules.validate(config, cpus);
     SandboxRecord found = sandboxes.resolve(request.getPodSandboxId());
     // Holding the sandbox's lock: it cannot be stopped or removed while a container joins it.
     String id = sandboxes.locked(found.getId(), () -> {

@@ -3,6 +3,8 @@ package io.berth.cri.container;
 import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.RuntimeHandlers;
+import io.berth.cri.rules.HostCpus;
+import io.berth.cri.rules.ResourceRules;
 import io.berth.cri.spec.ContainerResources;
 import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesRequest;
@@ -15,16 +17,19 @@ public final class UpdateContainerResourcesHandler {
   private final ObjectTable<ContainerRecord> containers;
   private final RuntimeHandlers runtimes;
   private final ContainerExits exits;
+  private final HostCpus cpus;
 
   public UpdateContainerResourcesHandler(ObjectTable<ContainerRecord> containers, RuntimeHandlers runtimes,
-      ContainerExits exits) {
+      ContainerExits exits, HostCpus cpus) {
     this.containers = containers;
     this.runtimes = runtimes;
     this.exits = exits;
+    this.cpus = cpus;
   }
 
   public UpdateContainerResourcesResponse handle(UpdateContainerResourcesRequest request) {
     String id = containers.resolve(request.getContainerId()).getId();
+    ResourceRules.validate("linux", request.getLinux(), cpus);
     containers.locked(id, () -> {
       var record = exits.current(containers.resolve(id));
       if (record.getPhase() != Phase.RUNNING && record.getPhase() != Phase.CREATED) {

@@ -10,6 +10,7 @@ import io.berth.cri.network.NetworkPlugin;
 import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.PodNamespaces;
 import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.rules.HostCpus;
 import io.berth.cri.state.Ids;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
@@ -61,6 +62,7 @@ public final class RunPodSandboxHandler {
   private final InfraContainer infra;
   private final CgroupPaths.Driver cgroupDriver;
   private final ContainerSpecInput.HostFacts host;
+  private final HostCpus cpus;
   private final boolean dropInfra;
   private final WorkloadMetrics metrics;
   private final ConcurrentHashMap<String, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
@@ -79,12 +81,13 @@ public final class RunPodSandboxHandler {
     this.cgroupDriver = settings.cgroupDriver();
     this.host = settings.host();
     this.dropInfra = settings.dropInfraContainer();
+    this.cpus = settings.cpus();
     this.metrics = metrics;
   }
 
   public RunPodSandboxResponse handle(RunPodSandboxRequest request) {
     PodSandboxConfig config = request.getConfig();
-    SandboxConfigRules.validate(config);
+    SandboxConfigRules.validate(config, cpus);
     String handler = runtimes.canonical(request.getRuntimeHandler());
     var meta = config.getMetadata();
     String name = meta.getName() + "_" + meta.getNamespace() + "_" + meta.getUid() + "_" + meta.getAttempt();

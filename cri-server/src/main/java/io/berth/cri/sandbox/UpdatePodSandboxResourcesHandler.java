@@ -1,7 +1,8 @@
 package io.berth.cri.sandbox;
 
 import io.berth.cri.error.InvalidArgumentException;
-import io.berth.cri.spec.ContainerResources;
+import io.berth.cri.rules.HostCpus;
+import io.berth.cri.rules.ResourceRules;
 import io.berth.cri.state.ObjectTable;
 import io.berth.proto.runtime.v1.UpdatePodSandboxResourcesRequest;
 import io.berth.proto.runtime.v1.UpdatePodSandboxResourcesResponse;
@@ -16,9 +17,11 @@ import io.berth.proto.state.v1.SandboxRecord;
  */
 public final class UpdatePodSandboxResourcesHandler {
   private final ObjectTable<SandboxRecord> sandboxes;
+  private final HostCpus cpus;
 
-  public UpdatePodSandboxResourcesHandler(ObjectTable<SandboxRecord> sandboxes) {
+  public UpdatePodSandboxResourcesHandler(ObjectTable<SandboxRecord> sandboxes, HostCpus cpus) {
     this.sandboxes = sandboxes;
+    this.cpus = cpus;
   }
 
   public UpdatePodSandboxResourcesResponse handle(UpdatePodSandboxResourcesRequest request) {
@@ -27,8 +30,8 @@ public final class UpdatePodSandboxResourcesHandler {
     }
     String id = sandboxes.resolve(request.getPodSandboxId()).getId();
     // The limits a kernel would refuse are refused here too, as for a container.
-    ContainerResources.of(request.getOverhead());
-    ContainerResources.of(request.getResources());
+    ResourceRules.validate("overhead", request.getOverhead(), cpus);
+    ResourceRules.validate("resources", request.getResources(), cpus);
     sandboxes.locked(id, () -> {
       SandboxRecord record = sandboxes.resolve(id);
       var config = record.getConfig().toBuilder();

@@ -4,15 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.cri.container.CreateContainerHandler;
-import io.berth.cri.metrics.CriMetrics;
-import io.berth.cri.metrics.WorkloadMetrics;
-import io.berth.cri.spec.ContainerSpecs;
 import io.berth.image.oci.ImageConfig;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
 import io.berth.oci.runtime.OciRuntimeException;
-import io.berth.oci.spec.CgroupPaths;
-import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.proto.runtime.v1.ContainerConfig;
 import io.berth.proto.runtime.v1.ContainerMetadata;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
@@ -49,10 +44,7 @@ class CreateContainerUndoTest {
         List.of(BASE_CHAIN), new ImageConfig("amd64", "linux", null, null,
             new ImageConfig.Runtime(null, List.of("PATH=/bin"), null, List.of("sleep", "1"), null, null, null, null,
                 null), new ImageConfig.RootFs("layers", List.of("sha256:" + "c".repeat(64)))), false));
-    handler = new CreateContainerHandler(workload.sandboxes, workload.containers, workload.containerNames,
-        workload.runtimes, workload.exits, workload.remover, workload.rootfs(), workload.files, images,
-        new ContainerSpecs(CgroupPaths.Driver.CGROUPFS, new ContainerSpecInput.HostFacts(0, false, -1L)),
-        (type, c) -> { }, new WorkloadMetrics(new CriMetrics()));
+    handler = workload.createContainer(images);
     pod = workload.runPodSandbox(true).handle(RunPodSandboxRequest.newBuilder()
         .setConfig(Workload.pod("web")).build()).getPodSandboxId();
     before = workload.leftovers();

@@ -3,18 +3,12 @@ package io.berth.cri.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.cri.container.ContainerStatusHandler;
-import io.berth.cri.container.CreateContainerHandler;
 import io.berth.cri.container.ListContainersHandler;
 import io.berth.cri.image.ImageStatusHandler;
 import io.berth.cri.image.ListImagesHandler;
-import io.berth.cri.metrics.CriMetrics;
-import io.berth.cri.metrics.WorkloadMetrics;
-import io.berth.cri.spec.ContainerSpecs;
 import io.berth.image.oci.ImageConfig;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
-import io.berth.oci.spec.CgroupPaths;
-import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.proto.runtime.v1.ContainerConfig;
 import io.berth.proto.runtime.v1.ContainerFilter;
 import io.berth.proto.runtime.v1.ContainerMetadata;
@@ -62,10 +56,7 @@ class ImageIdentityTest {
   }
 
   private String create(Workload on, String name, ImageSpec image) {
-    var handler = new CreateContainerHandler(on.sandboxes, on.containers, on.containerNames,
-        on.runtimes, on.exits, on.remover, on.rootfs(), on.files, images,
-        new ContainerSpecs(CgroupPaths.Driver.CGROUPFS, new ContainerSpecInput.HostFacts(0, false, -1L)),
-        (type, c) -> { }, new WorkloadMetrics(new CriMetrics()));
+    var handler = on.createContainer(images);
     return handler.handle(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
         .setConfig(ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
             .setImage(image))

@@ -6,15 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.berth.cri.container.CreateContainerHandler;
 import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;
-import io.berth.cri.metrics.CriMetrics;
-import io.berth.cri.metrics.WorkloadMetrics;
-import io.berth.cri.spec.ContainerSpecs;
 import io.berth.image.oci.ImageConfig;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
 import io.berth.oci.runtime.OciRuntimeException;
-import io.berth.oci.spec.CgroupPaths;
-import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.proto.runtime.v1.ContainerConfig;
 import io.berth.proto.runtime.v1.ContainerMetadata;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
@@ -63,10 +58,7 @@ class ImageVolumeCreateTest {
     var images = new ImageStore(dir.resolve("root/images"), List.of());
     images.add(image(APP_ID, "example.test/app:1", List.of(APP_CHAIN)));
     images.add(image(VOL_ID, "example.test/vol:1", List.of(VOL_BASE, VOL_TOP)));
-    handler = new CreateContainerHandler(workload.sandboxes, workload.containers, workload.containerNames,
-        workload.runtimes, workload.exits, workload.remover, workload.rootfs(), workload.files, images,
-        new ContainerSpecs(CgroupPaths.Driver.CGROUPFS, new ContainerSpecInput.HostFacts(0, false, -1L)),
-        (type, c) -> { }, new WorkloadMetrics(new CriMetrics()));
+    handler = workload.createContainer(images);
     pod = workload.runPodSandbox(true).handle(RunPodSandboxRequest.newBuilder()
         .setConfig(Workload.pod("web")).build()).getPodSandboxId();
     before = workload.leftovers();

@@ -27,7 +27,7 @@ class UpdatePodSandboxResourcesTest {
   @BeforeEach
   void wire() {
     workload = new Workload(dir);
-    handler = new UpdatePodSandboxResourcesHandler(workload.sandboxes);
+    handler = new UpdatePodSandboxResourcesHandler(workload.sandboxes, Workload.CPUS);
     pod = workload.runPodSandbox(false).handle(RunPodSandboxRequest.newBuilder().setConfig(Workload.pod("resize"))
         .build()).getPodSandboxId();
   }

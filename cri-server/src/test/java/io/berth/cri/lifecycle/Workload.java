@@ -1,18 +1,22 @@
 package io.berth.cri.lifecycle;
 
+import io.berth.cri.container.CreateContainerHandler;
 import io.berth.cri.metrics.CriMetrics;
 import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.network.FakeNetworkPlugin;
 import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.PodNamespaces;
 import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.rules.HostCpus;
 import io.berth.cri.sandbox.RunPodSandboxHandler;
 import io.berth.cri.sandbox.SandboxSettings;
+import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.state.RecordFiles;
 import io.berth.oci.runtime.FakeContainerRuntime;
 import io.berth.oci.spec.CgroupPaths;
+import io.berth.image.store.ImageStore;
 import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.proto.runtime.v1.ContainerEventType;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
@@ -39,6 +43,8 @@ import java.util.stream.Stream;
  * pod cgroups, and real record files. {@link #leftovers} lists whatever an operation left.
  */
 final class Workload {
+  /** Two CPUs and one memory node, like this machine. */
+  static final HostCpus CPUS = HostCpus.of("0-1", "0");
   final Path dir;
   final ObjectTable<SandboxRecord> sandboxes;
   final ObjectTable<ContainerRecord> containers;
@@ -123,8 +129,16 @@ final class Workload {
     }
     return new RunPodSandboxHandler(sandboxes, sandboxNames, runtimes, teardown, files, namespaces, network,
         new InfraContainer(dir.resolve("root/infra"), catatonit),
-        new SandboxSettings(CgroupPaths.Driver.CGROUPFS, new ContainerSpecInput.HostFacts(0, false, -1L), dropInfra),
+        new SandboxSettings(CgroupPaths.Driver.CGROUPFS, new ContainerSpecInput.HostFacts(0, false, -1L), dropInfra,
+            CPUS),
         new WorkloadMetrics(new CriMetrics()));
+  }
+
+  /** A CreateContainer handler on this workload, finding images in {@code images}. */
+  CreateContainerHandler createContainer(ImageStore images) {
+    return new CreateContainerHandler(sandboxes, containers, containerNames, runtimes, exits, remover, rootfs(), files,
+        images, new ContainerSpecs(CgroupPaths.Driver.CGROUPFS, new ContainerSpecInput.HostFacts(0, false, -1L)),
+        (type, c) -> { }, new WorkloadMetrics(new CriMetrics()), CPUS);
   }
 
   static PodSandboxConfig.Builder pod(String name) {

@@ -1,0 +1,98 @@
+package io.berth.cri.container;
+
+import io.berth.cri.error.InvalidArgumentException;
+import io.berth.cri.rules.FieldRules;
+import io.berth.cri.rules.HostCpus;
+import io.berth.cri.rules.ResourceRules;
+import io.berth.proto.runtime.v1.ContainerConfig;
+import io.berth.proto.runtime.v1.Device;
+import io.berth.proto.runtime.v1.KeyValue;
+import io.berth.proto.runtime.v1.LinuxContainerSecurityContext;
+import io.berth.proto.runtime.v1.Mount;
+import io.berth.proto.runtime.v1.MountPropagation;
+import io.berth.proto.runtime.v1.Signal;
+import java.util.regex.Pattern;
+
+/**
+ * What CreateContainer refuses before it reserves a name or mounts anything: each value that
+ * runc, the kernel or the log writer would otherwise reject later (as INTERNAL, after work was
+ * done and had to be undone) or, worse, accept and act on outside the places berth owns, such as
+ * a log path with '..' in it.
+ */
+final class ContainerConfigRules {
+  /** Longer than any name the kubelet makes (a DNS label) or a person types. */
+  private static final int MAX_NAME = 253;
+  private static final Pattern DEVICE_PERMISSIONS = Pattern.compile("r?w?m?");
+
+  private ContainerConfigRules() {}
+
+  static void validate(ContainerConfig config, HostCpus host) {
+    String name = config.getMetadata().getName();
+    if (name.isEmpty()) {
+      throw new InvalidArgumentException("container config needs metadata.name");
+    }
+    FieldRules.text("metadata.name", name, MAX_NAME);
+    if (config.getImage().getImage().isEmpty()) {
+      throw new InvalidArgumentException("container config needs image.image");
+    }
+    FieldRules.text("image.image", config.getImage().getImage(), 4096);
+    config.getCommandList().forEach(arg -> FieldRules.noNul("command", arg));
+    config.getArgsList().forEach(arg -> FieldRules.noNul("args", arg));
+    FieldRules.absolute("working_dir", config.getWorkingDir());
+    for (KeyValue env : config.getEnvsList()) {
+      if (env.getKey().isEmpty() || env.getKey().indexOf('=') >= 0) {
+        throw FieldRules.invalid("envs key", env.getKey(), "must be non-empty and without '='");
+      }
+      FieldRules.noNul("envs key", env.getKey());
+      FieldRules.noNul("envs[" + FieldRules.printable(env.getKey()) + "]", env.getValue());
+    }
+    if (!config.getLogPath().isEmpty()) {
+      FieldRules.relativeInside("log_path", config.getLogPath());
+    }
+    if (config.getStopSignal() == Signal.UNRECOGNIZED) {
+      throw new InvalidArgumentException("stop_signal " + config.getStopSignalValue() + " is no signal the CRI knows");
+    }
+    for (Mount mount : config.getMountsList()) {
+      mount(mount);
+    }
+    for (Device device : config.getDevicesList()) {
+      FieldRules.absoluteNoParent("devices.container_path", device.getContainerPath());
+      FieldRules.absolute("devices.host_path", device.getHostPath());
+      if (!DEVICE_PERMISSIONS.matcher(device.getPermissions()).matches()) {
+        throw FieldRules.invalid("devices.permissions", device.getPermissions(), "must be letters of 'rwm', in order");
+      }
+    }
+    ResourceRules.validate("linux.resources", config.getLinux().getResources(), host);
+    security(config.getLinux().getSecurityContext());
+  }
+
+  private static void mount(Mount mount) {
+    if (mount.getContainerPath().isEmpty()) {
+      throw new InvalidArgumentException("mounts need container_path (host_path '"
+          + FieldRules.printable(mount.getHostPath()) + "')");
+    }
+    FieldRules.absoluteNoParent("mounts.container_path", mount.getContainerPath());
+    if (!mount.hasImage()) {
+      FieldRules.absolute("mounts.host_path", mount.getHostPath());
+    }
+    if (mount.getPropagation() == MountPropagation.UNRECOGNIZED) {
+      throw new InvalidArgumentException("mounts.propagation " + mount.getPropagationValue() + " of "
+          + FieldRules.printable(mount.getContainerPath()) + " is no propagation the CRI knows");
+    }
+  }
+
+  private static void security(LinuxContainerSecurityContext security) {
+    if (security.hasRunAsUser()) {
+      FieldRules.id("security_context.run_as_user", security.getRunAsUser().getValue());
+    }
+    if (security.hasRunAsGroup()) {
+      FieldRules.id("security_context.run_as_group", security.getRunAsGroup().getValue());
+    }
+    for (long gid : security.getSupplementalGroupsList()) {
+      FieldRules.id("security_context.supplemental_groups", gid);
+    }
+    FieldRules.text("security_context.run_as_username", security.getRunAsUsername(), 256);
+    security.getMaskedPathsList().forEach(path -> FieldRules.absolute("security_context.masked_paths", path));
+    security.getReadonlyPathsList().forEach(path -> FieldRules.absolute("security_context.readonly_paths", path));
+  }
+}
