@@ -3,6 +3,7 @@ package io.berth.cri.state;
 import com.google.protobuf.Message;
 import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;
+import io.berth.cri.rules.FieldRules;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -19,6 +20,8 @@ import java.util.function.Supplier;
  * never take a lock: they read whatever record was last published.
  */
 public final class ObjectTable<T extends Message> {
+  /** Every ID is this long ({@link Ids#next}), so a longer string is no ID and no prefix of one. */
+  private static final int ID_LENGTH = 64;
   private final String kind;
   private final RecordFiles<T> files;
   private final Function<T, String> idOf;
@@ -62,7 +65,8 @@ public final class ObjectTable<T extends Message> {
 
   /** The object with this full ID or unique ID prefix; NOT_FOUND otherwise, as kubelets expect. */
   public T resolve(String idOrPrefix) {
-    return tryResolve(idOrPrefix).orElseThrow(() -> new NotFoundException(kind + " " + idOrPrefix + " not found"));
+    return tryResolve(idOrPrefix).orElseThrow(() -> new NotFoundException(kind + " " + FieldRules.printable(idOrPrefix)
+        + " not found"));
   }
 
   /** Like {@link #resolve} but empty when nothing matches; an ambiguous prefix is still an error. */
@@ -74,6 +78,9 @@ public final class ObjectTable<T extends Message> {
     if (exact != null) {
       return Optional.of(exact);
     }
+    if (idOrPrefix.length() >= ID_LENGTH) {
+      return Optional.empty(); // no prefix of a longer string: answered without a scan, however long it is
+    }
     List<T> matches = new ArrayList<>();
     for (var entry : records.entrySet()) {
       if (entry.getKey().startsWith(idOrPrefix)) {
@@ -81,8 +88,8 @@ public final class ObjectTable<T extends Message> {
       }
     }
     if (matches.size() > 1) {
-      throw new InvalidArgumentException(kind + " ID prefix " + idOrPrefix + " is ambiguous (" + matches.size()
-          + " matches)");
+      throw new InvalidArgumentException(kind + " ID prefix " + FieldRules.printable(idOrPrefix)
+          + " is ambiguous (" + matches.size() + " matches)");
     }
     return matches.stream().findFirst();
   }
