@@ -67,6 +67,14 @@ public record ImageReference(String domain, String path, String tag, Digest dige
     if (!DOMAIN.matcher(domain).matches()) {
       throw invalid(reference, "registry host '" + domain + "' is not valid");
     }
+    int portColon = domain.lastIndexOf(':');
+    if (portColon > domain.lastIndexOf(']')) {
+      String port = domain.substring(portColon + 1);
+      // Checked here: an unparseable port otherwise surfaced as the URI class's exception text.
+      if (port.length() > 5 || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65_535) {
+        throw invalid(reference, "registry port " + port + " is not a port (1 to 65535)");
+      }
+    }
     if (path.isEmpty()) {
       throw invalid(reference, "it names no repository");
     }

@@ -43,7 +43,7 @@ class ImageReferenceTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "Busybox", "busybox:", "busybox:-x", "a//b", "a/b/", "busybox@sha256:12",
-      "busybox@md5:" + "a", "bad host!/x"})
+      "busybox@md5:" + "a", "bad host!/x", "localhost:99999/x", "localhost:0/x", "127.0.0.1:123456789012/x"})
   void rejectsInvalidReferencesNamingThem(String input) {
     assertThatThrownBy(() -> ImageReference.parse(input))
         .isInstanceOf(ImageException.InvalidReference.class)
