@@ -120,7 +120,7 @@ public final class Daemon {
               config.socketPath(),
               List.of(runtimeService, imageService),
               new CriCallInterceptor(metrics),
-              config.server().maxMessageBytes());
+              config.server());
       // Checked often enough that the memory of a burst goes back within seconds; a slack of
       // 8 MB keeps the collections rare (one per burst, or per minutes of kubelet polling).
       steps.step("server");

@@ -50,7 +50,7 @@ public record BerthConfig(
         "/run/berth",
         "/run/berth/berth.sock",
         "info",
-        new Server(10, 16 * 1024 * 1024),
+        new Server(10, 16 * 1024 * 1024, 300, 1000),
         new Runtime(CgroupDriver.CGROUPFS, "runc", defaultHandlers(), "/usr/bin/conmon", "/usr/bin/catatonit",
             true),
         new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin"), 60),
@@ -94,13 +94,20 @@ public record BerthConfig(
   }
 
   /** gRPC server behaviour. */
-  public record Server(int shutdownGraceSeconds, int maxMessageBytes) {
+  public record Server(int shutdownGraceSeconds, int maxMessageBytes, int idleConnectionSeconds,
+      int maxCallsPerConnection) {
     public Server {
       if (shutdownGraceSeconds < 0) {
         throw new IllegalArgumentException("server.shutdown_grace_seconds must be >= 0");
       }
       if (maxMessageBytes < 1024) {
         throw new IllegalArgumentException("server.max_message_bytes must be >= 1024");
+      }
+      if (idleConnectionSeconds < 1) {
+        throw new IllegalArgumentException("server.idle_connection_seconds must be >= 1");
+      }
+      if (maxCallsPerConnection < 1) {
+        throw new IllegalArgumentException("server.max_calls_per_connection must be >= 1");
       }
     }
   }

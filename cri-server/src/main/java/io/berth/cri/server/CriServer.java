@@ -1,5 +1,6 @@
 package io.berth.cri.server;
 
+import io.berth.cri.config.BerthConfig;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -44,7 +45,7 @@ public final class CriServer {
    * socket file found here is then known to be left over from a crashed run and is replaced.
    */
   public static CriServer start(
-      Path socket, List<BindableService> services, CriCallInterceptor interceptor, int maxMessageBytes)
+      Path socket, List<BindableService> services, CriCallInterceptor interceptor, BerthConfig.Server settings)
       throws IOException {
     Files.createDirectories(socket.getParent());
     Files.deleteIfExists(socket);
@@ -58,7 +59,15 @@ public final class CriServer {
             .workerEventLoopGroup(workers)
             .executor(executor)
             .callExecutor(new InlineCallExecutor())
-            .maxInboundMessageSize(maxMessageBytes);
+            .maxInboundMessageSize(settings.maxMessageBytes())
+            // A connection with no call in flight for this long gets a GOAWAY: clients that opened
+            // one and left (500 were kept forever) stop holding a channel and its buffers. The
+            // kubelet calls every second and keeps GetContainerEvents open, so it is never idle;
+            // any client reconnects transparently after a GOAWAY.
+            .maxConnectionIdle(settings.idleConnectionSeconds(), TimeUnit.SECONDS)
+            // Beyond this, a connection's further streams wait (HTTP/2 flow control) instead of
+            // each taking a thread and memory: the kubelet needs tens, a flood gets no more.
+            .maxConcurrentCallsPerConnection(settings.maxCallsPerConnection());
     for (BindableService service : services) {
       builder.addService(ServerInterceptors.intercept(service, interceptor));
     }
