@@ -15,6 +15,7 @@ import io.berth.cri.rules.HostCpus;
 import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.spec.ImageSubPath;
 import io.berth.cri.spec.ImageVolumes;
+import io.berth.cri.spec.SeccompSetting;
 import io.berth.cri.state.Ids;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
@@ -92,6 +93,8 @@ public final class CreateContainerHandler {
     ContainerConfig config = request.getConfig();
     ContainerConfigRules.validate(config, cpus);
     SandboxRecord found = sandboxes.resolve(request.getPodSandboxId());
+    // A file the request names, read before the lock: a slow or hostile one holds up nobody else.
+    SeccompSetting seccomp = ContainerSpecs.seccomp(config);
     // Holding the sandbox's lock: it cannot be stopped or removed while a container joins it.
     String id = sandboxes.locked(found.getId(), () -> {
       SandboxRecord sandbox = sandboxes.find(found.getId())
@@ -103,7 +106,7 @@ public final class CreateContainerHandler {
           .orElseThrow(() -> new NotFoundException("image " + config.getImage().getImage() + " not found"));
       Map<ImageVolumes.Volume, ImageRecord> volumes = imageVolumes(config);
       try {
-        return create(sandbox, config, image, volumes);
+        return create(sandbox, config, image, volumes, seccomp);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create container " + config.getMetadata().getName() + ": "
             + e.getMessage(), e);
@@ -123,7 +126,7 @@ public final class CreateContainerHandler {
   }
 
   private String create(SandboxRecord sandbox, ContainerConfig config, ImageRecord image,
-      Map<ImageVolumes.Volume, ImageRecord> volumes) throws IOException {
+      Map<ImageVolumes.Volume, ImageRecord> volumes, SeccompSetting seccomp) throws IOException {
     var pod = sandbox.getConfig().getMetadata();
     String name = config.getMetadata().getName() + "_" + pod.getName() + "_" + pod.getNamespace() + "_"
         + pod.getUid() + "_" + config.getMetadata().getAttempt();
@@ -165,7 +168,7 @@ public final class CreateContainerHandler {
         timer.step("image_volumes");
       }
       RuntimeSpec spec = SpecBuilder.build(specs.input(id, root, ImageVolumes.withSources(config, sources),
-          pod(sandbox), image, targetPid(config)));
+          pod(sandbox), image, targetPid(config), seccomp));
       timer.step("spec");
       var created = runtime.create(
           new CreateRequest(id, name, spec, logPath, config.getStdin(), config.getStdinOnce()));

@@ -1,6 +1,7 @@
 package io.berth.cri.pod;
 
 import io.berth.cri.spec.SeccompChoice;
+import io.berth.cri.spec.SeccompSetting;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.oci.spec.ImageRuntimeDefaults;
@@ -69,14 +70,14 @@ public final class InfraContainer {
     // Seccomp as the pod asks (unconfined unless it does, as with containerd's pause container):
     // catatonit runs with no capabilities and no_new_privs anyway, and compiling a filter is a
     // third of the infra container's creation time.
-    var seccomp = SeccompChoice.of(security.hasSeccomp(), security.getSeccomp(),
-        security.getSeccompProfilePath());
+    var seccomp = SeccompSetting.of(SeccompChoice.of(security.hasSeccomp(), security.getSeccomp(),
+        security.getSeccompProfilePath()), false);
     ContainerSpecInput input = new ContainerSpecInput(id, rootfs.toString(),
         new ImageRuntimeDefaults("", List.of(), List.of("/catatonit", "-P"), List.of(), "/"),
         new ContainerSpecInput.ProcessInput(List.of(), List.of(), List.of(), "", false,
             new UserResolver.Request(0L, null, 0L, List.of(), null), null, null, 0),
         new ContainerSpecInput.SecurityInput(false, List.of(), List.of("ALL"), true, true, null, null,
-            config.getLinux().getSysctlsMap(), seccomp.kind(), seccomp.profile(), List.of()),
+            config.getLinux().getSysctlsMap(), seccomp.kind(), seccomp.localhost(), List.of()),
         new ContainerSpecInput.NamespaceInput(network, ipc, pid,
             new Namespaces.SandboxPaths(netns, null, "(new)", null, null), hostname),
         new ContainerSpecInput.CgroupInput(driver, cgroupParent, null),

@@ -59,9 +59,22 @@ public final class ContainerSpecs {
     this.cdi = cdi;
   }
 
-  /** {@code targetPid} is the PID of the container a TARGET pid namespace points at, else 0. */
+  /**
+   * The container's seccomp setting, its Localhost profile read and checked: a file the request
+   * names, so it is read before the pod's lock is taken (see {@link SeccompSetting}).
+   */
+  public static SeccompSetting seccomp(ContainerConfig config) {
+    LinuxContainerSecurityContext security = config.getLinux().getSecurityContext();
+    return SeccompSetting.of(SeccompChoice.of(security.hasSeccomp(), security.getSeccomp(),
+        security.getSeccompProfilePath()), security.getPrivileged());
+  }
+
+  /**
+   * {@code targetPid} is the PID of the container a TARGET pid namespace points at, else 0;
+   * {@code seccomp} is {@link #seccomp}'s answer for {@code config}.
+   */
   public ContainerSpecInput input(String id, Path rootfs, ContainerConfig config, Pod pod, ImageRecord image,
-      long targetPid) {
+      long targetPid, SeccompSetting seccomp) {
     LinuxContainerSecurityContext security = config.getLinux().getSecurityContext();
     List<QualifiedName> cdiDevices = CdiRequests.of(config); // names checked before anything is read
     if (security.hasRunAsGroup() && !security.hasRunAsUser() && security.getRunAsUsername().isEmpty()) {
@@ -79,8 +92,6 @@ public final class ContainerSpecs {
                 : UserResolver.SupplementalGroupsPolicy.MERGE),
         readImageFile(rootfs, "passwd"), readImageFile(rootfs, "group"),
         (int) config.getLinux().getResources().getOomScoreAdj());
-    SeccompChoice seccomp = SeccompChoice.of(security.hasSeccomp(), security.getSeccomp(),
-        security.getSeccompProfilePath());
     var securityInput = new ContainerSpecInput.SecurityInput(
         security.getPrivileged(),
         security.getCapabilities().getAddCapabilitiesList(),
@@ -90,7 +101,7 @@ public final class ContainerSpecs {
         security.getMaskedPathsCount() == 0 ? null : security.getMaskedPathsList(),
         security.getReadonlyPathsCount() == 0 ? null : security.getReadonlyPathsList(),
         Map.of(), // the pod's sysctls are set once, when its shared namespaces are made
-        seccomp.kind(), seccomp.profile(),
+        seccomp.kind(), seccomp.localhost(),
         devices(config.getDevicesList()));
     var options = security.getNamespaceOptions();
     Namespaces.Mode pid = mode(options.getPid(), pod.podPid());

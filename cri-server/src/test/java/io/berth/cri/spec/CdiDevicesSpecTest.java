@@ -65,7 +65,7 @@ class CdiDevicesSpecTest {
   private RuntimeSpec build(FakeCdi cdi, ContainerConfig config) {
     ContainerSpecs specs = new ContainerSpecs(CgroupPaths.Driver.CGROUPFS,
         new ContainerSpecInput.HostFacts(0, false, -1L), cdi);
-    return SpecBuilder.build(specs.input("c1", rootfs, config, POD, IMAGE, 0));
+    return SpecBuilder.build(specs.input("c1", rootfs, config, POD, IMAGE, 0, ContainerSpecs.seccomp(config)));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.berth.oci.spec;
 
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Everything the spec of one container is built from, grouped by concern: the image's defaults,
@@ -37,11 +38,12 @@ public record ContainerSpecInput(
 
   /**
    * Privilege and confinement. {@code maskedPaths}/{@code readonlyPaths} null: the defaults;
-   * {@code seccompProfile} is the Localhost profile's path.
+   * {@code seccompProfile} is the Localhost profile, read by the caller and checked by
+   * {@link SeccompProfiles#parseLocalhost} (null for the other kinds): building a spec reads no file.
    */
   public record SecurityInput(boolean privileged, List<String> capAdd, List<String> capDrop, boolean readOnlyRootfs,
       boolean noNewPrivileges, List<String> maskedPaths, List<String> readonlyPaths, Map<String, String> sysctls,
-      SeccompProfiles.Kind seccomp, String seccompProfile, List<Devices.HostDevice> devices) {}
+      SeccompProfiles.Kind seccomp, JsonNode seccompProfile, List<Devices.HostDevice> devices) {}
 
   /** Namespace modes and the sandbox's pinned namespaces; the pod's hostname. */
   public record NamespaceInput(Namespaces.Mode network, Namespaces.Mode ipc, Namespaces.Mode pid,
