@@ -170,7 +170,9 @@ public final class CdiRegistry implements CdiDevices {
 
   private static List<Path> specFiles(Path dir) {
     try (Stream<Path> list = Files.list(dir)) {
-      return list.filter(CdiSpecReader::isSpecFile).filter(Files::isRegularFile).sorted().toList();
+      // Not only regular files: a FIFO or device named like a spec is refused by the reader and
+      // reported as skipped, instead of being silently no spec.
+      return list.filter(CdiSpecReader::isSpecFile).filter(f -> !Files.isDirectory(f)).sorted().toList();
     } catch (NoSuchFileException e) {
       return List.of(); // a directory that does not exist (yet) defines no device
     } catch (IOException e) {

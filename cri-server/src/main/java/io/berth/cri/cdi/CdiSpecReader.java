@@ -1,8 +1,9 @@
 package io.berth.cri.cdi;
 
+import io.berth.cri.files.BoundedFiles;
 import io.berth.oci.spec.DeviceEdits;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +26,11 @@ public final class CdiSpecReader {
   /** The released versions of the CDI specification. */
   static final Set<String> VERSIONS = Set.of("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0",
       "1.0.0", "1.1.0");
+  /**
+   * A spec lists device nodes, mounts and hooks, a few hundred bytes per device; 4 MiB leaves room
+   * for thousands of devices and still bounds what a file dropped into a spec directory costs.
+   */
+  static final int MAX_SPEC_BYTES = 4 << 20;
   private static final Set<String> NODE_TYPES = Set.of("", "b", "c", "u", "p");
 
   private static final ObjectMapper JSON = JsonMapper.builder()
@@ -43,11 +49,15 @@ public final class CdiSpecReader {
     return name.endsWith(".json") || name.endsWith(".yaml");
   }
 
-  /** Reads and checks {@code file}; a CdiSpecException names the file and what is wrong. */
+  /**
+   * Reads and checks {@code file}; a CdiSpecException names the file and what is wrong. Only a
+   * regular file of at most {@link #MAX_SPEC_BYTES} is read ({@link BoundedFiles}): the registry
+   * skips any other with a warning, as it skips a malformed one.
+   */
   public static CdiSpec read(Path file) {
     String text;
     try {
-      text = Files.readString(file);
+      text = new String(BoundedFiles.read(file, MAX_SPEC_BYTES), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new CdiSpecException(file + ": cannot read: " + e.getMessage(), e);
     }

@@ -2,6 +2,7 @@ package io.berth.cri.cdi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.error.NotFoundException;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,6 +166,23 @@ class CdiRegistryTest {
         .isInstanceOf(NotFoundException.class)
         .hasMessageContaining("CDI device example.com/dev=lost is not defined by any CDI spec in " + etc + ", " + run)
         .hasMessageContaining("broken.yaml").hasMessageContaining("garbage.json").hasMessageNotContaining("notes.txt");
+  }
+
+  @Test
+  void fifosDevicesAndOversizedFilesAreSkippedWithoutBlocking() throws Exception {
+    write(etc.resolve("good.yaml"), spec("example.com/dev", "good", "env: [GOOD=1]"));
+    Process mkfifo = new ProcessBuilder("mkfifo", etc.resolve("fifo.yaml").toString()).start();
+    assertThat(mkfifo.waitFor()).isZero();
+    Files.createSymbolicLink(etc.resolve("zero.json"), Path.of("/dev/zero"));
+    write(etc.resolve("huge.yaml"), spec("example.com/dev", "huge", "env: [BIG=1]")
+        + "#".repeat(CdiSpecReader.MAX_SPEC_BYTES));
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () ->
+        assertThat(registry.resolve(names("example.com/dev=good")).env()).containsExactly("GOOD=1"));
+    assertThatThrownBy(() -> registry.resolve(names("example.com/dev=huge")))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("fifo.yaml: cannot read: is a FIFO, not a regular file")
+        .hasMessageContaining("zero.json: cannot read: leads to /dev/zero, a character device, not a regular file")
+        .hasMessageContaining("huge.yaml: cannot read: is larger than 4 MiB");
   }
 
   @Test
