@@ -24,11 +24,19 @@ public final class LinuxSyscalls implements Syscalls {
   /** The one instance code without an injected {@link Syscalls} uses (it is stateless). */
   public static final LinuxSyscalls INSTANCE = new LinuxSyscalls();
 
+  private static final long SYS_OPEN_TREE = 428;
   private static final long SYS_MOVE_MOUNT = 429;
   private static final long SYS_FSOPEN = 430;
   private static final long SYS_FSCONFIG = 431;
   private static final long SYS_FSMOUNT = 432;
   private static final long SYS_OPENAT2 = 437;
+  private static final long SYS_MOUNT_SETATTR = 442;
+  private static final long OPEN_TREE_CLONE = 1;
+  private static final long AT_EMPTY_PATH = 0x1000;
+  private static final long AT_RECURSIVE = 0x8000;
+  private static final long MOUNT_ATTR_IDMAP = 0x00100000;
+  /** struct mount_attr's first version: attr_set, attr_clr, propagation, userns_fd, each a u64. */
+  private static final long MOUNT_ATTR_SIZE_VER0 = 32;
   private static final long FSCONFIG_SET_STRING = 1;
   private static final long FSCONFIG_CMD_CREATE = 6;
   private static final long FSOPEN_CLOEXEC = 1;
@@ -67,6 +75,11 @@ public final class LinuxSyscalls implements Syscalls {
   private static final Downcall SYSCALL_FSMOUNT =
       handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
   private static final Downcall SYSCALL_MOVE_MOUNT =
+      handle("syscall",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
+  private static final Downcall SYSCALL_OPEN_TREE =
+      handle("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
+  private static final Downcall SYSCALL_MOUNT_SETATTR =
       handle("syscall",
           FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
   private static final Downcall MKDIRAT =
@@ -491,6 +504,33 @@ public final class LinuxSyscalls implements Syscalls {
     long result =
         (long) SYSCALL_FSCONFIG.get().invokeExact(capture, SYS_FSCONFIG, fsfd, command, keySegment, valueSegment, 0L);
     check(result, capture, "fsconfig", key == null ? "create" : key + "=" + value);
+  }
+
+  @Override
+  public void mountIdmapped(String source, String target, int usernsFd, boolean recursive) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      long treeFd = (long) SYSCALL_OPEN_TREE.get().invokeExact(capture, SYS_OPEN_TREE, (long) AT_FDCWD,
+          arena.allocateFrom(source), OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0L));
+      check(treeFd, capture, "open_tree", source);
+      try {
+        MemorySegment attr = arena.allocate(MOUNT_ATTR_SIZE_VER0, 8);
+        attr.set(JAVA_LONG, 0, MOUNT_ATTR_IDMAP);
+        attr.set(JAVA_LONG, 24, usernsFd);
+        long set = (long) SYSCALL_MOUNT_SETATTR.get().invokeExact(capture, SYS_MOUNT_SETATTR, treeFd,
+            arena.allocateFrom(""), AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0L), attr, MOUNT_ATTR_SIZE_VER0);
+        check(set, capture, "mount_setattr(MOUNT_ATTR_IDMAP)", source);
+        long moved = (long) SYSCALL_MOVE_MOUNT.get().invokeExact(capture, SYS_MOVE_MOUNT, treeFd,
+            arena.allocateFrom(""), (long) AT_FDCWD, arena.allocateFrom(target), MOVE_MOUNT_F_EMPTY_PATH);
+        check(moved, capture, "move_mount", source + " to " + target);
+      } finally {
+        close((int) treeFd);
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
   }
 
   @Override

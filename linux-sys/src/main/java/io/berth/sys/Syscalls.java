@@ -133,6 +133,16 @@ public interface Syscalls {
   void umount2(String target, int flags) throws SyscallException;
 
   /**
+   * Shows {@code source} (a directory or a file) at {@code target} through an idmapped mount:
+   * {@code open_tree(OPEN_TREE_CLONE)} (with {@code AT_RECURSIVE} when {@code recursive}, the
+   * mounts below it too), {@code mount_setattr(MOUNT_ATTR_IDMAP)} with the user namespace {@code
+   * usernsFd} refers to, then {@code move_mount} onto {@code target}. Owners on disk appear mapped
+   * through that namespace's uid_map and gid_map, and ids written through it are mapped back. A
+   * filesystem that cannot be idmapped (overlayfs, proc) is EINVAL.
+   */
+  void mountIdmapped(String source, String target, int usernsFd, boolean recursive) throws SyscallException;
+
+  /**
    * Moves the calling thread into new namespaces of the {@code CLONE_NEW*} kinds in {@code
    * flags}. Namespace calls change only the calling thread: callers run them on platform
    * threads of their own.

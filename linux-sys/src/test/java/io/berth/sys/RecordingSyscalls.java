@@ -447,6 +447,17 @@ public final class RecordingSyscalls implements Syscalls {
   }
 
   @Override
+  public void mountIdmapped(String source, String target, int usernsFd, boolean recursive) throws SyscallException {
+    call("mountIdmapped", () -> {
+      delegate.mountIdmapped(source, target, usernsFd, recursive);
+      return null;
+    }, r -> {
+      mounts.add(target);
+      return null;
+    }, source, target, usernsFd, recursive);
+  }
+
+  @Override
   public void umount2(String target, int flags) throws SyscallException {
     call("umount2", () -> {
       delegate.umount2(target, flags);
