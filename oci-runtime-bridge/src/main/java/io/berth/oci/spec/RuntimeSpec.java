@@ -82,7 +82,20 @@ public record RuntimeSpec(
       List<String> readonlyPaths,
       String rootfsPropagation,
       Object seccomp,
-      List<Devices.Node> devices) {}
+      List<Devices.Node> devices,
+      List<IdMapping> uidMappings,
+      List<IdMapping> gidMappings) {
+    /** Settings without ID mappings (the host's user namespace). */
+    public Linux(List<Namespace> namespaces, String cgroupsPath, Resources resources, Map<String, String> sysctl,
+        List<String> maskedPaths, List<String> readonlyPaths, String rootfsPropagation, Object seccomp,
+        List<Devices.Node> devices) {
+      this(namespaces, cgroupsPath, resources, sysctl, maskedPaths, readonlyPaths, rootfsPropagation, seccomp,
+          devices, null, null);
+    }
+  }
+
+  /** One range of a user namespace's uid or gid map: container IDs from containerID map to host IDs from hostID. */
+  public record IdMapping(long containerID, long hostID, long size) {}
 
   /** A namespace to create ({@code path} null) or to join. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
