@@ -14,6 +14,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * The libc calls that start, watch and reap child processes, through the FFM API: glibc's
@@ -35,6 +36,7 @@ public final class Spawn {
   private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
   private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
   private static final short POLLIN = 1;
+  private static final int WNOHANG = 1;
   // glibc's x86_64/aarch64 sizes are 80 (file actions) and 336 (attributes); room to spare.
   private static final long OPAQUE_BYTES = 512;
   private static final long SIGSET_BYTES = 128;
@@ -198,6 +200,35 @@ public final class Spawn {
         int result = (int) WAITPID.get().invokeExact(capture, pid, status, 0);
         if (result == pid) {
           return status.get(JAVA_INT, 0);
+        }
+        int errno = errno(capture);
+        if (errno != Errno.EINTR) {
+          throw new SyscallException("waitpid", "pid " + pid, errno);
+        }
+      }
+    } catch (SyscallException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /**
+   * Child {@code pid}'s raw wait status if it has exited (it is then reaped), else empty at once
+   * (WNOHANG): for a thread that must not block in waitpid while it has other work, such as
+   * draining the child's pipes. ECHILD (not a child, or reaped already) is a {@link SyscallException}.
+   */
+  public static OptionalInt waitpidIfExited(int pid) throws SyscallException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE);
+      MemorySegment status = arena.allocate(JAVA_INT);
+      while (true) {
+        int result = (int) WAITPID.get().invokeExact(capture, pid, status, WNOHANG);
+        if (result == pid) {
+          return OptionalInt.of(status.get(JAVA_INT, 0));
+        }
+        if (result == 0) {
+          return OptionalInt.empty();
         }
         int errno = errno(capture);
         if (errno != Errno.EINTR) {

@@ -2,14 +2,17 @@ package io.berth.sys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** posix_spawnp with file actions and a working directory, poll and waitpid, on real programs. */
+/** posix_spawnp with file actions and a working directory, poll and waitpid (also WNOHANG), on real programs. */
 class SpawnTest {
   private final Syscalls sys = LinuxSyscalls.INSTANCE;
   @TempDir Path dir;
@@ -47,6 +50,17 @@ class SpawnTest {
     int pid = Spawn.spawnp("/bin/true", List.of("true"), List.of(), List.of(), null, 0);
     assertThat(exitCode(Spawn.waitpid(pid))).isZero();
     assertThatThrownBy(() -> Spawn.waitpid(pid))
+        .isInstanceOfSatisfying(SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ECHILD));
+  }
+
+  @Test
+  void waitpidIfExitedAnswersAtOnceAndReapsOnlyAnExitedChild() throws Exception {
+    int pid = Spawn.spawnp("/bin/sleep", List.of("sleep", "30"), List.of(), List.of(), null, 0);
+    assertThat(Spawn.waitpidIfExited(pid)).as("still running").isEmpty();
+    Spawn.kill(pid, 9);
+    var status = await().atMost(Duration.ofSeconds(10)).until(() -> Spawn.waitpidIfExited(pid), OptionalInt::isPresent);
+    assertThat(status.getAsInt() & 0x7f).as("killed by SIGKILL").isEqualTo(9);
+    assertThatThrownBy(() -> Spawn.waitpidIfExited(pid))
         .isInstanceOfSatisfying(SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ECHILD));
   }
 

@@ -135,9 +135,10 @@ final class CommandLineRuntime {
   /**
    * Runs {@code command} in the running container {@code id} as its own process spec says (user,
    * environment, capabilities, cwd), waits up to {@code timeout} and returns its output, at most
-   * {@code maxOutput} bytes of each stream (the rest is drained and dropped while it is read, so a
-   * chatty command costs no memory); at the deadline the exec'd process is killed, as an exec
-   * probe requires.
+   * {@code maxOutput} bytes of both streams together (the rest is drained and dropped while it is
+   * read, so a chatty command costs no memory); at the deadline, or when the calling thread is
+   * interrupted (its caller gave up), the exec'd process is killed, and the runtime's process is
+   * always reaped.
    */
   ExecResult execSync(String id, Path bundle, List<String> command, Duration timeout, int maxOutput) {
     try (RunningExec exec = startExec(id, bundle, command, new ExecStdio(false, null), maxOutput)) {
@@ -151,9 +152,13 @@ final class CommandLineRuntime {
           var killed = output.get(10, TimeUnit.SECONDS);
           return new ExecResult(-1, killed.stdout(), killed.stderr(), true, killed.truncated());
         } catch (TimeoutException stillOpen) {
-          // something the command started still holds its output open
+          // the runtime did not exit even when killed
           return new ExecResult(-1, new byte[0], new byte[0], true, false);
         }
+      } catch (InterruptedException e) {
+        exec.kill(); // nobody waits for the answer: the command must not run on unseen
+        Thread.currentThread().interrupt();
+        throw new OciRuntimeException("interrupted exec in " + id, e);
       }
     } catch (ExecutionException e) {
       throw new OciRuntimeException("exec in " + id + ": " + e.getCause().getMessage(), e.getCause());

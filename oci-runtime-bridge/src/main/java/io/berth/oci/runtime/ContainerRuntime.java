@@ -37,8 +37,8 @@ public interface ContainerRuntime {
 
   /**
    * Runs {@code command} in the running container as its own process spec says (user, env,
-   * capabilities), up to {@code timeout}, keeping at most {@code maxOutputBytes} of each stream
-   * (the rest is read and dropped); at the deadline the command is killed.
+   * capabilities), up to {@code timeout}, keeping at most {@code maxOutputBytes} of stdout and
+   * stderr together (the rest is read and dropped); at the deadline the command is killed.
    */
   ExecResult execSync(String id, List<String> command, Duration timeout, int maxOutputBytes);
 

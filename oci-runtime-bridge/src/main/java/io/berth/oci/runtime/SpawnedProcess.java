@@ -4,7 +4,6 @@ import io.berth.sys.LinuxSyscalls;
 import io.berth.sys.Spawn;
 import io.berth.sys.SyscallException;
 import io.berth.sys.Syscalls;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -17,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -36,8 +36,11 @@ import java.util.concurrent.TimeoutException;
  * <p>The JDK's own process pipes park a virtual thread; these streams are plain descriptors
  * whose reads pin their thread's carrier. So they are read on platform threads, or, for a
  * command whose whole output is wanted ({@link #collect}), by the reaping thread itself, which
- * drains stdout and stderr with {@code poll} before it reaps: a caller then only waits on
- * {@link #output()}.
+ * drains stdout and stderr with {@code poll}, keeping what an {@link OutputBudget} allows: a
+ * caller then only waits on {@link #output()}. While draining it checks every
+ * {@value #EXIT_CHECK_MILLIS} ms whether the child exited and reaps it at once; if something the
+ * child started still holds the pipes open, they are read for {@value #EXIT_GRACE_MILLIS} ms more
+ * and then closed. A child is always reaped, whatever happens while its output is read.
  */
 public final class SpawnedProcess extends Process {
   /** What one of the child's descriptors 0..3 is. */
@@ -48,7 +51,10 @@ public final class SpawnedProcess extends Process {
     /** A new pipe; the parent holds the other end (stdin is written, the others are read). */
     record Pipe() implements Fd {}
 
-    /** Collected by the reaping thread, keeping at most {@code limit} bytes; the rest is read and dropped. */
+    /**
+     * Collected by the reaping thread; all collected descriptors together keep at most
+     * {@code limit} bytes (the smallest limit given), the rest is read and dropped.
+     */
     record Collect(int limit) implements Fd {}
 
     /** {@code path} opened for appending (created if missing). */
@@ -59,7 +65,10 @@ public final class SpawnedProcess extends Process {
   public static final Fd PIPE = new Fd.Pipe();
   public static final Fd COLLECT = new Fd.Collect(Integer.MAX_VALUE);
 
-  /** Collected, keeping the first {@code limit} bytes: the child may write more than anyone should hold. */
+  /**
+   * Collected, keeping at most {@code limit} bytes of stdout and stderr together (see
+   * {@link OutputBudget}): the child may write more than anyone should hold.
+   */
   public static Fd collectUpTo(int limit) {
     return new Fd.Collect(limit);
   }
@@ -71,6 +80,14 @@ public final class SpawnedProcess extends Process {
   private static final int SIGKILL = 9;
   /** A pipe holds 64 KiB: one read can empty it. */
   private static final int CHUNK = 65536;
+  /** How often a draining thread asks whether the child has exited (waitpid WNOHANG). */
+  private static final int EXIT_CHECK_MILLIS = 100;
+  /**
+   * How long pipes are still read after the child exited, when a process it left behind (a
+   * command's background child, under runc exec) holds them open: containerd, too, stops
+   * waiting for an exec's output after its process exited. What that process writes later is lost.
+   */
+  private static final int EXIT_GRACE_MILLIS = 2000;
   private static final Syscalls SYS = LinuxSyscalls.INSTANCE;
 
   /**
@@ -104,8 +121,18 @@ public final class SpawnedProcess extends Process {
     this.stderr = stderr;
     this.fd3 = fd3;
     Thread.ofPlatform().name("reap-" + pid).daemon().start(() -> {
-      Collected collected = drain(collectOut, collectErr, limit);
-      reap();
+      Collected drained;
+      try {
+        drained = drain(collectOut, collectErr, limit);
+      } catch (Throwable t) {
+        // Even an OutOfMemoryError: the child must still be reaped, or it stays a zombie.
+        drained = new Collected(new byte[0], new byte[0], true);
+      } finally {
+        if (!exit.isDone()) {
+          reap();
+        }
+      }
+      Collected collected = drained;
       exit.thenAccept(code ->
           output.complete(new Output(code, collected.out(), collected.err(), collected.truncated())));
       exit.exceptionally(t -> {
@@ -301,21 +328,38 @@ public final class SpawnedProcess extends Process {
 
   /**
    * Reads both descriptors (either may be -1) to their ends with {@code poll}, then closes them,
-   * keeping at most {@code limit} bytes of each: the rest is read (the child must not block on a
-   * full pipe) and dropped.
+   * keeping what an {@link OutputBudget} of {@code limit} bytes allows: the rest is read (the
+   * child must not block on a full pipe) and dropped. Reaps the child as soon as it exits, and
+   * stops reading {@value #EXIT_GRACE_MILLIS} ms after that if the pipes are still open.
    */
-  private static Collected drain(int out, int err, int limit) {
-    var outBytes = new ByteArrayOutputStream();
-    var errBytes = new ByteArrayOutputStream();
+  private Collected drain(int out, int err, int limit) {
     int[] fds = {out, err};
-    boolean truncated = false;
     if (out < 0 && err < 0) {
       return new Collected(new byte[0], new byte[0], false);
     }
+    OutputBudget budget = new OutputBudget(limit, 2);
+    for (int i = 0; i < 2; i++) {
+      if (fds[i] < 0) {
+        budget.ended(i);
+      }
+    }
+    long exitedAt = 0;
+    boolean exited = false;
+    long nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EXIT_CHECK_MILLIS);
     try {
       byte[] chunk = new byte[CHUNK];
       while (fds[0] >= 0 || fds[1] >= 0) {
-        boolean[] ready = Spawn.pollReadable(fds, -1);
+        long now = System.nanoTime();
+        if (!exited && now - nextCheck >= 0) {
+          exited = reapIfExited();
+          exitedAt = now;
+          nextCheck = now + TimeUnit.MILLISECONDS.toNanos(EXIT_CHECK_MILLIS);
+        }
+        long waitNanos = exited ? exitedAt + TimeUnit.MILLISECONDS.toNanos(EXIT_GRACE_MILLIS) - now : nextCheck - now;
+        if (exited && waitNanos <= 0) {
+          break; // something the child left behind holds its pipes open
+        }
+        boolean[] ready = Spawn.pollReadable(fds, (int) TimeUnit.NANOSECONDS.toMillis(waitNanos) + 1);
         for (int i = 0; i < 2; i++) {
           if (!ready[i]) {
             continue;
@@ -327,32 +371,50 @@ public final class SpawnedProcess extends Process {
             n = 0; // an error: nothing more will come
           }
           if (n > 0) {
-            var bytes = i == 0 ? outBytes : errBytes;
-            int kept = Math.min(n, limit - bytes.size());
-            bytes.write(chunk, 0, kept);
-            truncated |= kept < n;
+            budget.offer(i, chunk, n);
           } else {
             SYS.close(fds[i]); // end of file
             fds[i] = -1;
+            budget.ended(i);
           }
         }
       }
     } catch (SyscallException | RuntimeException e) {
+      // poll failed: what was read so far is the output
+    } finally {
       closeAll(fds);
     }
-    return new Collected(outBytes.toByteArray(), errBytes.toByteArray(), truncated);
+    return new Collected(budget.take(0), budget.take(1), budget.truncated());
+  }
+
+  /** Reaps the child if it has exited (without blocking); true when it is no longer running. */
+  private boolean reapIfExited() {
+    try {
+      OptionalInt status = Spawn.waitpidIfExited(pid);
+      if (status.isEmpty()) {
+        return false;
+      }
+      exit.complete(exitCode(status.getAsInt()));
+    } catch (SyscallException e) {
+      exit.complete(-1); // not our child any more: nothing to report
+    }
+    return true;
   }
 
   private void reap() {
     try {
-      int status = Spawn.waitpid(pid);
-      int signal = status & 0x7f;
-      exit.complete(signal == 0 ? (status >> 8) & 0xff : 0x80 + signal);
+      exit.complete(exitCode(Spawn.waitpid(pid)));
     } catch (SyscallException e) {
       exit.complete(-1); // not our child any more: nothing to report
     } catch (RuntimeException e) {
       exit.completeExceptionally(e);
     }
+  }
+
+  /** The exit code of a raw wait status, 128 + signal for a killed child (as the JDK reports it). */
+  private static int exitCode(int status) {
+    int signal = status & 0x7f;
+    return signal == 0 ? (status >> 8) & 0xff : 0x80 + signal;
   }
 
   @Override

@@ -14,14 +14,16 @@ import io.berth.oci.spec.SeccompProfiles;
 import io.berth.oci.spec.SpecBuilder;
 import io.berth.oci.spec.SpecJson;
 import io.berth.oci.spec.UserResolver;
-import java.nio.file.FileSystemException;
 import io.berth.sys.LinuxSyscalls;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -195,6 +197,83 @@ class ConmonRuntimeTest {
         .isInstanceOf(OciRuntimeException.class).hasMessageContaining("not-there");
     rt.kill(id, "KILL");
     assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
+  }
+
+  /**
+   * A command that leaves a background child holding its output ends at the deadline (runc exec
+   * copies the command's output through pipes of its own and waits for their end, as containerd
+   * waits for an exec's output), and an exec whose caller gave up (interrupted) is killed; either
+   * way the runtime's process is reaped, so no zombie is left under this JVM.
+   */
+  @ParameterizedTest
+  @MethodSource("handlers")
+  void execSyncEndsAtItsDeadlineAnInterruptedOneIsKilledAndBothAreReaped(String handler) throws Exception {
+    CommandLineRuntime rt = runtime(handler);
+    Path bundle = bundle(List.of("/bin/sh", "-c", "while true; do sleep 0.1; done"), true, null);
+    monitor.create(rt, request(bundle));
+    rt.start(id);
+
+    long start = System.nanoTime();
+    ExecResult left = rt.execSync(id, bundle, List.of("/bin/sh", "-c", "sleep 77 & echo started; exit 4"),
+        Duration.ofSeconds(2), 1 << 20);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not until the sleep ends")
+        .isLessThan(Duration.ofSeconds(15));
+    assertThat(left.timedOut()).isTrue();
+
+    var failure = new AtomicReference<Throwable>();
+    Thread caller = Thread.ofPlatform().start(() -> {
+      try {
+        rt.execSync(id, bundle, List.of("/bin/sleep", "88"), Duration.ofSeconds(120), 1 << 20);
+      } catch (RuntimeException e) {
+        failure.set(e);
+      }
+    });
+    await().atMost(Duration.ofSeconds(20)).until(() -> !commands("/bin/sleep 88").isEmpty());
+    caller.interrupt();
+    caller.join(Duration.ofSeconds(20));
+    assertThat(caller.isAlive()).isFalse();
+    assertThat(failure.get()).isInstanceOf(OciRuntimeException.class).hasMessageContaining("interrupted");
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(commands("/bin/sleep 88")).as("the interrupted command").isEmpty());
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(zombieChildren()).as("zombie children of this JVM").isEmpty());
+    rt.kill(id, "KILL");
+    assertThat(monitor.awaitExit(id, bundle, Duration.ofSeconds(20))).isPresent();
+  }
+
+  /** PIDs of host processes whose command line is {@code command} (arguments joined by spaces). */
+  private static List<Long> commands(String command) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> cmdline(p.pid()).equals(command))
+        .map(ProcessHandle::pid).toList();
+  }
+
+  private static String cmdline(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ').strip();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** Children of this JVM that exited and were never reaped. */
+  private static List<String> zombieChildren() {
+    long self = ProcessHandle.current().pid();
+    return ProcessHandle.allProcesses().map(p -> stat(p.pid()))
+        .filter(stat -> stat.length > 3 && stat[2].equals("Z") && stat[3].equals(Long.toString(self)))
+        .map(stat -> stat[0] + " " + stat[1]).toList();
+  }
+
+  /** /proc/PID/stat split into pid, comm, state, ppid, ...; empty when the process is gone. */
+  private static String[] stat(long pid) {
+    try {
+      String line = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      int close = line.lastIndexOf(')');
+      String[] rest = line.substring(close + 2).split(" ");
+      return new String[] {Long.toString(pid), line.substring(line.indexOf('(') + 1, close), rest[0], rest[1]};
+    } catch (IOException | RuntimeException e) {
+      return new String[0];
+    }
   }
 
   @ParameterizedTest

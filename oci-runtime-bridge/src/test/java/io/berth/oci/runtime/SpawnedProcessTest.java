@@ -75,6 +75,38 @@ class SpawnedProcessTest {
   }
 
   @Test
+  void aFloodOnBothStreamsIsReadToItsEndAndKeptWithinTheBudget() throws Exception {
+    int limit = 1 << 20;
+    var process = SpawnedProcess.start(List.of("/bin/sh", "-c",
+        "head -c 40000000 /dev/zero; head -c 40000000 /dev/zero >&2; echo last >&2; exit 3"), Map.of(),
+        SpawnedProcess.NULL, SpawnedProcess.collectUpTo(limit), SpawnedProcess.collectUpTo(limit), null);
+    var output = process.output().get(30, TimeUnit.SECONDS);
+    assertThat(output.exitCode()).as("the child was never blocked on a full pipe").isEqualTo(3);
+    assertThat(output.truncated()).isTrue();
+    assertThat(output.stdout().length + output.stderr().length).isLessThanOrEqualTo(limit);
+    assertThat(output.stderr().length).as("stderr's reserve").isGreaterThanOrEqualTo(limit / 4);
+    assertThat(Path.of("/proc/" + process.pid())).as("reaped").doesNotExist();
+  }
+
+  @Test
+  void aChildIsReapedWhenItExitsEvenIfWhatItLeftBehindHoldsItsPipes() throws Exception {
+    long started = System.nanoTime();
+    var process = SpawnedProcess.collect(List.of("/bin/sh", "-c",
+        "echo before; sleep 60 & echo $!; echo err >&2; exit 5"), Map.of());
+    assertThat(process.onExit().get(10, TimeUnit.SECONDS).exitValue()).isEqualTo(5);
+    var output = process.output().get(10, TimeUnit.SECONDS);
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    String[] lines = new String(output.stdout(), StandardCharsets.UTF_8).split("\n");
+    ProcessHandle.of(Long.parseLong(lines[1])).ifPresent(ProcessHandle::destroyForcibly);
+    assertThat(output.exitCode()).isEqualTo(5);
+    assertThat(lines[0]).isEqualTo("before");
+    assertThat(new String(output.stderr(), StandardCharsets.UTF_8)).isEqualTo("err\n");
+    assertThat(tookMillis).as("the pipes are given up a grace after the exit, not after the sleep")
+        .isLessThan(10_000);
+    assertThat(Path.of("/proc/" + process.pid())).as("reaped").doesNotExist();
+  }
+
+  @Test
   void aChildRunsInTheWorkingDirectoryItIsGivenAndLeavesItsFilesThere() throws Exception {
     Path bundle = Files.createDirectory(dir.resolve("bundle"));
     var pwd = SpawnedProcess.collect(List.of("/bin/pwd"), Map.of(), bundle).output().get(10, TimeUnit.SECONDS);
