@@ -52,7 +52,8 @@ final class SandboxConfigRules {
     cgroupParent(linux.getCgroupParent());
     for (var sysctl : linux.getSysctlsMap().entrySet()) {
       FieldRules.sysctlName(sysctl.getKey());
-      FieldRules.noNul("sysctl " + sysctl.getKey(), sysctl.getValue());
+      // Values are numbers and words; a control character only ever gets EINVAL from the kernel.
+      FieldRules.text("sysctl " + sysctl.getKey(), sysctl.getValue(), 4096);
     }
     security(linux.getSecurityContext());
     ResourceRules.validate("linux.overhead", linux.getOverhead(), host);

@@ -8,6 +8,7 @@ import io.berth.cri.error.InvalidArgumentException;
 import io.berth.cri.error.NotFoundException;
 import io.berth.cri.error.UnavailableException;
 import io.berth.image.ImageException;
+import io.berth.oci.runtime.ConfigRefusedException;
 import io.berth.oci.runtime.ContainerNotFoundException;
 import io.berth.oci.runtime.ContainerNotRunningException;
 import io.berth.oci.runtime.OciRuntimeException;
@@ -52,10 +53,14 @@ public final class ErrorMapper {
     };
   }
 
-  /** The container is unknown to the runtime, or not running: the caller's to act on; else the runtime failed. */
+  /**
+   * The container is unknown to the runtime, not running, or its configuration was refused: the
+   * caller's to act on; else the runtime failed.
+   */
   private static Status runtimeStatus(OciRuntimeException error) {
     return switch (error) {
       case ContainerNotFoundException e -> Status.NOT_FOUND;
+      case ConfigRefusedException e -> Status.INVALID_ARGUMENT;
       case ContainerNotRunningException e -> Status.FAILED_PRECONDITION;
       default -> Status.INTERNAL;
     };

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.oci.runtime.ContainerNotFoundException;
 import io.berth.oci.runtime.ContainerNotRunningException;
+import io.berth.oci.runtime.ConfigRefusedException;
 import io.berth.oci.runtime.OciRuntimeException;
 import io.grpc.Status;
 import org.junit.jupiter.api.Test;
@@ -29,5 +30,19 @@ class ErrorMapperTest {
     Status status = ErrorMapper.toStatus(new OciRuntimeException("runc create c1: exec: \"nope\": not found"));
     assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
     assertThat(status.getDescription()).isEqualTo("runc create c1: exec: \"nope\": not found");
+  }
+
+  @Test
+  void aCreateTheRuntimeRefusedForWhatTheRequestAskedIsInvalidArgumentWithTheRuntimesText() {
+    String einval = "runc create failed: unable to start container process: error during container init: "
+        + "write /proc/sys/net/ipv4/ip_unprivileged_port_start: invalid argument";
+    Status status = ErrorMapper.toStatus(ConfigRefusedException.ofCreate(einval));
+    assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(status.getDescription()).isEqualTo(einval);
+    assertThat(ErrorMapper.toStatus(ConfigRefusedException.ofCreate("runc create failed: unable to start container "
+        + "process: exec: \"nope\": executable file not found in $PATH")).getCode())
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(ErrorMapper.toStatus(ConfigRefusedException.ofCreate("conmon: cannot open log: permission denied"))
+        .getCode()).isEqualTo(Status.Code.INTERNAL);
   }
 }

@@ -127,7 +127,7 @@ final class ConmonMonitor {
         message = RuntimeLog.lastError(runtimeLog).orElse("conmon reported no reason");
       }
       runtime.delete(request.id(), true);
-      throw new OciRuntimeException(message);
+      throw ConfigRefusedException.ofCreate(message);
     }
     return new CreatedContainer(pid, readPid(bundle.resolve("conmon.pid")));
   }
