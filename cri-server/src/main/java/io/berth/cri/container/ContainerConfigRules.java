@@ -72,6 +72,10 @@ final class ContainerConfigRules {
           + FieldRules.printable(mount.getHostPath()) + "')");
     }
     FieldRules.absoluteNoParent("mounts.container_path", mount.getContainerPath());
+    if (mount.getContainerPath().chars().allMatch(c -> c == '/')) {
+      throw FieldRules.invalid("mounts.container_path", mount.getContainerPath(),
+          "is the container's root, which its image provides");
+    }
     if (!mount.hasImage()) {
       FieldRules.absolute("mounts.host_path", mount.getHostPath());
     }

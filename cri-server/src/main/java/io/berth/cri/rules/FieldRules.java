@@ -12,6 +12,8 @@ public final class FieldRules {
   /** The largest id the kernel maps: (uid_t) -1 is "no id" to every id syscall. */
   public static final long MAX_ID = 0xFFFF_FFFEL;
   private static final int ECHO = 80;
+  private static final int MAX_PATH = 4095;
+  private static final int MAX_NAME = 255;
   private static final Pattern SYSCTL_PART = Pattern.compile("[a-z0-9]([-_a-z0-9]*[a-z0-9])?");
 
   private FieldRules() {}
@@ -47,11 +49,24 @@ public final class FieldRules {
     }
   }
 
-  /** Empty, or an absolute path without NUL. */
+  /** Empty, or an absolute path without NUL that the kernel can resolve. */
   public static void absolute(String field, String path) {
     noNul(field, path);
     if (!path.isEmpty() && !path.startsWith("/")) {
       throw invalid(field, path, "is not an absolute path");
+    }
+    fitsTheKernel(field, path);
+  }
+
+  /** ENAMETOOLONG otherwise, from wherever the path is first used (conmon opening a log, runc mounting). */
+  private static void fitsTheKernel(String field, String path) {
+    if (path.length() > MAX_PATH) {
+      throw invalid(field, path, "is longer than the kernel's " + MAX_PATH + " characters");
+    }
+    for (String part : path.split("/")) {
+      if (part.length() > MAX_NAME) {
+        throw invalid(field, path, "has a part longer than the kernel's " + MAX_NAME + " characters");
+      }
     }
   }
 
@@ -76,6 +91,7 @@ public final class FieldRules {
         throw invalid(field, path, "must be a clean relative path (no '.', '..' or empty parts)");
       }
     }
+    fitsTheKernel(field, path);
   }
 
   /** A user or group id the kernel can map: 0 to 4294967294. */

@@ -44,7 +44,7 @@ public record HostCpus(BitSet cpus, BitSet mems) {
       int from = number(dash < 0 ? range : range.substring(0, dash));
       int to = dash < 0 ? from : number(range.substring(dash + 1));
       if (to < from) {
-        throw new IllegalArgumentException("range " + range + " runs backwards");
+        throw new IllegalArgumentException("range " + FieldRules.printable(range) + " runs backwards");
       }
       set.set(from, to + 1);
     }
@@ -53,7 +53,7 @@ public record HostCpus(BitSet cpus, BitSet mems) {
 
   private static int number(String digits) {
     if (digits.isEmpty() || digits.length() > 4 || !digits.chars().allMatch(Character::isDigit)) {
-      throw new IllegalArgumentException("'" + digits + "' is not a number below " + MAX_LIST);
+      throw new IllegalArgumentException("'" + FieldRules.printable(digits) + "' is not a number below " + MAX_LIST);
     }
     int value = Integer.parseInt(digits);
     if (value >= MAX_LIST) {

@@ -87,6 +87,7 @@ class ContainerConfigRulesTest {
     refused(c -> c.addMounts(Mount.newBuilder().setContainerPath("data").setHostPath("/x")),
         "mounts.container_path 'data'");
     refused(c -> c.addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath("x")), "mounts.host_path 'x'");
+    refused(c -> c.addMounts(Mount.newBuilder().setContainerPath("//").setHostPath("/x")), "container's root");
     refused(c -> c.addMounts(Mount.newBuilder().setContainerPath("/d").setHostPath("/x").setPropagationValue(7)),
         "mounts.propagation 7");
     refused(c -> c.addDevices(Device.newBuilder().setContainerPath("/dev/x").setHostPath("/dev/null")
