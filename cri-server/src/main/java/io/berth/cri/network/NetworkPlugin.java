@@ -2,6 +2,7 @@ package io.berth.cri.network;
 
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The seam for pod networking: attaching a pod's pinned network namespace to the node's
@@ -21,6 +22,18 @@ public interface NetworkPlugin {
    */
   List<String> setUp(String id, String netns, PodSandboxConfig config);
 
-  /** Detaches sandbox {@code id}, as it was attached even if the configuration changed since; idempotent. */
+  /**
+   * Detaches sandbox {@code id}, as it was attached even if the configuration changed since, also when
+   * a crash cut its setUp short; idempotent. {@code netns} is its pinned namespace, or empty when the
+   * pin holds none any more: what lives outside it (addresses, host rules) is released all the same.
+   */
   void tearDown(String id, String netns, PodSandboxConfig config);
+
+  /**
+   * The sandboxes this plugin keeps an attachment record for: attached, or caught inside setUp by a
+   * crash. Recovery tears down those that no sandbox record owns.
+   */
+  default Set<String> recorded() {
+    return Set.of();
+  }
 }

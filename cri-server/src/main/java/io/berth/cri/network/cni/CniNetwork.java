@@ -9,15 +9,14 @@ import io.berth.proto.runtime.v1.PortMapping;
 import io.berth.proto.runtime.v1.Protocol;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +35,9 @@ import tools.jackson.databind.node.ObjectNode;
  * the node ready without a restart), each plugin of the chain run with the {@code CNI_*}
  * environment and its config on stdin, {@code prevResult} chaining, the capability arguments a
  * plugin declares ({@code portMappings}, {@code dns}, {@code bandwidth}, {@code ipRanges}), and
- * a per-pod cache of the config and result so DEL undoes exactly what ADD did, across restarts
- * and config changes. The plugins run through a {@link PluginExecutor}.
+ * a per-pod record ({@link CniAttachment}) of what DEL needs, written durably before the first ADD
+ * and again with the result, so DEL undoes what ADD did across crashes, restarts and config changes.
+ * The plugins run through a {@link PluginExecutor}.
  */
 public final class CniNetwork implements NetworkPlugin, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CniNetwork.class);
@@ -49,7 +49,7 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
   private volatile Path confDir;
   private volatile List<Path> binDirs;
   private volatile Duration timeout;
-  private final Path cacheDir;
+  private final CniAttachments attachments;
   private final PodNetworkSettings podNetwork;
   private final PluginExecutor executor;
   private final AtomicReference<Loaded> current = new AtomicReference<>();
@@ -69,10 +69,15 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
     this.confDir = confDir;
     this.binDirs = List.copyOf(binDirs);
     this.timeout = timeout;
-    this.cacheDir = cacheDir;
+    this.attachments = new CniAttachments(cacheDir);
     this.podNetwork = podNetwork;
     this.executor = executor;
     this.watcher = watcher;
+    try {
+      attachments.removeTemporaries();
+    } catch (UncheckedIOException e) {
+      log.warn("{}", e.getMessage());
+    }
     reload();
     watcher.scheduleWithFixedDelay(this::reloadOrLog, 1, 1, TimeUnit.SECONDS);
   }
@@ -133,59 +138,73 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
       return List.of();
     }
     CniConfigList list = loaded.config().get();
-    ObjectNode runtimeConfig = runtimeConfig(config);
+    CniAttachment attachment = new CniAttachment(list, runtimeConfig(config), id, netns, IFNAME,
+        cniArgs(id, config), null);
+    // Recorded before the first plugin runs: berthd killed inside the chain (host-local has reserved an
+    // address, a later plugin has not returned) must still find what DEL needs at the next start.
+    attachments.write(id, attachment);
     JsonNode result = null;
     List<ObjectNode> added = new ArrayList<>();
     try {
       for (ObjectNode plugin : list.plugins()) {
         added.add(plugin);
-        result = run("ADD", list, plugin, result, runtimeConfig, id, netns, config);
+        result = run("ADD", attachment, plugin, result);
       }
     } catch (CniException e) {
-      undoAdd(list, added, result, runtimeConfig, id, netns, config);
+      if (undoAdd(attachment, added, result)) {
+        attachments.delete(id);
+      } // else the record stays: the sandbox's teardown (or the next start) runs DEL again
       throw new UnavailableException("cannot set up the network of pod sandbox " + id + " (" + list.name() + "): "
           + e.getMessage(), e);
     }
-    writeCache(id, list, result, runtimeConfig);
+    attachments.write(id, attachment.withResult(result));
     return ips(result);
   }
 
-  /** Best-effort DEL of the plugins that were added, newest first, after a failed ADD. */
-  private void undoAdd(CniConfigList list, List<ObjectNode> added, JsonNode result, ObjectNode runtimeConfig,
-      String id, String netns, PodSandboxConfig config) {
+  /**
+   * Best-effort DEL of the plugins that were added, newest first, after a failed ADD (the last of
+   * {@code added} is the one that failed); whether every plugin whose ADD had succeeded was deleted.
+   */
+  private boolean undoAdd(CniAttachment attachment, List<ObjectNode> added, JsonNode result) {
+    boolean undone = true;
     for (int i = added.size() - 1; i >= 0; i--) {
       try {
-        run("DEL", list, added.get(i), result, runtimeConfig, id, netns, config);
+        run("DEL", attachment, added.get(i), result);
       } catch (CniException e) {
-        log.warn("cni undo DEL failed sandbox={} plugin={} error={}", id, added.get(i).path("type").asString(""),
-            e.getMessage());
+        // The plugin whose ADD failed holds nothing to speak of; one that had added something may.
+        undone &= i == added.size() - 1;
+        log.warn("cni undo DEL failed sandbox={} plugin={} error={}", attachment.containerId(),
+            added.get(i).path("type").asString(""), e.getMessage());
       }
     }
+    return undone;
   }
 
+  /**
+   * {@inheritDoc} Every plugin of the recorded chain gets DEL, newest first, with the recorded result as
+   * prevResult when ADD finished and none when it did not (berthd died inside the chain), and with the
+   * recorded {@code CNI_ARGS}; {@code config} only fills in what a record of an older berthd lacks.
+   */
   @Override
   public void tearDown(String id, String netns, PodSandboxConfig config) {
-    Path cache = cacheDir.resolve(id + ".json");
-    CniConfigList list;
-    JsonNode result = null;
-    ObjectNode runtimeConfig;
-    if (Files.exists(cache)) {
-      try {
-        JsonNode cached = CniConfigList.JSON.readTree(Files.readString(cache));
-        list = CniConfigList.parse(cache, cached.get("config").toString());
-        result = cached.get("result");
-        runtimeConfig = (ObjectNode) cached.get("runtimeConfig");
-      } catch (IOException | RuntimeException e) {
-        throw new UnavailableException("cannot read the network cache of pod sandbox " + id + ": " + e.getMessage(), e);
-      }
-    } else {
+    Optional<CniAttachment> found;
+    try {
+      found = attachments.read(id);
+    } catch (IOException | RuntimeException e) {
+      throw new UnavailableException("cannot read the network cache of pod sandbox " + id + ": " + e.getMessage(), e);
+    }
+    if (found.isEmpty()) {
       return; // never attached (or detached already): DEL is idempotent
     }
+    CniAttachment recorded = found.get();
+    CniAttachment attachment = new CniAttachment(recorded.config(), recorded.runtimeConfig(), id, netns,
+        recorded.ifName().isEmpty() ? IFNAME : recorded.ifName(),
+        recorded.cniArgs().isEmpty() ? cniArgs(id, config) : recorded.cniArgs(), recorded.result());
     List<String> failures = new ArrayList<>();
-    List<ObjectNode> plugins = list.plugins();
+    List<ObjectNode> plugins = attachment.config().plugins();
     for (int i = plugins.size() - 1; i >= 0; i--) {
       try {
-        run("DEL", list, plugins.get(i), result, runtimeConfig, id, netns, config);
+        run("DEL", attachment, plugins.get(i), attachment.result());
       } catch (CniException e) {
         failures.add(e.getMessage());
       }
@@ -194,16 +213,25 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
       throw new UnavailableException("cannot tear down the network of pod sandbox " + id + ": "
           + String.join("; ", failures));
     }
-    try {
-      Files.deleteIfExists(cache);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + cache, e);
-    }
+    attachments.delete(id);
+  }
+
+  @Override
+  public Set<String> recorded() {
+    return attachments.ids();
+  }
+
+  /** The {@code CNI_ARGS} of a pod: the Kubernetes keys plugins such as Calico read. */
+  private static String cniArgs(String id, PodSandboxConfig config) {
+    var meta = config.getMetadata();
+    return "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + meta.getNamespace() + ";K8S_POD_NAME=" + meta.getName()
+        + ";K8S_POD_INFRA_CONTAINER_ID=" + id + ";K8S_POD_UID=" + meta.getUid();
   }
 
   /** Runs one plugin of the chain; returns its result (null when it printed none, as DEL may). */
-  private JsonNode run(String command, CniConfigList list, ObjectNode plugin, JsonNode prevResult,
-      ObjectNode runtimeConfig, String id, String netns, PodSandboxConfig config) {
+  private JsonNode run(String command, CniAttachment attachment, ObjectNode plugin, JsonNode prevResult) {
+    CniConfigList list = attachment.config();
+    ObjectNode runtimeConfig = attachment.runtimeConfig();
     String type = plugin.path("type").asString("");
     Path binary = executor.find(type, binDirs)
         .orElseThrow(() -> new CniException("plugin '" + type + "' not found in " + binDirs));
@@ -224,15 +252,13 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
     if (!wanted.isEmpty()) {
       stdin.set("runtimeConfig", wanted);
     }
-    var meta = config.getMetadata();
     Map<String, String> env = new HashMap<>();
     env.put("CNI_COMMAND", command);
-    env.put("CNI_CONTAINERID", id);
-    env.put("CNI_NETNS", netns);
-    env.put("CNI_IFNAME", IFNAME);
+    env.put("CNI_CONTAINERID", attachment.containerId());
+    env.put("CNI_NETNS", attachment.netns());
+    env.put("CNI_IFNAME", attachment.ifName());
     env.put("CNI_PATH", String.join(":", binDirs.stream().map(Path::toString).toList()));
-    env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + meta.getNamespace() + ";K8S_POD_NAME=" + meta.getName()
-        + ";K8S_POD_INFRA_CONTAINER_ID=" + id + ";K8S_POD_UID=" + meta.getUid());
+    env.put("CNI_ARGS", attachment.cniArgs());
     PluginExecutor.Output output;
     try {
       output = executor.run(binary, env, CniConfigList.JSON.writeValueAsBytes(stdin), timeout);
@@ -350,22 +376,6 @@ public final class CniNetwork implements NetworkPlugin, AutoCloseable {
     List<String> all = new ArrayList<>(v4);
     all.addAll(v6);
     return all;
-  }
-
-  private void writeCache(String id, CniConfigList list, JsonNode result, ObjectNode runtimeConfig) {
-    ObjectNode cache = CniConfigList.JSON.createObjectNode();
-    cache.set("config", list.toJson());
-    cache.set("result", result);
-    cache.set("runtimeConfig", runtimeConfig);
-    try {
-      Files.createDirectories(cacheDir);
-      Path temp = cacheDir.resolve("." + id + ".tmp");
-      Files.write(temp, CniConfigList.JSON.writeValueAsBytes(cache));
-      Files.move(temp, cacheDir.resolve(id + ".json"), StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the network cache of pod sandbox " + id, e);
-    }
   }
 
   @Override

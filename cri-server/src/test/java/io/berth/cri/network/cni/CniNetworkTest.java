@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -296,6 +297,124 @@ class CniNetworkTest {
         .isInstanceOf(UnavailableException.class)
         .hasMessageContaining("cannot read the network cache of pod sandbox " + ID);
     assertThat(plugins.runs()).isEmpty();
+  }
+
+  // --- the record written before ADD (a crash inside the chain) ---
+
+  private JsonNode record(String id) throws IOException {
+    return CniConfigList.JSON.readTree(Files.readString(cacheDir.resolve(id + ".json")));
+  }
+
+  private static PodSandboxConfig.Builder withHostPort() {
+    return pod().addPortMappings(PortMapping.newBuilder().setContainerPort(80).setHostPort(8080));
+  }
+
+  @Test
+  void whatDelNeedsIsRecordedBeforeTheFirstPluginRunsAndTheResultAfterTheLast() throws IOException {
+    config("10-pods.conflist", CHAIN);
+    AtomicReference<JsonNode> atFirstAdd = new AtomicReference<>();
+    plugins.install("bridge", run -> {
+      atFirstAdd.set(record(ID));
+      return FakePluginExecutor.ok("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.1.0.5/24\"}]}");
+    });
+    network().setUp(ID, NETNS, withHostPort().build());
+
+    JsonNode before = atFirstAdd.get();
+    assertThat(before.path("config").path("name").asString()).isEqualTo("pods");
+    assertThat(before.path("config").path("plugins")).hasSize(3);
+    assertThat(before.path("containerId").asString()).isEqualTo(ID);
+    assertThat(before.path("netns").asString()).isEqualTo(NETNS);
+    assertThat(before.path("ifName").asString()).isEqualTo("eth0");
+    assertThat(before.path("cniArgs").asString()).isEqualTo("IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-0"
+        + ";K8S_POD_INFRA_CONTAINER_ID=" + ID + ";K8S_POD_UID=6f1c");
+    assertThat(before.path("runtimeConfig").path("portMappings").toString())
+        .isEqualTo("[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"}]");
+    assertThat(before.has("result")).as("no result before ADD").isFalse();
+    assertThat(record(ID).path("result").path("ips").get(0).path("address").asString()).isEqualTo("10.1.0.5/24");
+    try (var files = Files.list(cacheDir)) {
+      assertThat(files.map(f -> f.getFileName().toString())).containsExactly(ID + ".json");
+    }
+  }
+
+  @Test
+  void afterACrashInsideAddTheNextStartDeletesEveryPluginWithoutAPrevResultAndWithoutTheNamespace()
+      throws IOException {
+    config("10-pods.conflist", CHAIN);
+    // berthd killed while tuning runs: bridge has reserved its address, nothing after tuning happens.
+    plugins.install("tuning", run -> {
+      throw new IllegalStateException("berthd killed");
+    });
+    assertThatThrownBy(() -> network().setUp(ID, NETNS, withHostPort().build())).hasMessage("berthd killed");
+    network.close();
+    assertThat(plugins.held()).containsExactly("bridge:" + ID);
+
+    // The next start, with another network configured meanwhile and the namespace gone.
+    config("10-pods.conflist", single("other", "loopback"));
+    plugins.passThrough("tuning").clearRuns();
+    network = new CniNetwork(confDir, binDirs, Duration.ofSeconds(2), cacheDir, podNetwork, plugins,
+        new ManualScheduler());
+    assertThat(network.recorded()).containsExactly(ID);
+    network.tearDown(ID, "", PodSandboxConfig.getDefaultInstance());
+
+    assertThat(plugins.chain()).containsExactly("portmap DEL", "tuning DEL", "bridge DEL");
+    assertThat(plugins.runs()).allSatisfy(run -> {
+      assertThat(run.prevResult()).as("ADD never finished: no prevResult").isNull();
+      assertThat(run.stdin().path("name").asString()).isEqualTo("pods");
+      assertThat(run.env()).containsEntry("CNI_NETNS", "").containsEntry("CNI_IFNAME", "eth0")
+          .containsEntry("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-0"
+              + ";K8S_POD_INFRA_CONTAINER_ID=" + ID + ";K8S_POD_UID=6f1c");
+    });
+    assertThat(plugins.runs().getFirst().stdin().path("runtimeConfig").path("portMappings").get(0)
+        .path("hostPort").asInt()).as("portmap finds its rules by the recorded mappings").isEqualTo(8080);
+    assertThat(plugins.held()).isEmpty();
+    assertThat(network.recorded()).isEmpty();
+    assertThat(cacheDir.resolve(ID + ".json")).doesNotExist();
+  }
+
+  @Test
+  void aFailedAddWhoseUndoFailedKeepsItsRecordForTheSandboxsTeardown() throws IOException {
+    config("10-pods.conflist", CHAIN);
+    plugins.failing("tuning", 1, "{\"code\":11,\"msg\":\"no addresses left\"}", "");
+    plugins.install("bridge", run -> run.command().equals("ADD")
+        ? FakePluginExecutor.ok("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.1.0.5/24\"}]}")
+        : new Output(1, "{\"code\":999,\"msg\":\"iptables is locked\"}", ""));
+    assertThatThrownBy(() -> network().setUp(ID, NETNS, pod().build())).isInstanceOf(UnavailableException.class);
+    assertThat(network.recorded()).containsExactly(ID);
+    assertThat(record(ID).has("result")).isFalse();
+
+    plugins.passThrough("tuning").allocating("bridge", "10.1.0.5/24").clearRuns();
+    network.tearDown(ID, NETNS, pod().build());
+    assertThat(plugins.chain()).containsExactly("portmap DEL", "tuning DEL", "bridge DEL");
+    assertThat(network.recorded()).isEmpty();
+  }
+
+  @Test
+  void aRecordOfAnOlderBerthdWithoutCniValuesIsDeletedWithThePodsOwnArguments() throws IOException {
+    Files.createDirectories(cacheDir);
+    Files.writeString(cacheDir.resolve(ID + ".json"), "{\"config\": {\"cniVersion\": \"1.0.0\", \"name\": \"pods\","
+        + " \"plugins\": [{\"type\": \"bridge\"}]}, \"result\": {\"cniVersion\": \"1.0.0\", \"ips\": []},"
+        + " \"runtimeConfig\": {}}");
+    network().tearDown(ID, NETNS, pod().build());
+    assertThat(plugins.runs()).singleElement().satisfies(run -> {
+      assertThat(run.prevResult().path("cniVersion").asString()).isEqualTo("1.0.0");
+      assertThat(run.env()).containsEntry("CNI_NETNS", NETNS).containsEntry("CNI_IFNAME", "eth0")
+          .containsEntry("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-0"
+              + ";K8S_POD_INFRA_CONTAINER_ID=" + ID + ";K8S_POD_UID=6f1c");
+    });
+    assertThat(cacheDir.resolve(ID + ".json")).doesNotExist();
+  }
+
+  @Test
+  void recordedNamesEveryRecordAndAStartRemovesWritesACrashCutShort() throws IOException {
+    config("10-pods.conflist", CHAIN);
+    Files.createDirectories(cacheDir);
+    Files.writeString(cacheDir.resolve(".cut-short.tmp"), "{\"config\"");
+    network().setUp("a1", NETNS, pod().build());
+    network.setUp("b2", NETNS, pod().build());
+    assertThat(network.recorded()).containsExactlyInAnyOrder("a1", "b2");
+    assertThat(cacheDir.resolve(".cut-short.tmp")).doesNotExist();
+    network.tearDown("a1", NETNS, pod().build());
+    assertThat(network.recorded()).containsExactly("b2");
   }
 
   // --- errors ---
