@@ -83,6 +83,11 @@ public final class Recovery {
         log.error("cannot reconcile pod sandbox id={} error={}", sandbox.getId(), e.getMessage(), e);
       }
     }
+    try {
+      teardown.detachOrphans();
+    } catch (RuntimeException e) {
+      log.error("cannot detach the networks no pod sandbox owns error={}", e.getMessage(), e);
+    }
     return sandboxes.all().size() + containers.all().size();
   }
 

@@ -8,11 +8,15 @@ import io.berth.cri.pod.SandboxFiles;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.steps.CrashPoints;
+import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stops and removes sandboxes: their containers, the infra container, the network attachment,
@@ -20,6 +24,7 @@ import java.util.Optional;
  * recovery can run {@link #destroy} again on whatever a crash left.
  */
 public final class SandboxTeardown {
+  private static final Logger log = LoggerFactory.getLogger(SandboxTeardown.class);
   private final ObjectTable<SandboxRecord> sandboxes;
   private final ObjectTable<ContainerRecord> containers;
   private final NameReservations names;
@@ -87,10 +92,40 @@ public final class SandboxTeardown {
     runtime.stop(record.getId(), "KILL", Duration.ZERO);
   }
 
-  /** Detaches the pod from its network (CNI DEL, from the cached attachment); idempotent. */
+  /** Detaches the pod from its network (CNI DEL, from the recorded attachment); idempotent. */
   private void detachNetwork(SandboxRecord record) {
     if (!record.getNetnsPath().isEmpty()) {
-      network.tearDown(record.getId(), record.getNetnsPath(), record.getConfig());
+      network.tearDown(record.getId(), liveNetns(Path.of(record.getNetnsPath())), record.getConfig());
+    }
+  }
+
+  /**
+   * The pin's path while it holds a namespace, else "": CNI DEL then releases what lives outside it,
+   * while a path that is no namespace any more (a reboot, a crash while pinning) fails the bridge
+   * plugin's DEL before it releases the address.
+   */
+  private String liveNetns(Path pin) {
+    return namespaces.isPinned(pin) ? pin.toString() : "";
+  }
+
+  /**
+   * Detaches every network attachment that no sandbox record owns, and unpins that sandbox's
+   * namespaces: the attachment record is synced before CNI ADD runs, the sandbox record may be lost
+   * (unreadable, or not yet on disk at a power loss), and its addresses must not stay reserved.
+   * Recovery runs it after the records are reconciled; one that fails is logged and tried at the next start.
+   */
+  public void detachOrphans() {
+    for (String id : network.recorded()) {
+      if (sandboxes.find(id).isPresent()) {
+        continue;
+      }
+      try {
+        log.info("recovery: detaching the network of pod sandbox id={}, which has no record", id);
+        network.tearDown(id, liveNetns(namespaces.path(id)), PodSandboxConfig.getDefaultInstance());
+        namespaces.remove(id);
+      } catch (RuntimeException e) {
+        log.error("cannot detach the network of pod sandbox id={} error={}", id, e.getMessage(), e);
+      }
     }
   }
 

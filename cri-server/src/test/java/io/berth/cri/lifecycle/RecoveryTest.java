@@ -2,13 +2,16 @@ package io.berth.cri.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.cri.network.FakeNetworkPlugin.Operation;
 import io.berth.oci.runtime.CreateRequest;
 import io.berth.oci.spec.RuntimeSpec;
+import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
 import io.berth.proto.state.v1.SandboxRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,6 +112,58 @@ class RecoveryTest {
     assertThat(after.sandboxes.find("netns-lost").orElseThrow().getPhase()).isEqualTo(Phase.STOPPED);
     assertThat(after.sandboxes.find("infra-lost").orElseThrow().getPhase()).isEqualTo(Phase.STOPPED);
     assertThat(after.sandboxes.find("host-network").orElseThrow().getPhase()).isEqualTo(Phase.CREATED);
+  }
+
+  /** berthd restarted with the network plugin still holding an attachment per entry (sandbox ID to netns). */
+  private Workload restartedWithAttachments(Map<String, String> netnsById) {
+    Workload after = new Workload(dir, before.runtime);
+    netnsById.forEach((id, netns) -> after.network.setUp(id, netns, Workload.pod(id).build()));
+    after.recovery().run();
+    return after;
+  }
+
+  private Path unmountedPin(String id) throws Exception {
+    Path pin = Files.createDirectories(dir.resolve("state/netns")).resolve(id);
+    Files.createFile(pin); // the pin file is there, no namespace is mounted on it
+    return pin;
+  }
+
+  @Test
+  void aSandboxCaughtInsideItsNetworkSetUpIsDetachedAtTheNextStartWithoutItsDeadNamespace() throws Exception {
+    Path pin = unmountedPin("creating");
+    before.sandboxes.put(sandbox("creating", Phase.CREATING).toBuilder().setNetnsPath(pin.toString()).build());
+    Workload after = restartedWithAttachments(Map.of("creating", pin.toString()));
+    assertThat(after.network.attached()).isEmpty();
+    assertThat(after.network.calls()).filteredOn(c -> c.operation() == Operation.TEAR_DOWN).singleElement()
+        .satisfies(c -> assertThat(c.netns()).as("a pin that holds no namespace is passed as none").isEmpty());
+    assertThat(after.sandboxes.all()).isEmpty();
+  }
+
+  @Test
+  void anAttachmentNoSandboxRecordOwnsIsDetachedAndItsPinRemovedAtStart() throws Exception {
+    sandbox("kept", Phase.CREATED);
+    Path ghostPin = unmountedPin("ghost");
+    Workload after = restartedWithAttachments(Map.of("kept", "", "ghost", ghostPin.toString()));
+    assertThat(after.network.attached()).containsOnlyKeys("kept");
+    assertThat(after.network.calls()).filteredOn(c -> c.operation() == Operation.TEAR_DOWN).singleElement()
+        .satisfies(c -> {
+          assertThat(c.sandboxId()).isEqualTo("ghost");
+          assertThat(c.netns()).isEmpty();
+          assertThat(c.config()).isEqualTo(PodSandboxConfig.getDefaultInstance());
+        });
+    assertThat(ghostPin).doesNotExist();
+    assertThat(after.sandboxes.find("kept")).isPresent();
+  }
+
+  @Test
+  void anOrphanAttachmentThatCannotBeDetachedIsLeftForTheNextStart() {
+    sandbox("kept", Phase.CREATED);
+    Workload after = new Workload(dir, before.runtime);
+    after.network.setUp("ghost", "", Workload.pod("ghost").build());
+    after.network.failTearDown("iptables is locked");
+    after.recovery().run();
+    assertThat(after.network.attached()).containsOnlyKeys("ghost");
+    assertThat(after.sandboxes.find("kept")).isPresent();
   }
 
   @Test

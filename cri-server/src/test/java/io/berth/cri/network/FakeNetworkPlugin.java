@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A recording {@link NetworkPlugin} for unit tests: records every setUp and tearDown with the
@@ -86,6 +87,12 @@ public final class FakeNetworkPlugin implements NetworkPlugin {
       throw new UnavailableException("cannot tear down the network of pod sandbox " + id + ": " + tearDownFailure);
     }
     attached.remove(id); // idempotent: detaching what is not attached is no error
+  }
+
+  /** As CniNetwork's records: every sandbox set up (or being set up) and not torn down since. */
+  @Override
+  public synchronized Set<String> recorded() {
+    return Set.copyOf(attached.keySet());
   }
 
   /** The sandboxes attached now (set up and not torn down since), each with its namespace path. */
