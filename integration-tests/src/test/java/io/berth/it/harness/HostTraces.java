@@ -10,7 +10,8 @@ import java.util.stream.Stream;
 
 /**
  * Everything a pod or container of one berthd leaves on the host: mounts under its directories,
- * pinned network namespaces, bundles, records, runtime state, exit files and conmon processes.
+ * pinned network namespaces, bundles, records (CNI attachment records too), runtime state, exit
+ * files and conmon processes.
  * Empty when every pod is gone; used for "nothing left behind" assertions.
  */
 public final class HostTraces {
@@ -30,7 +31,7 @@ public final class HostTraces {
       for (Path dir : List.of(state.resolve("netns"), state.resolve("containers"), state.resolve("rootfs"),
           state.resolve("image-volumes"),
           state.resolve("sandboxes"), state.resolve("exits"), state.resolve("attach"), state.resolve("runtime/runc"),
-          root.resolve("sandboxes"), root.resolve("containers"))) {
+          root.resolve("sandboxes"), root.resolve("containers"), root.resolve("cni-cache"))) {
         if (Files.isDirectory(dir)) {
           try (Stream<Path> entries = Files.list(dir)) {
             entries.forEach(p -> traces.add("file " + p));
