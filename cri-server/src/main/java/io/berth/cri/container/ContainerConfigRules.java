@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
 final class ContainerConfigRules {
   /** Longer than any name the kubelet makes (a DNS label) or a person types. */
   private static final int MAX_NAME = 253;
+  private static final int MAX_ENV = 10_000;
+  /** Half of execve's 2 MiB for arguments and environment (a quarter of the default 8 MiB stack). */
+  private static final long MAX_ENV_BYTES = 1 << 20;
   private static final Pattern DEVICE_PERMISSIONS = Pattern.compile("r?w?m?");
 
   private ContainerConfigRules() {}
@@ -39,12 +42,22 @@ final class ContainerConfigRules {
     config.getCommandList().forEach(arg -> FieldRules.noNul("command", arg));
     config.getArgsList().forEach(arg -> FieldRules.noNul("args", arg));
     FieldRules.absolute("working_dir", config.getWorkingDir());
+    if (config.getEnvsCount() > MAX_ENV) {
+      throw new InvalidArgumentException("envs has " + config.getEnvsCount() + " entries; at most " + MAX_ENV
+          + " (runc sets each with the C library's setenv, which scans all before it: 100,000 took over 10 s)");
+    }
+    long envBytes = 0;
     for (KeyValue env : config.getEnvsList()) {
+      envBytes += env.getKey().length() + env.getValue().length() + 2;
       if (env.getKey().isEmpty() || env.getKey().indexOf('=') >= 0) {
         throw FieldRules.invalid("envs key", env.getKey(), "must be non-empty and without '='");
       }
       FieldRules.noNul("envs key", env.getKey());
       FieldRules.noNul("envs[" + FieldRules.printable(env.getKey()) + "]", env.getValue());
+    }
+    if (envBytes > MAX_ENV_BYTES) {
+      throw new InvalidArgumentException("envs take " + envBytes + " bytes; at most " + MAX_ENV_BYTES
+          + " fit in what execve passes to a new process alongside its arguments");
     }
     if (!config.getLogPath().isEmpty()) {
       FieldRules.relativeInside("log_path", config.getLogPath());

@@ -70,6 +70,13 @@ class ContainerConfigRulesTest {
     refused(c -> c.addEnvs(KeyValue.newBuilder().setKey("A=B").setValue("1")), "envs key 'A=B'");
     refused(c -> c.addEnvs(KeyValue.newBuilder().setKey("A").setValue("1\0")), "envs[A]");
     refused(c -> c.addCommand("sh\0"), "command");
+    refused(c -> {
+      for (int i = 0; i < 10_001; i++) {
+        c.addEnvs(KeyValue.newBuilder().setKey("K" + i).setValue("v"));
+      }
+      return c;
+    }, "envs has 10001 entries");
+    refused(c -> c.addEnvs(KeyValue.newBuilder().setKey("BIG").setValue("x".repeat(2 << 20))), "envs take");
     refused(c -> c.setStopSignalValue(999), "stop_signal 999");
     refused(security(s -> s.setRunAsUser(Int64Value.newBuilder().setValue(-1))), "run_as_user -1");
     refused(security(s -> s.setRunAsGroup(Int64Value.newBuilder().setValue(1L << 33))), "run_as_group");
