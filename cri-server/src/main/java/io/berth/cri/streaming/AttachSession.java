@@ -87,7 +87,7 @@ final class AttachSession implements CommandSession {
       public void close() {
         socket.shutdown(Syscalls.SHUT_WR); // conmon closes the container's stdin when told so
       }
-    }) : null;
+    }, client.readGate()) : null;
     var session = new AttachSession(socket, input, points.controlFifo(), stdio.tty());
     Thread.ofPlatform().name(what).daemon().start(() -> session.copyOutput(client, stdio));
     return session;

@@ -12,4 +12,7 @@ interface ClientStreams {
 
   /** Reports how the session ended, then closes every stream and the connection. */
   void finish(SessionResult result);
+
+  /** Holds off reading the client while the session's stdin queue is full (see InputPump). */
+  ReadGate readGate();
 }

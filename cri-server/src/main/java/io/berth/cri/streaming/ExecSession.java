@@ -107,7 +107,7 @@ final class ExecSession implements CommandSession {
         public void close() {
           // the terminal stays open: end of input is the client's ^D, not a hang-up
         }
-      }) : null;
+      }, client.readGate()) : null;
       var session = new ExecSession(exec, input, terminal);
       CountDownLatch drained = new CountDownLatch(1);
       Thread.ofPlatform().name(what + " tty").daemon().start(() -> {
@@ -134,7 +134,7 @@ final class ExecSession implements CommandSession {
         public void close() throws IOException {
           stdin.close();
         }
-      });
+      }, client.readGate());
     }
     var session = new ExecSession(exec, input, null);
     CountDownLatch drained = new CountDownLatch(2);

@@ -34,7 +34,7 @@ final class PortConnection {
   private final InputPump input;
   private final AtomicInteger openDirections = new AtomicInteger(2);
 
-  private PortConnection(String name) {
+  private PortConnection(String name, ReadGate gate) {
     this.input = new InputPump(name + " in", new InputPump.Sink() {
       @Override
       public void write(byte[] data) throws IOException {
@@ -59,12 +59,15 @@ final class PortConnection {
         }
         directionEnded();
       }
-    });
+    }, gate);
   }
 
-  /** Dials {@code port} in the sandbox and starts copying; failures go to the client's error stream. */
-  static PortConnection open(StreamTargets targets, String sandboxId, int port, Client client) {
-    var connection = new PortConnection("portforward " + port);
+  /**
+   * Dials {@code port} in the sandbox and starts copying; failures go to the client's error
+   * stream. {@code gate} stops reading the client while input waits for a slow pod.
+   */
+  static PortConnection open(StreamTargets targets, String sandboxId, int port, Client client, ReadGate gate) {
+    var connection = new PortConnection("portforward " + port, gate);
     Thread.ofVirtual().name("portforward " + port).start(() -> connection.run(targets, sandboxId, port, client));
     return connection;
   }

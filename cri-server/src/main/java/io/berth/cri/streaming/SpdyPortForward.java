@@ -64,7 +64,7 @@ final class SpdyPortForward extends SpdyStreamsHandler {
           byte[] text = PortConnection.utf8(message);
           send(errorStream, text, text.length, false);
         }
-      }));
+      }, readGate()));
     }
   }
 

@@ -27,10 +27,17 @@ abstract class SpdyStreamsHandler extends SimpleChannelInboundHandler<SpdyFrame>
   private static final Logger log = LoggerFactory.getLogger(SpdyStreamsHandler.class);
 
   protected volatile Channel channel;
+  private volatile ReadGate readGate = ReadGate.NONE;
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     channel = ctx.channel();
+    readGate = new ReadGate(channel);
+  }
+
+  /** Stops reading this connection while an input pump fed from it is full. */
+  public ReadGate readGate() {
+    return readGate;
   }
 
   @Override

@@ -29,6 +29,7 @@ abstract class WebSocketChannels extends SimpleChannelInboundHandler<WebSocketFr
 
   protected final WebSocketProtocol protocol;
   protected volatile Channel channel;
+  private volatile ReadGate readGate = ReadGate.NONE;
 
   WebSocketChannels(WebSocketProtocol protocol) {
     this.protocol = protocol;
@@ -37,6 +38,12 @@ abstract class WebSocketChannels extends SimpleChannelInboundHandler<WebSocketFr
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     channel = ctx.channel();
+    readGate = new ReadGate(channel);
+  }
+
+  /** Stops reading this connection while an input pump fed from it is full. */
+  public ReadGate readGate() {
+    return readGate;
   }
 
   /** The handshake is done: the session may start. */

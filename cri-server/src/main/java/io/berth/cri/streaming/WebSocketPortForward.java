@@ -53,7 +53,7 @@ final class WebSocketPortForward extends WebSocketChannels {
             byte[] text = PortConnection.utf8(message);
             send(data + 1, text, text.length);
           }
-        }));
+        }, readGate()));
       }
     }
   }
