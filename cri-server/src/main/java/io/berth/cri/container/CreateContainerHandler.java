@@ -20,6 +20,7 @@ import io.berth.cri.state.Ids;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.state.Timestamps;
+import io.berth.cri.steps.Caller;
 import io.berth.cri.steps.CrashPoints;
 import io.berth.cri.steps.StepTimer;
 import io.berth.cri.steps.UndoStack;
@@ -170,6 +171,7 @@ public final class CreateContainerHandler {
       RuntimeSpec spec = SpecBuilder.build(specs.input(id, root, ImageVolumes.withSources(config, sources),
           pod(sandbox), image, targetPid(config), seccomp));
       timer.step("spec");
+      Caller.ensureWaiting("create of container " + name);
       var created = runtime.create(
           new CreateRequest(id, name, spec, logPath, config.getStdin(), config.getStdinOnce()));
       timer.step("runtime_create");
@@ -181,6 +183,7 @@ public final class CreateContainerHandler {
           .setUid(user.uid()).setGid(user.gid())
           .addAllSupplementalGroups(user.additionalGids() == null ? List.of() : user.additionalGids())
           .build());
+      Caller.ensureWaiting("create of container " + name);
       undo.commit();
       metrics.steps("container_create", timer.steps());
       events.containerEvent(ContainerEventType.CONTAINER_CREATED_EVENT, createdRecord);

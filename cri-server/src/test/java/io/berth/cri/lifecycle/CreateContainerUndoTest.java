@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.cri.container.CreateContainerHandler;
+import io.berth.cri.error.DeadlineExceededException;
 import io.berth.image.oci.ImageConfig;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
@@ -14,6 +15,7 @@ import io.berth.proto.runtime.v1.CreateContainerRequest;
 import io.berth.proto.runtime.v1.ImageSpec;
 import io.berth.proto.runtime.v1.RunPodSandboxRequest;
 import io.berth.sys.Errno;
+import io.grpc.Context;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,8 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * CreateContainer undoes what it did when a step fails (the rootfs mount, the runtime's create):
- * no record, no reserved name, no snapshot but the image's, no mount, no runtime container.
+ * CreateContainer undoes what it did when a step fails (the rootfs mount, the runtime's create)
+ * or its caller left: no record, no reserved name, no snapshot but the image's, no mount, no
+ * runtime container.
  */
 class CreateContainerUndoTest {
   private static final String IMAGE_ID = "sha256:" + "a".repeat(64);
@@ -85,6 +88,16 @@ class CreateContainerUndoTest {
   void failedRuntimeCreateIsUndone() {
     workload.runtime.failNext("create", new OciRuntimeException("runc create: exec: \"sleep\": not found"));
     assertThatThrownBy(() -> handler.handle(request("app"))).hasMessageContaining("not found");
+    assertNothingLeft();
+  }
+
+  @Test
+  void aCallerThatLeftGetsNothingMadeAndNothingLeftBehind() {
+    Context.CancellableContext call = Context.current().withCancellation();
+    call.cancel(new IllegalStateException("deadline of 2 s passed"));
+    assertThatThrownBy(() -> call.run(() -> handler.handle(request("app"))))
+        .isInstanceOf(DeadlineExceededException.class).hasMessageContaining("the caller left (deadline of 2 s");
+    assertThat(workload.runtime.state("app")).isEmpty();
     assertNothingLeft();
   }
 
