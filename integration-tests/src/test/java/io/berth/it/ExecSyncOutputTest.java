@@ -1,6 +1,8 @@
 package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.cri.container.ExecSyncHandler;
 import io.berth.it.fixtures.FixtureImages;
@@ -10,19 +12,31 @@ import io.berth.it.harness.HostTraces;
 import io.berth.it.harness.Pods;
 import io.berth.it.harness.Registry;
 import io.berth.proto.runtime.v1.ExecSyncRequest;
+import io.berth.proto.runtime.v1.ExecSyncResponse;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
+import io.berth.proto.runtime.v1.VersionRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** ExecSync of a command that writes far more than any probe should: bounded memory, truncated answer. */
+/**
+ * ExecSync of commands that write far more than any probe should: bounded memory, a truncated
+ * answer that fits the kubelet's 16 MiB message, every runtime process reaped.
+ */
 class ExecSyncOutputTest {
   private static final long GIB = 1L << 30;
+  private static final int MIB = 1 << 20;
   @TempDir static Path shared;
   static Registry registry;
   static BerthdProcess berthd;
@@ -60,13 +74,74 @@ class ExecSyncOutputTest {
         .setTimeout(100).build());
 
     assertThat(result.getExitCode()).as("the command ran to its end").isEqualTo(3);
-    assertThat(result.getStdout().size()).isEqualTo(ExecSyncHandler.MAX_OUTPUT);
+    assertThat(result.getStdout().size()).as("all but the 1 MiB kept free for stderr while it is open")
+        .isEqualTo(ExecSyncHandler.MAX_OUTPUT - MIB);
     assertThat(result.getStderr().toStringUtf8()).isEqualTo("done\n");
     assertThat(residentKib(berthd.pid()) - rssBefore).as("berthd's growth in KiB while 1 GiB went through it")
         .isLessThan(128 * 1024);
     var after = client.runtime(30_000).execSync(ExecSyncRequest.newBuilder().setContainerId(id)
         .addAllCmd(List.of("echo", "still here")).setTimeout(10).build());
     assertThat(after.getStdout().toStringUtf8()).isEqualTo("still here\n");
+  }
+
+  /**
+   * Three floods at once on both streams (once they filled berthd's heap in the reaping threads,
+   * left runc zombies and answered 32 MiB), then a command whose background child holds its
+   * output past the deadline: each answer in time and within the kubelet's limit, berthd still
+   * answers, and no child of berthd is left a zombie.
+   */
+  @Test
+  void concurrentFloodsOnBothStreamsFitTheKubeletsLimitAndLeaveNoZombie() throws Exception {
+    var client = berthd.client();
+    PodSandboxConfig podConfig = Pods.podConfig("floods", shared.resolve("logs/floods")).build();
+    String pod = Pods.runPod(client, podConfig);
+    String id = Pods.run(client, pod, podConfig, Pods.containerConfig("floods", image, "sleep", "600").build());
+    String flood = "head -c 20000000 /dev/zero & head -c 20000000 /dev/zero >&2; wait; echo end >&2";
+
+    List<CompletableFuture<ExecSyncResponse>> calls = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      calls.add(CompletableFuture.supplyAsync(() -> client.runtime(60_000).execSync(ExecSyncRequest.newBuilder()
+          .setContainerId(id).addAllCmd(List.of("/bin/sh", "-c", flood)).setTimeout(50).build())));
+    }
+    for (var call : calls) {
+      ExecSyncResponse result = call.get(60, TimeUnit.SECONDS);
+      assertThat(result.getExitCode()).isZero();
+      assertThat(result.getStdout().size()).isLessThanOrEqualTo(16 * MIB);
+      assertThat(result.getStderr().size()).as("stderr's reserve").isBetween(MIB, 16 * MIB);
+      assertThat(result.getStdout().size() + result.getStderr().size()).isEqualTo(ExecSyncHandler.MAX_OUTPUT);
+      assertThat(result.getSerializedSize()).as("the reply the kubelet reads").isLessThanOrEqualTo(16 * MIB);
+    }
+
+    long start = System.nanoTime();
+    Throwable late = catchThrowable(() -> client.runtime(30_000).execSync(ExecSyncRequest.newBuilder()
+        .setContainerId(id).addAllCmd(List.of("/bin/sh", "-c", "sleep 300 & echo started")).setTimeout(1).build()));
+    assertThat(((StatusRuntimeException) late).getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+
+    assertThat(client.runtime(5_000).version(VersionRequest.getDefaultInstance()).getRuntimeName()).isNotEmpty();
+    assertThat(berthd.logText()).doesNotContain("OutOfMemoryError");
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(zombieChildren(berthd.pid())).as("zombie children of berthd").isEmpty());
+  }
+
+  /** Children of {@code parent} that exited and were never reaped ("pid (comm)"). */
+  private static List<String> zombieChildren(long parent) throws IOException {
+    List<String> zombies = new ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+        String stat;
+        try {
+          stat = Files.readString(proc.resolve("stat"));
+        } catch (IOException gone) {
+          continue;
+        }
+        String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        if (after[0].equals("Z") && after[1].equals(Long.toString(parent))) {
+          zombies.add(stat.substring(0, stat.lastIndexOf(')') + 1));
+        }
+      }
+    }
+    return zombies;
   }
 
   private static long residentKib(long pid) throws IOException {
