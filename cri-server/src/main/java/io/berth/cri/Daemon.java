@@ -110,7 +110,8 @@ public final class Daemon {
                   network::readiness,
                   config,
                   configJson::get,
-                  podNetwork),
+                  podNetwork,
+                  () -> workloads.userNamespaces().result().supported()),
               new RuntimeConfigHandler(config.runtime().cgroupDriver()),
               new UpdateRuntimeConfigHandler(podNetwork),
               workloads.handlers());

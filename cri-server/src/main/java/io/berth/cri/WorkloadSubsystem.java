@@ -30,6 +30,8 @@ import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.network.NetworkPlugin;
 import io.berth.cri.pod.InfraContainer;
 import io.berth.cri.pod.PodNamespaces;
+import io.berth.cri.userns.ContainerIdmaps;
+import io.berth.cri.userns.UserNamespaceSupport;
 import io.berth.cri.pod.SandboxFiles;
 import io.berth.cri.rules.HostCpus;
 import io.berth.cri.sandbox.ListPodSandboxHandler;
@@ -72,6 +74,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -101,9 +104,12 @@ final class WorkloadSubsystem implements AutoCloseable {
   private final StreamingServer streaming;
   private final ObjectTable<SandboxRecord> sandboxes;
   private final ObjectTable<ContainerRecord> containers;
+  private final UserNamespaceSupport userNamespaces;
 
   private WorkloadSubsystem(RuntimeServiceAdapter.WorkloadHandlers handlers, CpuSampler sampler, ExitWatcher exits,
-      StreamingServer streaming, ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers) {
+      StreamingServer streaming, ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
+      UserNamespaceSupport userNamespaces) {
+    this.userNamespaces = userNamespaces;
     this.handlers = handlers;
     this.sampler = sampler;
     this.exits = exits;
@@ -124,6 +130,11 @@ final class WorkloadSubsystem implements AutoCloseable {
 
   StreamingServer streaming() {
     return streaming;
+  }
+
+  /** Whether pods may have user namespaces of their own here (tried on first use), for Status. */
+  UserNamespaceSupport userNamespaces() {
+    return userNamespaces;
   }
 
   RuntimeServiceAdapter.WorkloadHandlers handlers() {
@@ -158,8 +169,12 @@ final class WorkloadSubsystem implements AutoCloseable {
 
     // The host side: runtimes (each runc or crun under conmon), rootfs mounts, pod namespaces and files.
     var runtimes = runtimeHandlers(runtimeConfig, state);
-    var rootfs = new ContainerRootfs(state.resolve("rootfs"), images.snapshots(), new Mounter(sys));
-    var namespaces = new PodNamespaces(state.resolve("netns"), sys);
+    // User-namespaced pods' views: their rootfs must be reachable by the mapped root, so outside the 0700 state.
+    Path views = state.resolveSibling(state.getFileName() + "-userns");
+    var userNamespaces = new UserNamespaceSupport(sys, List.of(root, state), views, state.resolve("idmap"));
+    var rootfs = new ContainerRootfs(state.resolve("rootfs"), images.snapshots(), new Mounter(sys),
+        new ContainerIdmaps(sys, state.resolve("idmap"), views));
+    var namespaces = new PodNamespaces(state.resolve("netns"), sys, userNamespaces);
     var files = new SandboxFiles(state.resolve("sandboxes"), sys);
     PodCgroups cgroups = runtimeConfig.cgroupDriver() == BerthConfig.CgroupDriver.SYSTEMD
         ? new SystemdSlices("systemctl") : new CgroupFilesystem(CGROUP_ROOT);
@@ -238,7 +253,7 @@ final class WorkloadSubsystem implements AutoCloseable {
     // Taken when the record is gone or no longer live; a sandbox's infra ID has no container record.
     var exitWatcher = new ExitWatcher(state.resolve("exits"), id -> containers.find(id).map(exits::current)
         .map(r -> r.getPhase() != Phase.RUNNING && r.getPhase() != Phase.CREATED).orElse(true));
-    return new WorkloadSubsystem(verbs, sampler, exitWatcher, streaming, sandboxes, containers);
+    return new WorkloadSubsystem(verbs, sampler, exitWatcher, streaming, sandboxes, containers, userNamespaces);
   }
 
   /**

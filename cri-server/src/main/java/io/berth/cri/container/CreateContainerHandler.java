@@ -24,6 +24,9 @@ import io.berth.cri.steps.Caller;
 import io.berth.cri.steps.CrashPoints;
 import io.berth.cri.steps.StepTimer;
 import io.berth.cri.steps.UndoStack;
+import io.berth.cri.userns.ContainerIdmaps;
+import io.berth.cri.userns.PodUserNamespace;
+import io.berth.cri.userns.UserNamespaceRules;
 import io.berth.image.ImageException;
 import io.berth.image.ref.ImageReference;
 import io.berth.image.store.ImageRecord;
@@ -94,6 +97,7 @@ public final class CreateContainerHandler {
     ContainerConfig config = request.getConfig();
     ContainerConfigRules.validate(config, cpus);
     SandboxRecord found = sandboxes.resolve(request.getPodSandboxId());
+    UserNamespaceRules.container(config, found.getConfig());
     // A file the request names, read before the lock: a slow or hostile one holds up nobody else.
     SeccompSetting seccomp = ContainerSpecs.seccomp(config);
     // Holding the sandbox's lock: it cannot be stopped or removed while a container joins it.
@@ -155,13 +159,17 @@ public final class CreateContainerHandler {
       undo.push("destroy container", () -> remover.destroy(record));
 
       timer.step("record");
-      Path root = rootfs.mount(id, id, image.topChainId());
+      // A pod in its own user namespace: the container joins it and sees its files through idmapped views.
+      ContainerIdmaps.Target userns = sandbox.getUsernsPath().isEmpty() ? null
+          : new ContainerIdmaps.Target(sandbox.getUsernsPath(), PodUserNamespace.of(
+              sandbox.getConfig().getLinux().getSecurityContext().getNamespaceOptions()).orElseThrow());
+      Path root = rootfs.mount(id, id, image.topChainId(), userns);
       timer.step("snapshot_mount");
       CrashPoints.reach("container-rootfs");
       // Image volumes: berthd's own read-only overlays, undone with the rootfs by "destroy container".
       Map<Integer, Path> sources = new LinkedHashMap<>();
       for (var volume : volumes.entrySet()) {
-        Path view = rootfs.mountImageVolume(id, volume.getKey().index(), volume.getValue().topChainId());
+        Path view = rootfs.mountImageVolume(id, volume.getKey().index(), volume.getValue().topChainId(), userns);
         sources.put(volume.getKey().index(), ImageSubPath.resolve(view, volume.getKey().subPath(),
             volume.getKey().image()));
       }
@@ -171,6 +179,10 @@ public final class CreateContainerHandler {
       RuntimeSpec spec = SpecBuilder.build(specs.input(id, root, ImageVolumes.withSources(config, sources),
           pod(sandbox), image, targetPid(config), seccomp));
       timer.step("spec");
+      if (userns != null) {
+        spec = rootfs.joinUserNamespace(id, userns, spec);
+        timer.step("idmapped_mounts");
+      }
       Caller.ensureWaiting("create of container " + name);
       var created = runtime.create(
           new CreateRequest(id, name, spec, logPath, config.getStdin(), config.getStdinOnce()));

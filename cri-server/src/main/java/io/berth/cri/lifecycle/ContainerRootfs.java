@@ -1,5 +1,7 @@
 package io.berth.cri.lifecycle;
 
+import io.berth.cri.userns.ContainerIdmaps;
+import io.berth.oci.spec.RuntimeSpec;
 import io.berth.snapshot.Mounter;
 import io.berth.snapshot.SnapshotException;
 import io.berth.snapshot.Snapshotter;
@@ -26,13 +28,20 @@ public final class ContainerRootfs {
   private final Path volumes;
   private final Snapshotter snapshots;
   private final Mounter mounter;
+  private final ContainerIdmaps idmaps;
 
-  /** Image volumes go next to {@code dir}, in {@code image-volumes}. */
+  /** Image volumes go next to {@code dir}, in {@code image-volumes}; no container may be in a user namespace. */
   public ContainerRootfs(Path dir, Snapshotter snapshots, Mounter mounter) {
+    this(dir, snapshots, mounter, null);
+  }
+
+  /** As above; {@code idmaps} makes and removes the views of containers in a pod's user namespace. */
+  public ContainerRootfs(Path dir, Snapshotter snapshots, Mounter mounter, ContainerIdmaps idmaps) {
     this.dir = dir;
     this.volumes = dir.resolveSibling("image-volumes");
     this.snapshots = snapshots;
     this.mounter = mounter;
+    this.idmaps = idmaps;
   }
 
   public Path path(String id) {
@@ -41,11 +50,20 @@ public final class ContainerRootfs {
 
   /** Creates the writable snapshot {@code snapshotKey} on {@code parentChainId} and mounts it. */
   public Path mount(String id, String snapshotKey, String parentChainId) throws IOException {
+    return mount(id, snapshotKey, parentChainId, null);
+  }
+
+  /**
+   * As above, for a container in its pod's user namespace {@code userns} (null: the host's): the
+   * overlay's lower dirs are read through an idmapped copy and its upper dir belongs to the mapped root.
+   */
+  public Path mount(String id, String snapshotKey, String parentChainId, ContainerIdmaps.Target userns)
+      throws IOException {
     Path rootfs = Files.createDirectories(path(id));
     var mounts = snapshots.prepare(snapshotKey, parentChainId);
     try {
-      mounter.mount(mounts, rootfs);
-    } catch (RuntimeException e) {
+      mounter.mount(userns == null ? mounts : idmaps().layers(id, "rootfs", userns, mounts), rootfs);
+    } catch (RuntimeException | IOException e) {
       snapshots.remove(snapshotKey);
       Files.deleteIfExists(rootfs);
       throw e;
@@ -59,17 +77,40 @@ public final class ContainerRootfs {
    * top first, so the upper layers' whiteouts hide what they deleted; no upper dir, no copy.
    */
   public Path mountImageVolume(String id, int index, String chainId) throws IOException {
+    return mountImageVolume(id, index, chainId, null);
+  }
+
+  /** As above, its layers read through an idmapped copy for a container in user namespace {@code userns}. */
+  public Path mountImageVolume(String id, int index, String chainId, ContainerIdmaps.Target userns)
+      throws IOException {
     Path target = Files.createDirectories(volumes.resolve(id).resolve(Integer.toString(index)));
     String key = volumeKey(id, index);
     var mounts = snapshots.view(key, chainId);
     try {
-      mounter.mount(mounts, target);
-    } catch (RuntimeException e) {
+      mounter.mount(userns == null ? mounts : idmaps().layers(id, "volume-" + index, userns, mounts), target);
+    } catch (RuntimeException | IOException e) {
       snapshots.remove(key);
       Files.deleteIfExists(target);
       throw e;
     }
     return target;
+  }
+
+  /**
+   * {@code spec} joining user namespace {@code userns}: the rootfs and every bind mount shown through
+   * idmapped views ({@link ContainerIdmaps#join}); the image volumes' views show mapped owners already.
+   */
+  public RuntimeSpec joinUserNamespace(String id, ContainerIdmaps.Target userns, RuntimeSpec spec)
+      throws IOException {
+    Path mine = volumes.resolve(id);
+    return idmaps().join(id, userns, spec, path(id), source -> Path.of(source).startsWith(mine));
+  }
+
+  private ContainerIdmaps idmaps() {
+    if (idmaps == null) {
+      throw new IllegalStateException("no idmapped views here: user namespaces were not set up");
+    }
+    return idmaps;
   }
 
   private static String volumeKey(String id, int index) {
@@ -78,6 +119,9 @@ public final class ContainerRootfs {
 
   /** Unmounts and deletes the rootfs and its snapshot (when {@code snapshotKey} is set); safe to repeat. */
   public void remove(String id, String snapshotKey) {
+    if (idmaps != null) {
+      idmaps.remove(id); // first: the views bind the rootfs and the image volumes
+    }
     removeImageVolumes(id);
     Path rootfs = path(id);
     if (Files.exists(rootfs)) {

@@ -12,6 +12,7 @@ import io.berth.proto.runtime.v1.StatusRequest;
 import io.berth.proto.runtime.v1.StatusResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -26,6 +27,7 @@ public final class StatusHandler {
   private final BerthConfig config;
   private final Supplier<String> configJson;
   private final PodNetworkSettings podNetwork;
+  private final BooleanSupplier userNamespaces;
 
   public StatusHandler(
       RuntimeReadiness runtimeReadiness,
@@ -43,6 +45,22 @@ public final class StatusHandler {
       BerthConfig config,
       Supplier<String> configJson,
       PodNetworkSettings podNetwork) {
+    this(runtimeReadiness, networkReadiness, config, configJson, podNetwork, () -> false);
+  }
+
+  /**
+   * As the other; {@code userNamespaces} answers whether pods may have user namespaces of their own,
+   * reported as each handler's {@code user_namespaces} feature (berthd makes the namespace and the
+   * idmapped mounts, runc and crun only join, so the answer is the host's, the same for every handler).
+   */
+  public StatusHandler(
+      RuntimeReadiness runtimeReadiness,
+      Supplier<Condition> networkReadiness,
+      BerthConfig config,
+      Supplier<String> configJson,
+      PodNetworkSettings podNetwork,
+      BooleanSupplier userNamespaces) {
+    this.userNamespaces = userNamespaces;
     this.runtimeReadiness = runtimeReadiness;
     this.networkReadiness = networkReadiness;
     this.config = config;
@@ -68,12 +86,13 @@ public final class StatusHandler {
 
   /** The default handler is listed under the empty name too, as the kubelet looks it up that way. */
   private List<RuntimeHandler> handlers() {
-    RuntimeHandlerFeatures none = RuntimeHandlerFeatures.getDefaultInstance();
+    RuntimeHandlerFeatures features = RuntimeHandlerFeatures.newBuilder()
+        .setUserNamespaces(userNamespaces.getAsBoolean()).build();
     var handlers = new ArrayList<RuntimeHandler>();
-    handlers.add(RuntimeHandler.newBuilder().setName("").setFeatures(none).build());
+    handlers.add(RuntimeHandler.newBuilder().setName("").setFeatures(features).build());
     config.runtime().handlers().keySet().stream()
         .sorted()
-        .forEach(name -> handlers.add(RuntimeHandler.newBuilder().setName(name).setFeatures(none).build()));
+        .forEach(name -> handlers.add(RuntimeHandler.newBuilder().setName(name).setFeatures(features).build()));
     return handlers;
   }
 

@@ -1,10 +1,16 @@
 package io.berth.cri.pod;
 
+import io.berth.cri.error.FailedPreconditionException;
+import io.berth.cri.userns.PodUserNamespace;
+import io.berth.cri.userns.UserNamespaceSupport;
 import io.berth.sys.LinuxSyscalls;
 import io.berth.sys.SyscallException;
 import io.berth.sys.Syscalls;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,10 +33,26 @@ public final class PodNamespaces {
 
   private final Path dir;
   private final Syscalls sys;
+  private final UserNamespaceSupport userns;
 
   public PodNamespaces(Path dir, Syscalls sys) {
+    this(dir, sys, UserNamespaceSupport.fixed(new UserNamespaceSupport.Result(false, "not set up")));
+  }
+
+  /** As above; {@code userns} says whether pods may have user namespaces of their own here. */
+  public PodNamespaces(Path dir, Syscalls sys, UserNamespaceSupport userns) {
     this.dir = dir;
     this.sys = sys;
+    this.userns = userns;
+  }
+
+  /** FAILED_PRECONDITION, saying why, unless this host can give a pod its own user namespace. */
+  public void requireUserNamespaces() {
+    var support = userns.result();
+    if (!support.supported()) {
+      throw new FailedPreconditionException("this node cannot give a pod its own user namespace: "
+          + support.reason());
+    }
   }
 
   /** Where the pinned network namespace of sandbox {@code id} lives. */
@@ -89,18 +111,22 @@ public final class PodNamespaces {
       if (netns != null && sysctls.keySet().stream().anyMatch(k -> k.startsWith("net."))) {
         enterNetwork(netns);
       }
-      // /proc/sys resolves per thread: these writes land in the namespaces this thread is in now.
-      for (var sysctl : sysctls.entrySet()) {
-        Path file = Path.of("/proc/sys", sysctl.getKey().replace('.', '/'));
-        try {
-          Files.writeString(file, sysctl.getValue());
-        } catch (IOException e) {
-          throw new IOException("cannot set sysctl " + sysctl.getKey() + "=" + sysctl.getValue() + ": "
-              + e.getMessage(), e);
-        }
-      }
+      writeSysctls(sysctls);
     });
     return new Shared(ipc, uts);
+  }
+
+  /** /proc/sys resolves per thread: these writes land in the namespaces the calling thread is in. */
+  private static void writeSysctls(Map<String, String> sysctls) throws IOException {
+    for (var sysctl : sysctls.entrySet()) {
+      Path file = Path.of("/proc/sys", sysctl.getKey().replace('.', '/'));
+      try {
+        Files.writeString(file, sysctl.getValue());
+      } catch (IOException e) {
+        throw new IOException("cannot set sysctl " + sysctl.getKey() + "=" + sysctl.getValue() + ": "
+            + e.getMessage(), e);
+      }
+    }
   }
 
   /**
@@ -192,11 +218,108 @@ public final class PodNamespaces {
     }
   }
 
+  private Path userPath(String id) {
+    return dir.resolve(id + ".user");
+  }
+
+  /** The pinned namespaces of a pod in its own user namespace, which owns the other three. */
+  public record UserOwned(Path user, Path net, Path ipc, Path uts) {}
+
+  /**
+   * Creates and pins a user namespace with {@code userns}'s maps for {@code id}, and inside it the
+   * pod's network (loopback up), IPC and UTS namespaces (named {@code hostname}), with {@code
+   * sysctls} set (validated already).
+   *
+   * <p>The user namespace is made by a child process: unshare(CLONE_NEWUSER) is EINVAL in a
+   * multi-threaded process and setns into one too, so no thread of berthd can make or enter it.
+   * The child ({@code unshare --user --net --ipc --uts}) creates all four at once, so the other
+   * three are owned by the new user namespace, as containerd 2 makes them: only then may the
+   * container's root mount sysfs and mqueue (the kernel asks for CAP_SYS_ADMIN over the network and
+   * IPC namespaces' owner) and set namespaced sysctls; under the host's user namespace runc 1.1.5
+   * could not mount /dev/mqueue at all. berthd, root in the parent namespace, writes the maps
+   * (setgroups stays allowed: the writer is privileged, and the pod's processes need setgroups),
+   * bind-mounts the four /proc/PID/ns files onto the pins, then kills and reaps the child. It then
+   * enters the network and UTS namespaces from a throw-away thread (allowed for these kinds, as
+   * root holds every capability over namespaces its descendants own) for loopback, the hostname
+   * and the sysctls.
+   */
+  public UserOwned createInUserNamespace(String id, PodUserNamespace userns, String hostname,
+      Map<String, String> sysctls) throws IOException {
+    UserOwned pins = new UserOwned(userPath(id), path(id), ipcPath(id), utsPath(id));
+    List<Path> all = List.of(pins.user(), pins.net(), pins.ipc(), pins.uts());
+    Files.createDirectories(dir);
+    for (Path pin : all) {
+      Files.deleteIfExists(pin);
+      Files.createFile(pin);
+    }
+    try {
+      Process child = new ProcessBuilder("unshare", "--user", "--net", "--ipc", "--uts", "--", "sh", "-c",
+          "echo ready && exec sleep infinity").redirectErrorStream(true).start();
+      try {
+        String ready = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
+            .readLine();
+        if (!"ready".equals(ready)) {
+          throw new IOException("unshare failed: " + (ready == null ? "no output" : ready));
+        }
+        Path proc = Path.of("/proc", Long.toString(child.pid()));
+        // One write each, as the kernel takes a map (the rules kept it under a page).
+        Files.write(proc.resolve("uid_map"), userns.uidMap().getBytes(StandardCharsets.US_ASCII));
+        Files.write(proc.resolve("gid_map"), userns.gidMap().getBytes(StandardCharsets.US_ASCII));
+        for (var pin : List.of(Map.entry("user", pins.user()), Map.entry("net", pins.net()),
+            Map.entry("ipc", pins.ipc()), Map.entry("uts", pins.uts()))) {
+          sys.mount(proc.resolve("ns").resolve(pin.getKey()).toString(), pin.getValue().toString(), null,
+              Syscalls.MS_BIND, null);
+        }
+      } finally {
+        child.destroyForcibly();
+        waitUninterruptibly(child);
+      }
+      onThrowawayThread("ns-" + id, () -> {
+        enter(pins.net().toString(), Syscalls.CLONE_NEWNET);
+        sys.loopbackUp();
+        enter(pins.uts().toString(), Syscalls.CLONE_NEWUTS);
+        sys.sethostname(hostname);
+        enter(pins.ipc().toString(), Syscalls.CLONE_NEWIPC);
+        writeSysctls(sysctls);
+        return null;
+      });
+    } catch (Exception e) {
+      all.forEach(this::unpin);
+      throw new IOException("cannot create the user namespace of " + id + ": " + e.getMessage(), e);
+    }
+    return pins;
+  }
+
+  private static void enter(String pin, int type) throws SyscallException {
+    int fd = LinuxSyscalls.INSTANCE.open(pin, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
+    try {
+      LinuxSyscalls.INSTANCE.setns(fd, type);
+    } finally {
+      LinuxSyscalls.INSTANCE.close(fd);
+    }
+  }
+
+  private static void waitUninterruptibly(Process process) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        process.waitFor();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Unpins and deletes every namespace of {@code id}; missing ones are fine (idempotent). */
   public void remove(String id) {
     unpin(path(id));
     unpin(ipcPath(id));
     unpin(utsPath(id));
+    unpin(userPath(id));
   }
 
   private void unpin(Path pin) {

@@ -2,6 +2,7 @@ package io.berth.cri.sandbox;
 
 import io.berth.cri.cgroup.SystemdSlices;
 import io.berth.cri.error.AlreadyExistsException;
+import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.lifecycle.RuntimeHandlers;
 import io.berth.cri.lifecycle.SandboxTeardown;
 import io.berth.cri.lifecycle.WorkloadProtos;
@@ -18,6 +19,8 @@ import io.berth.cri.state.Timestamps;
 import io.berth.cri.steps.CrashPoints;
 import io.berth.cri.steps.StepTimer;
 import io.berth.cri.steps.UndoStack;
+import io.berth.cri.userns.PodUserNamespace;
+import io.berth.cri.userns.UserNamespaceRules;
 import io.berth.oci.runtime.ContainerRuntime;
 import io.berth.oci.runtime.CreateRequest;
 import io.berth.oci.runtime.CreatedContainer;
@@ -88,6 +91,7 @@ public final class RunPodSandboxHandler {
   public RunPodSandboxResponse handle(RunPodSandboxRequest request) {
     PodSandboxConfig config = request.getConfig();
     SandboxConfigRules.validate(config, cpus);
+    UserNamespaceRules.pod(config);
     String handler = runtimes.canonical(request.getRuntimeHandler());
     var meta = config.getMetadata();
     String name = meta.getName() + "_" + meta.getNamespace() + "_" + meta.getUid() + "_" + meta.getAttempt();
@@ -147,6 +151,15 @@ public final class RunPodSandboxHandler {
     boolean ownIpc = options.getIpc() != NamespaceMode.NODE;
     // The infra container's spec checks its sysctls; without one they are checked here, before anything is made.
     var sysctls = withInfra ? null : Sysctls.validate(config.getLinux().getSysctlsMap(), !hostNetwork, ownIpc);
+    var userns = PodUserNamespace.of(options); // validated in handle()
+    if (userns.isPresent()) {
+      namespaces.requireUserNamespaces();
+      if (withInfra) {
+        throw new FailedPreconditionException("a pod in its own user namespace gets no infra container here, and "
+            + (dropInfra ? "this pod shares its PID namespace (namespace_options.pid POD), which needs one"
+                : "runtime.drop_infra_container is off"));
+      }
+    }
     // A pod the kubelet gives no parent still gets a pod-level cgroup, berthd's to remove.
     boolean ownCgroup = config.getLinux().getCgroupParent().isEmpty();
     String cgroupParent = !ownCgroup ? config.getLinux().getCgroupParent()
@@ -177,7 +190,16 @@ public final class RunPodSandboxHandler {
       // pinned network namespace, not each other: CNI ADD runs on its own thread meanwhile.
       CompletableFuture<List<String>> ips = CompletableFuture.completedFuture(List.of());
       if (!hostNetwork) {
-        Path netns = namespaces.create(id);
+        Path netns;
+        if (userns.isPresent()) {
+          // Its network, IPC and UTS namespaces are made with it, owned by it (see PodNamespaces).
+          var pins = namespaces.createInUserNamespace(id, userns.get(), hostname, sysctls);
+          netns = pins.net();
+          record = record.toBuilder().setUsernsPath(pins.user().toString()).setIpcNsPath(pins.ipc().toString())
+              .setUtsNsPath(pins.uts().toString()).build();
+        } else {
+          netns = namespaces.create(id);
+        }
         record = sandboxes.put(record.toBuilder().setNetnsPath(netns.toString()).build());
         timer.step("netns");
         CrashPoints.reach("sandbox-netns");
@@ -189,7 +211,7 @@ public final class RunPodSandboxHandler {
       try {
         if (withInfra) {
           infraPid = startInfra(id, name, config, runtime, record, hostname, cgroupParent, timer);
-        } else {
+        } else if (userns.isEmpty()) {
           var shared = namespaces.createShared(id, ownIpc,
               hostNetwork ? null : hostname, hostNetwork ? null : record.getNetnsPath(), sysctls);
           record = record.toBuilder()
