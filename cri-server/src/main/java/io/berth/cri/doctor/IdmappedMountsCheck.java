@@ -3,10 +3,12 @@ package io.berth.cri.doctor;
 import java.util.Optional;
 
 /**
- * Idmapped mounts (mount_setattr with MOUNT_ATTR_IDMAP, Linux 5.12; on overlayfs 5.19), what
- * pods in a user namespace ({@code hostUsers: false}) need for their volumes. berth does not
- * offer user-namespaced pods yet (its handlers report userNamespaces=false), so a kernel without
- * them is a warning, never a failure. A version check: the syscall exists from that release on.
+ * Idmapped mounts (mount_setattr with MOUNT_ATTR_IDMAP, Linux 5.12; idmapped layers under
+ * overlayfs 5.19), what pods in a user namespace ({@code hostUsers: false}) need: berthd shows
+ * their rootfs's lower dirs and every bind mount through idmapped mounts it makes itself. A kernel
+ * without them is a warning, never a failure: every other pod runs, and berthd itself tries an
+ * idmapped mount of its directories before its handlers report userNamespaces=true. A version
+ * check: the syscall exists from that release on.
  */
 final class IdmappedMountsCheck implements Check {
   private final Host host;
@@ -36,6 +38,6 @@ final class IdmappedMountsCheck implements Check {
           + "supports idmapped layers only from 5.19", "upgrade to Linux 5.19 or later");
     }
     return Result.pass(name(), "mount_setattr(MOUNT_ATTR_IDMAP) on Linux " + v.release()
-        + " (5.12+), idmapped overlayfs (5.19+)");
+        + " (5.12+), idmapped overlayfs layers (5.19+)");
   }
 }

@@ -133,12 +133,13 @@ public final class Recovery {
       var pins = namespaces;
       boolean netnsLost = !sandbox.getNetnsPath().isEmpty() && !pins.isPinned(sandbox.getId());
       boolean sharedLost = (!sandbox.getIpcNsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getIpcNsPath())))
-          || (!sandbox.getUtsNsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getUtsNsPath())));
+          || (!sandbox.getUtsNsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getUtsNsPath())))
+          || (!sandbox.getUsernsPath().isEmpty() && !pins.isPinned(Path.of(sandbox.getUsernsPath())));
       boolean infraLost = sandbox.getInfraPid() > 0 && !runtimes.of(sandbox).monitored(sandbox.getId())
           && runtimes.of(sandbox).state(sandbox.getId()).isEmpty();
       if (netnsLost || sharedLost || infraLost) {
         log.warn("recovery: pod sandbox id={} lost its {} (host reboot?): now NOTREADY", sandbox.getId(),
-            netnsLost ? "network namespace" : sharedLost ? "IPC/UTS namespaces" : "infra container");
+            netnsLost ? "network namespace" : sharedLost ? "IPC/UTS/user namespaces" : "infra container");
         sandboxes.put(sandbox.toBuilder().setPhase(Phase.STOPPED).build());
       }
     }
