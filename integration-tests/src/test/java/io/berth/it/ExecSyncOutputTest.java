@@ -124,6 +124,35 @@ class ExecSyncOutputTest {
         assertThat(zombieChildren(berthd.pid())).as("zombie children of berthd").isEmpty());
   }
 
+  /** A caller that gives up (here its deadline passes; the exec itself has none) takes its command with it. */
+  @Test
+  void anExecWhoseCallerGaveUpIsKilledAndReaped() throws Exception {
+    var client = berthd.client();
+    PodSandboxConfig podConfig = Pods.podConfig("gave-up", shared.resolve("logs/gave-up")).build();
+    String pod = Pods.runPod(client, podConfig);
+    String id = Pods.run(client, pod, podConfig, Pods.containerConfig("gave-up", image, "sleep", "600").build());
+
+    Throwable gaveUp = catchThrowable(() -> client.runtime(2_000).execSync(ExecSyncRequest.newBuilder()
+        .setContainerId(id).addAllCmd(List.of("sleep", "87")).build()));
+    assertThat(((StatusRuntimeException) gaveUp).getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(commandLines()).as("the command nobody waits for").doesNotContain("sleep 87"));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(zombieChildren(berthd.pid())).as("zombie children of berthd").isEmpty());
+  }
+
+  private static List<String> commandLines() {
+    List<String> lines = new ArrayList<>();
+    ProcessHandle.allProcesses().forEach(p -> {
+      try {
+        lines.add(new String(Files.readAllBytes(Path.of("/proc/" + p.pid() + "/cmdline"))).replace('\0', ' ').strip());
+      } catch (IOException gone) {
+        // exited meanwhile
+      }
+    });
+    return lines;
+  }
+
   /** Children of {@code parent} that exited and were never reaped ("pid (comm)"). */
   private static List<String> zombieChildren(long parent) throws IOException {
     List<String> zombies = new ArrayList<>();

@@ -95,6 +95,7 @@ import io.berth.proto.runtime.v1.UpdateRuntimeConfigRequest;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigResponse;
 import io.berth.proto.runtime.v1.VersionRequest;
 import io.berth.proto.runtime.v1.VersionResponse;
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -254,9 +255,21 @@ public final class RuntimeServiceAdapter extends RuntimeServiceGrpc.RuntimeServi
     Replies.unary(response, workloads.portForward().handle(request));
   }
 
+  /**
+   * A caller that gives up (cancels, or its deadline passes) interrupts the handler's wait, and
+   * the runtime then kills the command and reaps its exec: nothing runs on for an answer nobody reads.
+   */
   @Override
   public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> response) {
-    Replies.unary(response, workloads.execSync().handle(request));
+    Thread handler = Thread.currentThread();
+    Context.CancellationListener interrupt = cancelled -> handler.interrupt();
+    Context.current().addListener(interrupt, Runnable::run);
+    try {
+      Replies.unary(response, workloads.execSync().handle(request));
+    } finally {
+      Context.current().removeListener(interrupt);
+      Thread.interrupted(); // a cancel that came with the answer must not reach what this thread runs next
+    }
   }
 
   @Override
