@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Everything a pod or container of one berthd leaves on the host: mounts under its directories,
- * pinned network namespaces, bundles, records (CNI attachment records too), runtime state, exit
- * files and conmon processes.
+ * Everything a pod or container of one berthd leaves on the host: mounts under its directories
+ * (the user-namespaced containers' views beside the state too), pinned namespaces, bundles,
+ * records (CNI attachment records too), runtime state, exit files and conmon processes.
  * Empty when every pod is gone; used for "nothing left behind" assertions.
  */
 public final class HostTraces {
@@ -24,12 +24,13 @@ public final class HostTraces {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
         String mountPoint = line.split(" ")[4];
-        if (mountPoint.startsWith(state + "/") || mountPoint.startsWith(root + "/")) {
+        if (mountPoint.startsWith(state + "/") || mountPoint.startsWith(root + "/")
+            || mountPoint.startsWith(state + "-userns/")) {
           traces.add("mount " + mountPoint);
         }
       }
       for (Path dir : List.of(state.resolve("netns"), state.resolve("containers"), state.resolve("rootfs"),
-          state.resolve("image-volumes"),
+          state.resolve("image-volumes"), state.resolve("idmap"), Path.of(state + "-userns"),
           state.resolve("sandboxes"), state.resolve("exits"), state.resolve("attach"), state.resolve("runtime/runc"),
           root.resolve("sandboxes"), root.resolve("containers"), root.resolve("cni-cache"))) {
         if (Files.isDirectory(dir)) {
