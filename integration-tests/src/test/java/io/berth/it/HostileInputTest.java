@@ -112,6 +112,8 @@ class HostileInputTest {
     assertThat(Files.readString(outside.resolve("existing.log"))).isEqualTo("owned by someone else\n");
     assertThat(berthd.client().runtime(5_000).version(VersionRequest.getDefaultInstance()).getRuntimeName())
         .isEqualTo("berth");
+    assertThat(HostTraces.zombieChildren(berthd.pid())).as("unreaped children of berthd").isEmpty();
+    assertThat(berthd.logText()).as("berthd's log").doesNotContain("OutOfMemoryError");
   }
 
   private static List<String> listing(Path dir) throws IOException {

@@ -52,4 +52,26 @@ public final class HostTraces {
         .forEach(p -> traces.add("conmon pid " + p.pid()));
     return traces;
   }
+
+  /** Children of {@code parent} that exited and were never reaped ("pid (comm)"). */
+  public static List<String> zombieChildren(long parent) {
+    List<String> zombies = new ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+        String stat;
+        try {
+          stat = Files.readString(proc.resolve("stat"));
+        } catch (IOException gone) {
+          continue;
+        }
+        String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        if (after[0].equals("Z") && after[1].equals(Long.toString(parent))) {
+          zombies.add(stat.substring(0, stat.lastIndexOf(')') + 1));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return zombies;
+  }
 }
