@@ -11,7 +11,10 @@ import io.berth.proto.runtime.v1.LinuxContainerSecurityContext;
 import io.berth.proto.runtime.v1.Mount;
 import io.berth.proto.runtime.v1.MountPropagation;
 import io.berth.proto.runtime.v1.Signal;
+import java.util.Arrays;
+import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * What CreateContainer refuses before it reserves a name or mounts anything: each value that
@@ -25,6 +28,11 @@ final class ContainerConfigRules {
   private static final int MAX_ENV = 10_000;
   /** Half of execve's 2 MiB for arguments and environment (a quarter of the default 8 MiB stack). */
   private static final long MAX_ENV_BYTES = 1 << 20;
+  /** Signal names without "SIG", as the CRI's enum spells them (SIGRTMIN+3 is SIGRTMINPLUS3 there). */
+  private static final Set<String> KNOWN_SIGNALS = Arrays.stream(Signal.values())
+      .filter(s -> s != Signal.UNRECOGNIZED && s != Signal.SIGNAL_RUNTIME_DEFAULT)
+      .map(s -> s.name().substring("SIGNAL_SIG".length()).replace("PLUS", "+").replace("MINUS", "-"))
+      .collect(Collectors.toUnmodifiableSet());
   private static final Pattern DEVICE_PERMISSIONS = Pattern.compile("r?w?m?");
 
   private ContainerConfigRules() {}
@@ -77,6 +85,21 @@ final class ContainerConfigRules {
     }
     ResourceRules.validate("linux.resources", config.getLinux().getResources(), host);
     security(config.getLinux().getSecurityContext());
+  }
+
+  /**
+   * An image's StopSignal as runc's kill takes it: a name the CRI's Signal enum knows (with or
+   * without "SIG") or a number from 1 to 64; anything else is INVALID_ARGUMENT naming the image.
+   */
+  static String imageStopSignal(String signal, String imageId) {
+    String name = signal.startsWith("SIG") ? signal.substring(3) : signal;
+    boolean known = name.chars().allMatch(Character::isDigit) && !name.isEmpty() && name.length() <= 2
+        ? Integer.parseInt(name) >= 1 && Integer.parseInt(name) <= 64
+        : KNOWN_SIGNALS.contains(name);
+    if (!known) {
+      throw FieldRules.invalid("the StopSignal of image " + imageId, signal, "is no signal runc can send");
+    }
+    return signal;
   }
 
   private static void mount(Mount mount) {

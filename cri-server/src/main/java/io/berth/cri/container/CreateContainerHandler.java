@@ -277,6 +277,10 @@ public final class CreateContainerHandler {
       return config.getStopSignal().name().substring("SIGNAL_".length());
     }
     String fromImage = image.config().runtime().stopSignal();
-    return fromImage == null ? "" : fromImage;
+    if (fromImage == null || fromImage.isEmpty()) {
+      return "";
+    }
+    // Checked now: an unknown name was stored and every graceful StopContainer then failed.
+    return ContainerConfigRules.imageStopSignal(fromImage, image.id());
   }
 }

@@ -100,4 +100,15 @@ class ContainerConfigRulesTest {
     refused(c -> c.addDevices(Device.newBuilder().setContainerPath("/dev/x").setHostPath("/dev/null")
         .setPermissions("rwx")), "devices.permissions 'rwx'");
   }
+
+  @Test
+  void anImagesStopSignalMustBeOneRuncCanSend() {
+    for (String signal : new String[] {"SIGTERM", "QUIT", "SIGRTMIN+3", "9", "64"}) {
+      assertThatCode(() -> ContainerConfigRules.imageStopSignal(signal, "sha256:1")).doesNotThrowAnyException();
+    }
+    for (String signal : new String[] {"SIGFOO", "NIZED", "0", "65", "999", "SIG", "TERM\nKILL"}) {
+      assertThatThrownBy(() -> ContainerConfigRules.imageStopSignal(signal, "sha256:1"))
+          .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("StopSignal of image sha256:1");
+    }
+  }
 }
