@@ -121,7 +121,7 @@ class ExecSyncOutputTest {
     assertThat(client.runtime(5_000).version(VersionRequest.getDefaultInstance()).getRuntimeName()).isNotEmpty();
     assertThat(berthd.logText()).doesNotContain("OutOfMemoryError");
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(zombieChildren(berthd.pid())).as("zombie children of berthd").isEmpty());
+        assertThat(HostTraces.zombieChildren(berthd.pid())).as("zombie children of berthd").isEmpty());
   }
 
   /** A caller that gives up (here its deadline passes; the exec itself has none) takes its command with it. */
@@ -138,7 +138,7 @@ class ExecSyncOutputTest {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(commandLines()).as("the command nobody waits for").doesNotContain("sleep 87"));
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(zombieChildren(berthd.pid())).as("zombie children of berthd").isEmpty());
+        assertThat(HostTraces.zombieChildren(berthd.pid())).as("zombie children of berthd").isEmpty());
   }
 
   private static List<String> commandLines() {
@@ -151,26 +151,6 @@ class ExecSyncOutputTest {
       }
     });
     return lines;
-  }
-
-  /** Children of {@code parent} that exited and were never reaped ("pid (comm)"). */
-  private static List<String> zombieChildren(long parent) throws IOException {
-    List<String> zombies = new ArrayList<>();
-    try (var procs = Files.list(Path.of("/proc"))) {
-      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-        String stat;
-        try {
-          stat = Files.readString(proc.resolve("stat"));
-        } catch (IOException gone) {
-          continue;
-        }
-        String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        if (after[0].equals("Z") && after[1].equals(Long.toString(parent))) {
-          zombies.add(stat.substring(0, stat.lastIndexOf(')') + 1));
-        }
-      }
-    }
-    return zombies;
   }
 
   private static long residentKib(long pid) throws IOException {
