@@ -2,6 +2,7 @@ package io.berth.cri.lifecycle;
 
 import io.berth.cri.userns.ContainerIdmaps;
 import io.berth.oci.spec.RuntimeSpec;
+import io.berth.snapshot.Mount;
 import io.berth.snapshot.Mounter;
 import io.berth.snapshot.SnapshotException;
 import io.berth.snapshot.Snapshotter;
@@ -60,14 +61,7 @@ public final class ContainerRootfs {
   public Path mount(String id, String snapshotKey, String parentChainId, ContainerIdmaps.Target userns)
       throws IOException {
     Path rootfs = Files.createDirectories(path(id));
-    var mounts = snapshots.prepare(snapshotKey, parentChainId);
-    try {
-      mounter.mount(userns == null ? mounts : idmaps().layers(id, "rootfs", userns, mounts), rootfs);
-    } catch (RuntimeException | IOException e) {
-      snapshots.remove(snapshotKey);
-      Files.deleteIfExists(rootfs);
-      throw e;
-    }
+    mountOrUndo(id, "rootfs", snapshotKey, snapshots.prepare(snapshotKey, parentChainId), rootfs, userns);
     return rootfs;
   }
 
@@ -85,15 +79,24 @@ public final class ContainerRootfs {
       throws IOException {
     Path target = Files.createDirectories(volumes.resolve(id).resolve(Integer.toString(index)));
     String key = volumeKey(id, index);
-    var mounts = snapshots.view(key, chainId);
+    mountOrUndo(id, "volume-" + index, key, snapshots.view(key, chainId), target, userns);
+    return target;
+  }
+
+  /**
+   * Mounts snapshot {@code key}'s {@code mounts} on {@code target}, its layers through idmapped
+   * copies (named {@code label}) for user namespace {@code userns}; if that fails, the snapshot
+   * and the mount point go again, so a failed create leaves neither.
+   */
+  private void mountOrUndo(String id, String label, String key, List<Mount> mounts, Path target,
+      ContainerIdmaps.Target userns) throws IOException {
     try {
-      mounter.mount(userns == null ? mounts : idmaps().layers(id, "volume-" + index, userns, mounts), target);
+      mounter.mount(userns == null ? mounts : idmaps().layers(id, label, userns, mounts), target);
     } catch (RuntimeException | IOException e) {
       snapshots.remove(key);
       Files.deleteIfExists(target);
       throw e;
     }
-    return target;
   }
 
   /**
