@@ -13,6 +13,13 @@ public interface Snapshotter extends AutoCloseable {
   /** Creates an active, writable snapshot {@code key} on committed {@code parent} (null: empty). */
   List<Mount> prepare(String key, String parent);
 
+  /**
+   * Creates a container's writable layer {@code key} on committed {@code parent}: active like
+   * {@link #prepare}, but placed on the container filesystem when the store has one, and never
+   * committed (image layers are unpacked through {@link #prepare}).
+   */
+  List<Mount> prepareContainer(String key, String parent);
+
   /** Creates a read-only view {@code key} of committed {@code parent}. */
   List<Mount> view(String key, String parent);
 

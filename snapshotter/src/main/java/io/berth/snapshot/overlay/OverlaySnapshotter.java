@@ -45,6 +45,9 @@ import tools.jackson.databind.ObjectMapper;
  * crash leaves either a whole snapshot or a directory without metadata, which the next start
  * deletes; removal renames the directory away first for the same reason. Active snapshots whose
  * key starts with {@link #EXTRACT_PREFIX} belong to unpacks and are discarded at start.
+ * Containers' writable layers ({@link #prepareContainer}) may live apart, under a container layer
+ * directory on another filesystem ({@code <containerLayers>/<n>/fs} and {@code work}); their
+ * meta.json stays under the root, which remains the one record of every snapshot.
  * Thread-safe; metadata changes are serialised, tree deletion and measuring run outside the lock.
  */
 public final class OverlaySnapshotter implements Snapshotter {
@@ -56,6 +59,8 @@ public final class OverlaySnapshotter implements Snapshotter {
   private static final String REMOVING_PREFIX = ".removing-";
 
   private final Path root;
+  /** Where containers' writable layers go; null: under the root like every other snapshot. */
+  private final Path containerLayers;
   private final Map<String, SnapshotRecord> byKey = new HashMap<>();
   private final AtomicLong nextId = new AtomicLong(1);
   private final ScheduledExecutorService usageRefresher;
@@ -65,11 +70,24 @@ public final class OverlaySnapshotter implements Snapshotter {
    * measures active snapshots every {@code usageInterval} in the background.
    */
   public OverlaySnapshotter(Path root, Duration usageInterval) {
+    this(root, null, usageInterval);
+  }
+
+  /**
+   * Like {@link #OverlaySnapshotter(Path, Duration)}, with containers' writable layers under
+   * {@code containerLayers} (null, or the root itself: no separate place).
+   */
+  public OverlaySnapshotter(Path root, Path containerLayers, Duration usageInterval) {
     this.root = root;
+    this.containerLayers = containerLayers == null || containerLayers.equals(root) ? null : containerLayers;
     try {
       Files.createDirectories(root);
       // Layers hold setuid programs: no host user but root may reach them (see berthd's root dir).
       Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+      if (this.containerLayers != null) {
+        Files.createDirectories(this.containerLayers);
+        Files.setPosixFilePermissions(this.containerLayers, PosixFilePermissions.fromString("rwx------"));
+      }
       load();
     } catch (IOException e) {
       throw new SnapshotException.StorageFailure("cannot open snapshot store " + root + ": " + e.getMessage(), e);
@@ -105,6 +123,9 @@ public final class OverlaySnapshotter implements Snapshotter {
         }
       }
     }
+    if (containerLayers != null) {
+      maxId = Math.max(maxId, sweepContainerLayers(stale));
+    }
     nextId.set(maxId + 1);
     // Unpacks interrupted by a crash: invisible, and removed now (children first is not needed:
     // nothing is ever prepared on an active snapshot).
@@ -112,12 +133,42 @@ public final class OverlaySnapshotter implements Snapshotter {
       if (record.kind() == Kind.ACTIVE && record.key().startsWith(EXTRACT_PREFIX)) {
         byKey.remove(record.key());
         stale.add(dir(record));
+        stale.add(layerDir(record));
         log.info("snapshot discarding interrupted unpack key={}", record.key());
       }
     }
     for (Path dir : stale) {
       deleteTree(dir);
     }
+  }
+
+  /**
+   * Marks as stale what under the container layer directory no record names (a crash between
+   * creating the layer and its meta.json, or during a removal); returns the highest number seen.
+   */
+  private long sweepContainerLayers(List<Path> stale) throws IOException {
+    long maxId = 0;
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(containerLayers)) {
+      for (Path dir : dirs) {
+        String name = dir.getFileName().toString();
+        if (name.startsWith(REMOVING_PREFIX) || name.startsWith(".tmp-")) {
+          stale.add(dir);
+          continue;
+        }
+        long id;
+        try {
+          id = Long.parseLong(name);
+        } catch (NumberFormatException e) {
+          continue; // not ours
+        }
+        maxId = Math.max(maxId, id);
+        boolean owned = byKey.values().stream().anyMatch(r -> r.id() == id && dir.equals(layerDir(r)));
+        if (!owned) {
+          stale.add(dir);
+        }
+      }
+    }
+    return maxId;
   }
 
   private static SnapshotRecord readMeta(Path dir) {
@@ -133,7 +184,13 @@ public final class OverlaySnapshotter implements Snapshotter {
 
   @Override
   public List<Mount> prepare(String key, String parent) {
-    SnapshotRecord record = create(key, parent, Kind.ACTIVE);
+    SnapshotRecord record = create(key, parent, Kind.ACTIVE, false);
+    return mountsOf(record);
+  }
+
+  @Override
+  public List<Mount> prepareContainer(String key, String parent) {
+    SnapshotRecord record = create(key, parent, Kind.ACTIVE, true);
     return mountsOf(record);
   }
 
@@ -142,11 +199,11 @@ public final class OverlaySnapshotter implements Snapshotter {
     if (parent == null) {
       throw new SnapshotException.InUse("view " + key + " needs a committed parent");
     }
-    SnapshotRecord record = create(key, parent, Kind.VIEW);
+    SnapshotRecord record = create(key, parent, Kind.VIEW, false);
     return mountsOf(record);
   }
 
-  private SnapshotRecord create(String key, String parent, Kind kind) {
+  private SnapshotRecord create(String key, String parent, Kind kind, boolean container) {
     requireKey(key);
     SnapshotRecord record;
     synchronized (this) {
@@ -162,16 +219,24 @@ public final class OverlaySnapshotter implements Snapshotter {
           throw new SnapshotException.InUse("parent " + parent + " of " + key + " is not committed");
         }
       }
-      record = new SnapshotRecord(nextId.getAndIncrement(), key, parent, kind, Instant.now(), Usage.ZERO);
+      String layerRoot = container && containerLayers != null ? containerLayers.toString() : null;
+      record = new SnapshotRecord(nextId.getAndIncrement(), key, parent, kind, Instant.now(), Usage.ZERO, container,
+          layerRoot);
       try {
-        Path dir = dir(record);
-        Files.createDirectory(dir, permissions("rwx--x--x"));
+        // The layer first: a crash before meta.json leaves only directories the next start sweeps.
+        Path layer = layerDir(record);
+        if (layerRoot != null) {
+          Files.createDirectory(layer, permissions("rwx--x--x"));
+        }
+        Files.createDirectory(dir(record), permissions("rwx--x--x"));
         if (kind == Kind.ACTIVE) {
-          Files.createDirectory(dir.resolve("fs"), permissions("rwxr-xr-x"));
-          Files.createDirectory(dir.resolve("work"), permissions("rwx------"));
+          // overlayfs wants upperdir and workdir on one filesystem: both live in the layer directory.
+          Files.createDirectory(layer.resolve("fs"), permissions("rwxr-xr-x"));
+          Files.createDirectory(layer.resolve("work"), permissions("rwx------"));
         }
         writeMeta(record);
       } catch (IOException e) {
+        deleteTree(layerDir(record));
         deleteTree(dir(record));
         throw new SnapshotException.StorageFailure("cannot create snapshot " + key + ": " + e.getMessage(), e);
       }
@@ -190,13 +255,17 @@ public final class OverlaySnapshotter implements Snapshotter {
         throw new SnapshotException.InUse(
             "snapshot " + key + " is " + active.kind() + ", only active snapshots commit");
       }
+      if (active.container()) {
+        // Its layer may sit on the container filesystem, which must never hold image layers.
+        throw new SnapshotException.InUse("snapshot " + key + " is a container's writable layer, it does not commit");
+      }
       if (byKey.containsKey(name)) {
         throw new SnapshotException.AlreadyExists(name);
       }
     }
     Usage usage;
     try {
-      usage = DiskUsage.of(dir(active).resolve("fs"));
+      usage = DiskUsage.of(layerDir(active).resolve("fs"));
     } catch (IOException e) {
       throw new SnapshotException.StorageFailure("cannot measure snapshot " + key + ": " + e.getMessage(), e);
     }
@@ -223,6 +292,7 @@ public final class OverlaySnapshotter implements Snapshotter {
   @Override
   public void remove(String key) {
     Path doomed;
+    Path separateLayer;
     synchronized (this) {
       SnapshotRecord record = require(key);
       long children = byKey.values().stream().filter(r -> key.equals(r.parent())).count();
@@ -238,6 +308,11 @@ public final class OverlaySnapshotter implements Snapshotter {
         throw new SnapshotException.StorageFailure("cannot remove snapshot " + key + ": " + e.getMessage(), e);
       }
       byKey.remove(key);
+      separateLayer = record.layerRoot() == null ? null : layerDir(record);
+    }
+    // The record is gone once renamed; a crash from here on leaves a layer the next start sweeps.
+    if (separateLayer != null) {
+      deleteTree(separateLayer);
     }
     deleteTree(doomed);
   }
@@ -272,7 +347,19 @@ public final class OverlaySnapshotter implements Snapshotter {
     if (record.kind() != Kind.ACTIVE) {
       throw new SnapshotException.InUse("snapshot " + key + " is " + record.kind() + ", it has no writable layer");
     }
-    return new LayerDirs(dir(record).resolve("fs"), parentLayers(record));
+    return new LayerDirs(layerDir(record).resolve("fs"), parentLayers(record));
+  }
+
+  /** Usage of containers' writable layers ({@link #prepareContainer}), from the tracked values. */
+  public synchronized Usage containerUsage() {
+    return byKey.values().stream().filter(SnapshotRecord::container).map(SnapshotRecord::usage)
+        .reduce(Usage.ZERO, Usage::plus);
+  }
+
+  /** Usage of every other snapshot (image layers, unpacks in progress, views), from the tracked values. */
+  public synchronized Usage imageUsage() {
+    return byKey.values().stream().filter(r -> !r.container()).map(SnapshotRecord::usage)
+        .reduce(Usage.ZERO, Usage::plus);
   }
 
   /** Total usage of all snapshots, from the tracked values (no tree walk). */
@@ -288,7 +375,7 @@ public final class OverlaySnapshotter implements Snapshotter {
     }
     for (SnapshotRecord record : active) {
       try {
-        Usage measured = DiskUsage.of(dir(record).resolve("fs"));
+        Usage measured = DiskUsage.of(layerDir(record).resolve("fs"));
         synchronized (this) {
           SnapshotRecord current = byKey.get(record.key());
           if (current != null && current.id() == record.id() && current.kind() == Kind.ACTIVE) {
@@ -303,7 +390,7 @@ public final class OverlaySnapshotter implements Snapshotter {
 
   private List<Mount> mountsOf(SnapshotRecord record) {
     List<Path> lowers = parentLayers(record);
-    Path dir = dir(record);
+    Path dir = layerDir(record);
     return switch (record.kind()) {
       case ACTIVE -> lowers.isEmpty()
           ? List.of(new Mount("bind", dir.resolve("fs").toString(), List.of("rbind", "rw")))
@@ -336,7 +423,7 @@ public final class OverlaySnapshotter implements Snapshotter {
       if (p == null) {
         throw new SnapshotException.NotFound(parent);
       }
-      layers.add(dir(p).resolve("fs"));
+      layers.add(layerDir(p).resolve("fs"));
       parent = p.parent();
     }
     return layers;
@@ -367,6 +454,11 @@ public final class OverlaySnapshotter implements Snapshotter {
 
   private Path dir(SnapshotRecord record) {
     return root.resolve(Long.toString(record.id()));
+  }
+
+  /** The directory holding the snapshot's {@code fs} and {@code work}: its own, or on the container root. */
+  private Path layerDir(SnapshotRecord record) {
+    return record.layerRoot() == null ? dir(record) : Path.of(record.layerRoot()).resolve(Long.toString(record.id()));
   }
 
   /** Writes meta.json through a temporary file, fsync and rename, then syncs the directory. */
