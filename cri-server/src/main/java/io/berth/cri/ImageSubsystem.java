@@ -22,7 +22,10 @@ import io.berth.image.store.ImageStore;
 import io.berth.snapshot.apply.LayerApplier;
 import io.berth.snapshot.overlay.OverlaySnapshotter;
 import io.berth.sys.LinuxSyscalls;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -59,7 +62,9 @@ final class ImageSubsystem implements AutoCloseable {
     List<String> pinned = pinned(config.images());
     LinuxSyscalls sys = new LinuxSyscalls();
     var content = new LocalContentStore(root.resolve("content"));
+    Path containerRoot = containerRoot(config);
     var snapshots = new OverlaySnapshotter(root.resolve("snapshots"),
+        containerRoot.equals(root) ? null : containerRoot.resolve("snapshots"),
         Duration.ofSeconds(config.images().usageIntervalSeconds()));
     var images = new ImageStore(root.resolve("images"), pinned);
     var registry = new RegistryClient(hosts,
@@ -77,9 +82,27 @@ final class ImageSubsystem implements AutoCloseable {
         new ImageStatusHandler(images),
         new ListImagesHandler(images),
         new RemoveImageHandler(images, collector, metrics),
-        new ImageFsInfoHandler(content, snapshots, root));
+        new ImageFsInfoHandler(content, snapshots, root, containerRoot));
     JitPrewarm.startInBackground(config.stateDir(), applier, registry::prepareClients);
     return new ImageSubsystem(snapshots, registry, puller, service, images, sys);
+  }
+
+  /**
+   * images.container_root (the root when unset), created root-only like the root: containers'
+   * writable layers hold the setuid programs they copied up.
+   */
+  private static Path containerRoot(BerthConfig config) {
+    Path root = config.rootDir();
+    Path containerRoot = config.images().containerRootDir(root);
+    if (!containerRoot.equals(root)) {
+      try {
+        Files.createDirectories(containerRoot);
+        Files.setPosixFilePermissions(containerRoot, PosixFilePermissions.fromString("rwx------"));
+      } catch (IOException e) {
+        throw new ConfigException("images.container_root: cannot use " + containerRoot + ": " + e.getMessage(), e);
+      }
+    }
+    return containerRoot;
   }
 
   /**

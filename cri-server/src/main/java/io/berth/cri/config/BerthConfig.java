@@ -57,7 +57,7 @@ public record BerthConfig(
         new Metrics("127.0.0.1", 0),
         new Streaming("127.0.0.1", 0, "", "", 60, 4 * 60 * 60),
         new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, Map.of()),
-        new Images(List.of(), 10),
+        new Images(List.of(), 10, ""),
         new Cdi(List.of("/etc/cdi", "/var/run/cdi")));
   }
 
@@ -213,13 +213,25 @@ public record BerthConfig(
   /** Default credentials for one registry host: username and password, or {@code auth} (base64 user:password). */
   public record Auth(String username, String password, String auth) {}
 
-  /** Images kept from image GC ({@code pinned}), and how often active snapshots are measured. */
-  public record Images(List<String> pinned, int usageIntervalSeconds) {
+  /**
+   * Images kept from image GC ({@code pinned}), how often active snapshots are measured, and where
+   * containers' writable layers live ({@code containerRoot}; empty: under the root, with the images).
+   */
+  public record Images(List<String> pinned, int usageIntervalSeconds, String containerRoot) {
     public Images {
       pinned = List.copyOf(Objects.requireNonNull(pinned, "images.pinned"));
       if (usageIntervalSeconds < 1) {
         throw new IllegalArgumentException("images.usage_interval_seconds must be >= 1");
       }
+      containerRoot = containerRoot == null ? "" : containerRoot;
+      if (!containerRoot.isEmpty()) {
+        requireAbsolute("images.container_root", containerRoot);
+      }
+    }
+
+    /** The container root, or {@code root} when none is set. */
+    public Path containerRootDir(Path root) {
+      return containerRoot.isEmpty() ? root : Path.of(containerRoot);
     }
   }
 

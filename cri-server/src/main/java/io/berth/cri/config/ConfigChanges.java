@@ -64,7 +64,8 @@ public record ConfigChanges(List<String> live, List<String> needRestart) {
         new BerthConfig.Registry(next.registry().configPath(), registry.platform(),
             registry.maxConcurrentDownloads(), registry.stallTimeoutSeconds(), registry.connectTimeoutSeconds(),
             next.registry().auths()),
-        new BerthConfig.Images(next.images().pinned(), images.usageIntervalSeconds()), running.cdi());
+        new BerthConfig.Images(next.images().pinned(), images.usageIntervalSeconds(), images.containerRoot()),
+        running.cdi());
   }
 
   public boolean isEmpty() {

@@ -61,7 +61,8 @@ public final class ContainerRootfs {
   public Path mount(String id, String snapshotKey, String parentChainId, ContainerIdmaps.Target userns)
       throws IOException {
     Path rootfs = Files.createDirectories(path(id));
-    mountOrUndo(id, "rootfs", snapshotKey, snapshots.prepare(snapshotKey, parentChainId), rootfs, userns);
+    mountOrUndo(id, "rootfs", snapshotKey, snapshots.prepareContainer(snapshotKey, parentChainId), rootfs,
+        userns);
     return rootfs;
   }
 

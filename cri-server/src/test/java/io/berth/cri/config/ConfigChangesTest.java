@@ -56,6 +56,7 @@ class ConfigChangesTest {
         [images]
         pinned = ["registry.k8s.io/pause:3.10"]
         usage_interval_seconds = 5
+        container_root = "/srv/berth-containers"
         """);
   }
 
@@ -79,7 +80,7 @@ class ConfigChangesTest {
         "streaming.token_ttl_seconds", "streaming.idle_timeout_seconds",
         "registry.platform", "registry.max_concurrent_downloads", "registry.stall_timeout_seconds",
         "registry.connect_timeout_seconds",
-        "images.usage_interval_seconds");
+        "images.usage_interval_seconds", "images.container_root");
   }
 
   @Test
