@@ -10,6 +10,7 @@ import io.berth.image.oci.MediaTypes;
 import io.berth.image.oci.Platform;
 import io.berth.image.ref.Digest;
 import io.berth.image.ref.ImageReference;
+import io.berth.image.registry.CountingInputStream;
 import io.berth.image.registry.Credentials;
 import io.berth.image.registry.RegistryClient;
 import io.berth.image.registry.RegistryClient.FetchedManifest;
@@ -34,9 +35,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +52,9 @@ import tools.jackson.databind.ObjectMapper;
  * its parent are ready, and records the image only once everything is verified and unpacked.
  * Concurrent pulls of one image, one blob or one layer stack share the work. A failed pull
  * removes the snapshots and blobs it created. Image GC takes the write side of {@code gcLock};
- * pulls hold the read side, so GC never deletes what a pull is about to reference. Thread-safe.
+ * pulls hold the read side, so GC never deletes what a pull is about to reference. Each pull
+ * runs on a virtual thread of its own, watched by the {@link PullWatchdog}: a pull whose
+ * transfers all went silent is interrupted (which closes its sockets) and undone. Thread-safe.
  */
 public final class ImagePuller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ImagePuller.class);
@@ -69,9 +74,20 @@ public final class ImagePuller implements AutoCloseable {
   private final SingleFlight<ImageRecord> imagePulls = new SingleFlight<>();
   private final SingleFlight<Boolean> blobTransfers = new SingleFlight<>();
   private final SingleFlight<Boolean> unpacks = new SingleFlight<>();
+  private final PullWatchdog watchdog;
+  private final PullWatchdog.Transfers transfers = new PullWatchdog.Transfers();
 
+  /** Without a progress timeout. */
   public ImagePuller(RegistryClient registry, ContentStore content, Snapshotter snapshots, LayerApplier applier,
       ImageStore images, Platform platform, int maxConcurrentDownloads, ReadWriteLock gcLock) {
+    this(registry, content, snapshots, applier, images, platform, maxConcurrentDownloads, gcLock, PullWatchdog.off());
+  }
+
+  /** With {@code watchdog} cancelling pulls that make no progress; {@link #close} closes it. */
+  public ImagePuller(RegistryClient registry, ContentStore content, Snapshotter snapshots, LayerApplier applier,
+      ImageStore images, Platform platform, int maxConcurrentDownloads, ReadWriteLock gcLock,
+      PullWatchdog watchdog) {
+    this.watchdog = watchdog;
     this.registry = registry;
     this.content = content;
     this.snapshots = snapshots;
@@ -85,21 +101,71 @@ public final class ImagePuller implements AutoCloseable {
   /** Pulls {@code reference} and returns the image as recorded. */
   public ImageRecord pull(String reference, Credentials credentials) {
     ImageReference ref = ImageReference.parse(reference);
-    return imagePulls.run(ref.toString(), () -> {
-      gcLock.readLock().lock();
-      try {
-        return pullLocked(ref, credentials);
-      } finally {
-        gcLock.readLock().unlock();
-      }
-    });
+    return imagePulls.run(ref.toString(), () -> watched(ref, credentials));
   }
 
-  private ImageRecord pullLocked(ImageReference ref, Credentials credentials) {
+  /**
+   * Runs the pull on a thread of its own that the watchdog can interrupt: a socket read of a
+   * virtual thread ends when the thread is interrupted, wherever the pull is. The caller then
+   * gets the watchdog's reason, with what the interrupted pull threw as the cause.
+   */
+  private ImageRecord watched(ImageReference ref, Credentials credentials) {
+    try (PullWatchdog.Watch watch = watchdog.watch(ref.toString())) {
+      FutureTask<ImageRecord> body = new FutureTask<>(() -> {
+        gcLock.readLock().lock();
+        try {
+          return pullLocked(ref, credentials, watch);
+        } finally {
+          gcLock.readLock().unlock();
+        }
+      });
+      Thread thread = Thread.ofVirtual().name("pull " + ref).unstarted(body);
+      watch.onExpiry(thread::interrupt);
+      thread.start();
+      try {
+        return body.get();
+      } catch (InterruptedException e) {
+        // The caller gave up: the pull stops too, and is undone before the caller returns.
+        thread.interrupt();
+        joinUninterruptibly(thread);
+        Thread.currentThread().interrupt();
+        throw new ImageException.Unavailable("pull of " + ref + " interrupted", e);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (watch.expired()) {
+          throw new ImageException.Unavailable(watch.reason(), cause);
+        }
+        if (cause instanceof RuntimeException r) {
+          throw r;
+        }
+        if (cause instanceof Error err) {
+          throw err;
+        }
+        throw new IllegalStateException(cause);
+      }
+    }
+  }
+
+  private static void joinUninterruptibly(Thread thread) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        thread.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private ImageRecord pullLocked(ImageReference ref, Credentials credentials, PullWatchdog.Watch watch) {
     long started = System.nanoTime();
     if (ref.digest() == null) {
       // A tag may have moved: ask for its digest only; an image we already have ends the pull.
-      var current = registry.manifestDigest(ref, ref.tag(), credentials);
+      var current = watched(watch, () -> registry.manifestDigest(ref, ref.tag(), credentials));
       if (current.isPresent()) {
         ImageRecord unchanged = knownImage(ref, current.get(), List.of(current.get()));
         if (unchanged != null) {
@@ -112,7 +178,8 @@ public final class ImagePuller implements AutoCloseable {
         return unchanged;
       }
     }
-    FetchedManifest top = registry.manifest(ref, ref.manifestReference(), credentials);
+    FetchedManifest top = watched(watch, () -> registry.manifest(ref, ref.manifestReference(), credentials,
+        watch::received));
     ImageRecord unchanged = knownImage(ref, top.digest(), List.of(top.digest()));
     if (unchanged != null) {
       return unchanged;
@@ -122,7 +189,7 @@ public final class ImagePuller implements AutoCloseable {
     FetchedManifest chosen = top;
     if (MediaTypes.INDEXES.contains(mediaType(top, manifest))) {
       Descriptor entry = selectPlatform(ref, manifest);
-      chosen = registry.manifest(ref, entry.digest(), credentials);
+      chosen = watched(watch, () -> registry.manifest(ref, entry.digest(), credentials, watch::received));
       manifest = parse(ref, chosen);
       if (!MediaTypes.MANIFESTS.contains(mediaType(chosen, manifest))) {
         throw new ImageException.InvalidContent(
@@ -136,7 +203,7 @@ public final class ImagePuller implements AutoCloseable {
     }
     validate(ref, manifest);
 
-    try (PullUndo undo = new PullUndo()) {
+    try (PullUndo undo = new PullUndo(watch)) {
       storeSmall(ref, chosen, top, undo);
       Descriptor configDescriptor = manifest.config();
       byte[] configBytes = fetchSmallBlob(ref, chosen.endpoint(), configDescriptor, credentials, undo);
@@ -159,6 +226,16 @@ public final class ImagePuller implements AutoCloseable {
       log.info("pulled image={} id={} layers={} bytes={} duration_ms={}", ref, record.id(), layers.size(), size,
           (System.nanoTime() - started) / 1_000_000);
       return record;
+    }
+  }
+
+  /** Runs {@code request}, a transfer of the pull on this thread, as open for the watchdog. */
+  private static <T> T watched(PullWatchdog.Watch watch, Supplier<T> request) {
+    watch.opened();
+    try {
+      return request.get();
+    } finally {
+      watch.closed();
     }
   }
 
@@ -382,7 +459,15 @@ public final class ImagePuller implements AutoCloseable {
 
   /** The layer's bytes: following its transfer while it runs, or from the content store. */
   private InputStream layerSource(Descriptor layer, Future<?> download, CompletableFuture<Ingest> transfer) {
-    Ingest running = transfer.join();
+    Ingest running;
+    try {
+      running = transfer.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ImageException.Unavailable("pull interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the start of a transfer is never completed exceptionally", e);
+    }
     if (running != null) {
       try {
         return running.follow();
@@ -399,28 +484,50 @@ public final class ImagePuller implements AutoCloseable {
     download(ref, endpoint, descriptor, credentials, undo, new CompletableFuture<>());
   }
 
+  /**
+   * Downloads one blob, or waits for the pull already downloading it. Either way this pull's
+   * watch follows the transfer: its bytes count as this pull's progress.
+   */
   private void download(ImageReference ref, Endpoint endpoint, Descriptor descriptor, Credentials credentials,
       PullUndo undo, CompletableFuture<Ingest> started) {
     Digest digest = Digest.parse(descriptor.digest());
+    PullWatchdog.Transfer transfer = transfers.join(digest.toString(), undo.watch);
+    try {
+      download(ref, endpoint, descriptor, credentials, undo, started, digest, transfer);
+    } finally {
+      transfers.leave(digest.toString(), transfer, undo.watch);
+    }
+  }
+
+  private void download(ImageReference ref, Endpoint endpoint, Descriptor descriptor, Credentials credentials,
+      PullUndo undo, CompletableFuture<Ingest> started, Digest digest, PullWatchdog.Transfer transfer) {
     boolean created = blobTransfers.run(digest.toString(), () -> {
       if (content.contains(digest)) {
         return false;
       }
-      downloadSlots.acquireUninterruptibly();
+      try {
+        downloadSlots.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ImageException.Unavailable("pull of " + ref + " interrupted waiting for a download slot", e);
+      }
+      // Open for the watchdog from the first request to the last retry: retries do not restart its clock.
+      transfer.open();
       try (Ingest ingest = content.ingest(digest, descriptor.size())) {
         started.complete(ingest);
         for (int attempt = 1; ; attempt++) {
           try {
             registry.blob(ref, endpoint, descriptor, ingest.offset(), credentials, (body, start) -> {
+              transfer.received(0);
               if (start == 0 && ingest.offset() > 0) {
                 ingest.reset(); // the server ignored our Range: start over
               }
-              ingest.write(body);
+              ingest.write(new CountingInputStream(body, transfer::received));
             });
             break;
           } catch (ImageException.Unavailable e) {
-            if (attempt >= BLOB_ATTEMPTS) {
-              throw e;
+            if (attempt >= BLOB_ATTEMPTS || Thread.currentThread().isInterrupted()) {
+              throw e; // out of attempts, or the pull was cancelled
             }
             log.info("blob transfer interrupted, resuming blob={} image={} offset={} attempt={} error={}", digest, ref,
                 ingest.offset(), attempt + 1, e.getMessage());
@@ -430,6 +537,7 @@ public final class ImagePuller implements AutoCloseable {
         log.debug("blob downloaded blob={} bytes={}", digest, descriptor.size());
         return true;
       } finally {
+        transfer.close();
         downloadSlots.release();
       }
     });
@@ -468,10 +576,14 @@ public final class ImagePuller implements AutoCloseable {
     final ExecutorService downloads = Executors.newVirtualThreadPerTaskExecutor();
     final List<String> createdSnapshots = new ArrayList<>();
     final List<Digest> createdBlobs = Collections.synchronizedList(new ArrayList<>());
+    final PullWatchdog.Watch watch;
     private boolean committed;
 
-    PullUndo() {
+    PullUndo(PullWatchdog.Watch watch) {
+      this.watch = watch;
       pullDownloads.add(downloads);
+      // A cancelled pull's downloads stop at once, not when the pull thread next looks at them.
+      watch.onExpiry(downloads::shutdownNow);
     }
 
     void commit() {
@@ -509,8 +621,14 @@ public final class ImagePuller implements AutoCloseable {
     }
   }
 
+  /** How many pulls wait on the download of blob {@code digest} now, for tests. */
+  int pullsWaitingOn(String digest) {
+    return transfers.users(digest);
+  }
+
   @Override
   public void close() {
+    watchdog.close();
     pullDownloads.forEach(ExecutorService::shutdownNow);
   }
 }

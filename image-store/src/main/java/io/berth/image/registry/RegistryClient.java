@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -103,10 +104,19 @@ public final class RegistryClient implements AutoCloseable {
 
   /** GETs a manifest or index by tag or digest, trying mirrors first. */
   public FetchedManifest manifest(ImageReference ref, String reference, Credentials credentials) {
+    return manifest(ref, reference, credentials, bytes -> {});
+  }
+
+  /**
+   * GETs a manifest or index by tag or digest, trying mirrors first, telling {@code progress} of
+   * each response that arrives (0) and of the body's bytes as they are read.
+   */
+  public FetchedManifest manifest(ImageReference ref, String reference, Credentials credentials,
+      LongConsumer progress) {
     ImageException reported = null;
     for (Endpoint endpoint : hosts.endpointsFor(ref.domain())) {
       try {
-        return manifestFrom(endpoint, ref, reference, credentials);
+        return manifestFrom(endpoint, ref, reference, credentials, progress);
       } catch (ImageException.NotFound | ImageException.Unavailable | ImageException.Unauthenticated e) {
         if (endpoint.mirror()) {
           log.info("registry mirror failed, trying next mirror={} image={} error={}", endpoint.base(), ref,
@@ -155,17 +165,18 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   private FetchedManifest manifestFrom(Endpoint endpoint, ImageReference ref, String reference,
-      Credentials credentials) {
+      Credentials credentials, LongConsumer progress) {
     String path = "/v2/" + ref.path() + "/manifests/" + reference;
     try (Response response = send(endpoint, "GET", path, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), ref,
         credentials)) {
       String separator = Digest.looksLikeDigest(reference) ? "@" : ":";
+      progress.accept(0);
       requireOk(response, endpoint, "manifest " + ref.repository() + separator + reference);
       long declared = response.contentLength();
       if (declared > MAX_MANIFEST_BYTES) {
         throw tooBig(ref, reference, declared);
       }
-      byte[] content = response.body().readNBytes(MAX_MANIFEST_BYTES + 1);
+      byte[] content = new CountingInputStream(response.body(), progress).readNBytes(MAX_MANIFEST_BYTES + 1);
       if (content.length > MAX_MANIFEST_BYTES) {
         throw tooBig(ref, reference, content.length);
       }
