@@ -13,6 +13,7 @@ import io.berth.image.ImageException;
 import io.berth.image.content.LocalContentStore;
 import io.berth.image.oci.Platform;
 import io.berth.image.pull.ImagePuller;
+import io.berth.image.pull.PullWatchdog;
 import io.berth.image.ref.ImageReference;
 import io.berth.image.registry.Credentials;
 import io.berth.image.registry.RegistryClient;
@@ -73,7 +74,8 @@ final class ImageSubsystem implements AutoCloseable {
     var gcLock = new ReentrantReadWriteLock();
     var applier = new LayerApplier(sys);
     var puller = new ImagePuller(registry, content, snapshots, applier, images,
-        Platform.parse(registryConfig.platform()), registryConfig.maxConcurrentDownloads(), gcLock);
+        Platform.parse(registryConfig.platform()), registryConfig.maxConcurrentDownloads(), gcLock,
+        PullWatchdog.ticking(Duration.ofSeconds(registryConfig.pullProgressTimeoutSeconds())));
     var collector = new ImageGarbageCollector(images, content, snapshots, gcLock);
     // Blobs and layers of pulls a crash interrupted belong to no image: free them now.
     metrics.gc(collector.collect().bytesFreed());

@@ -56,7 +56,7 @@ public record BerthConfig(
         new Network("/etc/cni/net.d", List.of("/usr/lib/cni", "/opt/cni/bin"), 60),
         new Metrics("127.0.0.1", 0),
         new Streaming("127.0.0.1", 0, "", "", 60, 4 * 60 * 60),
-        new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, Map.of()),
+        new Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, 300, Map.of()),
         new Images(List.of(), 10, ""),
         new Cdi(List.of("/etc/cdi", "/var/run/cdi")));
   }
@@ -190,9 +190,13 @@ public record BerthConfig(
    * How images are pulled: per-registry hosts (mirrors, plain HTTP, CA) in containerd's
    * {@code hosts.toml} layout under {@code config_path}, the platform picked from indexes,
    * parallel downloads, the stall timeout, and default credentials per registry host.
+   * {@code pull_progress_timeout_seconds} cancels a whole pull that received no byte on any of
+   * its transfers for that long (0: never). Its default is containerd's five minutes, which it
+   * raised from one after slow but healthy pulls were cancelled (containerd#9347); it is above
+   * the per-connection stall timeout, so a dead connection is first resumed from where it stopped.
    */
   public record Registry(String configPath, String platform, int maxConcurrentDownloads, int stallTimeoutSeconds,
-      int connectTimeoutSeconds, Map<String, Auth> auths) {
+      int connectTimeoutSeconds, int pullProgressTimeoutSeconds, Map<String, Auth> auths) {
     public Registry {
       requireAbsolute("registry.config_path", configPath);
       Objects.requireNonNull(platform, "registry.platform");
@@ -205,6 +209,9 @@ public record BerthConfig(
       }
       if (stallTimeoutSeconds < 1 || connectTimeoutSeconds < 1) {
         throw new IllegalArgumentException("registry.stall_timeout_seconds and connect_timeout_seconds must be >= 1");
+      }
+      if (pullProgressTimeoutSeconds < 0) {
+        throw new IllegalArgumentException("registry.pull_progress_timeout_seconds must be >= 0 (0: off)");
       }
       auths = Map.copyOf(Objects.requireNonNull(auths, "registry.auths"));
     }

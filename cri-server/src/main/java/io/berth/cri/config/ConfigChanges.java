@@ -63,7 +63,7 @@ public record ConfigChanges(List<String> live, List<String> needRestart) {
         running.runtime(), next.network(), running.metrics(), running.streaming(),
         new BerthConfig.Registry(next.registry().configPath(), registry.platform(),
             registry.maxConcurrentDownloads(), registry.stallTimeoutSeconds(), registry.connectTimeoutSeconds(),
-            next.registry().auths()),
+            registry.pullProgressTimeoutSeconds(), next.registry().auths()),
         new BerthConfig.Images(next.images().pinned(), images.usageIntervalSeconds(), images.containerRoot()),
         running.cdi());
   }

@@ -50,6 +50,7 @@ class ConfigChangesTest {
         max_concurrent_downloads = 1
         stall_timeout_seconds = 5
         connect_timeout_seconds = 2
+        pull_progress_timeout_seconds = 20
         [registry.auths."registry.test"]
         username = "alice"
         password = "secret"
@@ -79,7 +80,7 @@ class ConfigChangesTest {
         "streaming.address", "streaming.port", "streaming.tls_cert_file", "streaming.tls_key_file",
         "streaming.token_ttl_seconds", "streaming.idle_timeout_seconds",
         "registry.platform", "registry.max_concurrent_downloads", "registry.stall_timeout_seconds",
-        "registry.connect_timeout_seconds",
+        "registry.connect_timeout_seconds", "registry.pull_progress_timeout_seconds",
         "images.usage_interval_seconds", "images.container_root");
   }
 

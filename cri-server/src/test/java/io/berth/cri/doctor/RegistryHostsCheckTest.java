@@ -19,7 +19,7 @@ class RegistryHostsCheckTest {
   @TempDir Path root;
 
   private static BerthConfig.Registry registry(Map<String, BerthConfig.Auth> auths) {
-    return new BerthConfig.Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, auths);
+    return new BerthConfig.Registry("/etc/berth/certs.d", "linux/amd64", 3, 60, 10, 300, auths);
   }
 
   private Result check(FakeHost host) {
