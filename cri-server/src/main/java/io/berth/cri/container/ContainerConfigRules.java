@@ -11,10 +11,9 @@ import io.berth.proto.runtime.v1.LinuxContainerSecurityContext;
 import io.berth.proto.runtime.v1.Mount;
 import io.berth.proto.runtime.v1.MountPropagation;
 import io.berth.proto.runtime.v1.Signal;
-import java.util.Arrays;
-import java.util.Set;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * What CreateContainer refuses before it reserves a name or mounts anything: each value that
@@ -25,15 +24,14 @@ import java.util.stream.Collectors;
 final class ContainerConfigRules {
   /** Longer than any name the kubelet makes (a DNS label) or a person types. */
   private static final int MAX_NAME = 253;
-  private static final int MAX_ENV = 10_000;
-  /** Half of execve's 2 MiB for arguments and environment (a quarter of the default 8 MiB stack). */
-  private static final long MAX_ENV_BYTES = 1 << 20;
-  /** Signal names without "SIG", as the CRI's enum spells them (SIGRTMIN+3 is SIGRTMINPLUS3 there). */
-  private static final Set<String> KNOWN_SIGNALS = Arrays.stream(Signal.values())
-      .filter(s -> s != Signal.UNRECOGNIZED && s != Signal.SIGNAL_RUNTIME_DEFAULT)
-      .map(s -> s.name().substring("SIGNAL_SIG".length()).replace("PLUS", "+").replace("MINUS", "-"))
-      .collect(Collectors.toUnmodifiableSet());
-  private static final Pattern DEVICE_PERMISSIONS = Pattern.compile("r?w?m?");
+  /**
+   * Far above what a namespace's service links add (about 7 per service), and still about 1 s of
+   * setenv scans inside runc.
+   */
+  private static final int MAX_ENV = 32_768;
+  /** execve's limit for arguments and environment together: a quarter of the default 8 MiB stack. */
+  private static final long MAX_EXEC_BYTES = 2L << 20;
+  private static final Pattern DEVICE_PERMISSIONS = Pattern.compile("[rwm]{0,3}");
 
   private ContainerConfigRules() {}
 
@@ -54,18 +52,25 @@ final class ContainerConfigRules {
       throw new InvalidArgumentException("envs has " + config.getEnvsCount() + " entries; at most " + MAX_ENV
           + " (runc sets each with the C library's setenv, which scans all before it: 100,000 took over 10 s)");
     }
-    long envBytes = 0;
+    // What execve copies onto the new process's stack: each string and its NUL.
+    long execBytes = 0;
+    for (String arg : config.getCommandList()) {
+      execBytes += utf8(arg) + 1;
+    }
+    for (String arg : config.getArgsList()) {
+      execBytes += utf8(arg) + 1;
+    }
     for (KeyValue env : config.getEnvsList()) {
-      envBytes += env.getKey().length() + env.getValue().length() + 2;
+      execBytes += utf8(env.getKey()) + utf8(env.getValue()) + 2;
       if (env.getKey().isEmpty() || env.getKey().indexOf('=') >= 0) {
         throw FieldRules.invalid("envs key", env.getKey(), "must be non-empty and without '='");
       }
       FieldRules.noNul("envs key", env.getKey());
       FieldRules.noNul("envs[" + FieldRules.printable(env.getKey()) + "]", env.getValue());
     }
-    if (envBytes > MAX_ENV_BYTES) {
-      throw new InvalidArgumentException("envs take " + envBytes + " bytes; at most " + MAX_ENV_BYTES
-          + " fit in what execve passes to a new process alongside its arguments");
+    if (execBytes > MAX_EXEC_BYTES) {
+      throw new InvalidArgumentException("command, args and envs take " + execBytes + " bytes; execve takes at most "
+          + MAX_EXEC_BYTES + " (a quarter of the default 8 MiB stack) and would fail with E2BIG");
     }
     if (!config.getLogPath().isEmpty()) {
       FieldRules.relativeInside("log_path", config.getLogPath());
@@ -77,29 +82,17 @@ final class ContainerConfigRules {
       mount(mount);
     }
     for (Device device : config.getDevicesList()) {
-      FieldRules.absoluteNoParent("devices.container_path", device.getContainerPath());
+      FieldRules.absolute("devices.container_path", device.getContainerPath());
       FieldRules.absolute("devices.host_path", device.getHostPath());
-      if (!DEVICE_PERMISSIONS.matcher(device.getPermissions()).matches()) {
-        throw FieldRules.invalid("devices.permissions", device.getPermissions(), "must be letters of 'rwm', in order");
+      String permissions = device.getPermissions();
+      // Any order: the kubelet itself sends "mrw" for block volumes, and runc takes each letter once.
+      if (!DEVICE_PERMISSIONS.matcher(permissions).matches() || permissions.chars().distinct().count()
+          != permissions.length()) {
+        throw FieldRules.invalid("devices.permissions", permissions, "must be each of 'r', 'w' and 'm' at most once");
       }
     }
     ResourceRules.validate("linux.resources", config.getLinux().getResources(), host);
     security(config.getLinux().getSecurityContext());
-  }
-
-  /**
-   * An image's StopSignal as runc's kill takes it: a name the CRI's Signal enum knows (with or
-   * without "SIG") or a number from 1 to 64; anything else is INVALID_ARGUMENT naming the image.
-   */
-  static String imageStopSignal(String signal, String imageId) {
-    String name = signal.startsWith("SIG") ? signal.substring(3) : signal;
-    boolean known = name.chars().allMatch(Character::isDigit) && !name.isEmpty() && name.length() <= 2
-        ? Integer.parseInt(name) >= 1 && Integer.parseInt(name) <= 64
-        : KNOWN_SIGNALS.contains(name);
-    if (!known) {
-      throw FieldRules.invalid("the StopSignal of image " + imageId, signal, "is no signal runc can send");
-    }
-    return signal;
   }
 
   private static void mount(Mount mount) {
@@ -107,12 +100,15 @@ final class ContainerConfigRules {
       throw new InvalidArgumentException("mounts need container_path (host_path '"
           + FieldRules.printable(mount.getHostPath()) + "')");
     }
-    FieldRules.absoluteNoParent("mounts.container_path", mount.getContainerPath());
-    if (mount.getContainerPath().chars().allMatch(c -> c == '/')) {
+    // '..' is allowed, as the API server allows it in a mountPath: runc resolves it inside the rootfs.
+    FieldRules.absolute("mounts.container_path", mount.getContainerPath());
+    if (Path.of(mount.getContainerPath()).normalize().toString().equals("/")) {
       throw FieldRules.invalid("mounts.container_path", mount.getContainerPath(),
           "is the container's root, which its image provides");
     }
-    if (!mount.hasImage()) {
+    if (mount.hasImage()) {
+      FieldRules.text("mounts.image.image", mount.getImage().getImage(), 4096);
+    } else {
       FieldRules.absolute("mounts.host_path", mount.getHostPath());
     }
     if (mount.getPropagation() == MountPropagation.UNRECOGNIZED) {
@@ -134,5 +130,9 @@ final class ContainerConfigRules {
     FieldRules.text("security_context.run_as_username", security.getRunAsUsername(), 256);
     security.getMaskedPathsList().forEach(path -> FieldRules.absolute("security_context.masked_paths", path));
     security.getReadonlyPathsList().forEach(path -> FieldRules.absolute("security_context.readonly_paths", path));
+  }
+
+  private static long utf8(String value) {
+    return value.getBytes(StandardCharsets.UTF_8).length;
   }
 }

@@ -11,7 +11,9 @@ import io.berth.cri.lifecycle.RuntimeHandlers;
 import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.metrics.WorkloadMetrics;
 import io.berth.cri.pod.SandboxFiles;
+import io.berth.cri.rules.FieldRules;
 import io.berth.cri.rules.HostCpus;
+import io.berth.cri.rules.Signals;
 import io.berth.cri.spec.ContainerSpecs;
 import io.berth.cri.spec.ImageSubPath;
 import io.berth.cri.spec.ImageVolumes;
@@ -107,11 +109,14 @@ public final class CreateContainerHandler {
       if (!exits.ready(sandbox)) {
         throw new FailedPreconditionException("pod sandbox " + sandbox.getId() + " is not ready");
       }
+      // A retry may have waited for the lock past its caller's deadline: nothing is made for it then.
+      Caller.ensureWaiting("create of container " + config.getMetadata().getName());
       ImageRecord image = images.find(config.getImage().getImage())
           .orElseThrow(() -> new NotFoundException("image " + config.getImage().getImage() + " not found"));
+      String stopSignal = stopSignal(config, image);
       Map<ImageVolumes.Volume, ImageRecord> volumes = imageVolumes(config);
       try {
-        return create(sandbox, config, image, volumes, seccomp);
+        return create(sandbox, config, image, volumes, seccomp, stopSignal);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create container " + config.getMetadata().getName() + ": "
             + e.getMessage(), e);
@@ -131,7 +136,7 @@ public final class CreateContainerHandler {
   }
 
   private String create(SandboxRecord sandbox, ContainerConfig config, ImageRecord image,
-      Map<ImageVolumes.Volume, ImageRecord> volumes, SeccompSetting seccomp) throws IOException {
+      Map<ImageVolumes.Volume, ImageRecord> volumes, SeccompSetting seccomp, String stopSignal) throws IOException {
     var pod = sandbox.getConfig().getMetadata();
     String name = config.getMetadata().getName() + "_" + pod.getName() + "_" + pod.getNamespace() + "_"
         + pod.getUid() + "_" + config.getMetadata().getAttempt();
@@ -152,7 +157,7 @@ public final class CreateContainerHandler {
           .setCreatedAtNs(Timestamps.now()).setConfig(config).setRuntimeHandler(sandbox.getRuntimeHandler())
           .setImageId(image.id())
           .setImageRef(imageRef(config.getImage(), image))
-          .setSnapshotKey(id).setLogPath(logPath.toString()).setStopSignal(stopSignal(config, image))
+          .setSnapshotKey(id).setLogPath(logPath.toString()).setStopSignal(stopSignal)
           .build();
       containers.put(record);
       // A crash from here on leaves a CREATING record, which recovery destroys.
@@ -271,16 +276,22 @@ public final class CreateContainerHandler {
     }
   }
 
-  /** The config's stop signal, else the image's STOPSIGNAL, else empty (SIGTERM). */
+  /**
+   * The config's stop signal, else the image's STOPSIGNAL, as the number runc's kill takes (it
+   * knows only the names of 1-31); empty for SIGTERM. An image's unknown signal is refused now:
+   * stored, it failed every graceful StopContainer.
+   */
   private static String stopSignal(ContainerConfig config, ImageRecord image) {
     if (config.getStopSignalValue() != 0) {
-      return config.getStopSignal().name().substring("SIGNAL_".length());
+      return Integer.toString(Signals.number(config.getStopSignal().name().substring("SIGNAL_".length()))
+          .orElseThrow());
     }
     String fromImage = image.config().runtime().stopSignal();
     if (fromImage == null || fromImage.isEmpty()) {
       return "";
     }
-    // Checked now: an unknown name was stored and every graceful StopContainer then failed.
-    return ContainerConfigRules.imageStopSignal(fromImage, image.id());
+    return Integer.toString(Signals.number(fromImage).orElseThrow(() -> FieldRules.invalid(
+        "the StopSignal of image " + image.id(), fromImage, "is no signal (a name such as SIGTERM or SIGRTMIN+3, "
+        + "or 1 to 64)")));
   }
 }

@@ -33,6 +33,16 @@ public record HostCpus(BitSet cpus, BitSet mems) {
     }
   }
 
+  /** {@code set} as the kernel writes it: {@code 0-3,8,10-11}. */
+  public static String format(BitSet set) {
+    StringBuilder out = new StringBuilder();
+    for (int from = set.nextSetBit(0); from >= 0; from = set.nextSetBit(set.nextClearBit(from))) {
+      int to = set.nextClearBit(from) - 1;
+      out.append(out.isEmpty() ? "" : ",").append(from).append(from == to ? "" : "-" + to);
+    }
+    return out.toString();
+  }
+
   /** A kernel list such as {@code 0-3,8,10-11}; IllegalArgumentException when malformed. */
   public static BitSet parse(String list) {
     BitSet set = new BitSet();
@@ -52,7 +62,7 @@ public record HostCpus(BitSet cpus, BitSet mems) {
   }
 
   private static int number(String digits) {
-    if (digits.isEmpty() || digits.length() > 4 || !digits.chars().allMatch(Character::isDigit)) {
+    if (digits.isEmpty() || digits.length() > 4 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new IllegalArgumentException("'" + FieldRules.printable(digits) + "' is not a number below " + MAX_LIST);
     }
     int value = Integer.parseInt(digits);

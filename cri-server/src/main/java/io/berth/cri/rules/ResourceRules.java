@@ -22,12 +22,25 @@ public final class ResourceRules {
   private static final long MIN_SHARES = 2;
   private static final long MAX_SHARES = 262_144;
   private static final Pattern PAGE_SIZE = Pattern.compile("[1-9][0-9]{0,4}[KMG]B");
-  private static final Pattern CGROUP_FILE = Pattern.compile("[a-z][a-z0-9_]*\\.[a-z0-9_.]+");
+  // hugetlb.2MB.max: cgroup v2 file names carry upper-case page sizes after the controller.
+  private static final Pattern CGROUP_FILE = Pattern.compile("[a-z][a-z0-9_]*\\.[A-Za-z0-9_.]+");
 
   private ResourceRules() {}
 
-  /** {@code field} names the message part in refusals, e.g. {@code linux.resources}. */
+  /** A container's resources; {@code field} names the message part in refusals, e.g. {@code linux.resources}. */
   public static void validate(String field, LinuxContainerResources resources, HostCpus host) {
+    validate(field, resources, host, true);
+  }
+
+  /**
+   * A pod's resources or overhead: the same bounds but the memory minimum, which is a
+   * container's (berth applies no pod-level value; a RuntimeClass overhead of 5 MiB is fine).
+   */
+  public static void validatePod(String field, LinuxContainerResources resources, HostCpus host) {
+    validate(field, resources, host, false);
+  }
+
+  private static void validate(String field, LinuxContainerResources resources, HostCpus host, boolean container) {
     long period = resources.getCpuPeriod();
     if (period != 0 && (period < MIN_QUOTA_US || period > MAX_PERIOD_US)) {
       throw refuse(field + ".cpu_period", period, "must be between " + MIN_QUOTA_US + " and " + MAX_PERIOD_US + " µs");
@@ -41,7 +54,7 @@ public final class ResourceRules {
       throw refuse(field + ".cpu_shares", shares, "must be between " + MIN_SHARES + " and " + MAX_SHARES);
     }
     long memory = resources.getMemoryLimitInBytes();
-    if (memory != 0 && memory < MIN_MEMORY) {
+    if (memory < 0 || container && memory != 0 && memory < MIN_MEMORY) {
       throw refuse(field + ".memory_limit_in_bytes", memory, "is below the " + MIN_MEMORY
           + " bytes a container needs to start (runc's init alone uses several MiB)");
     }
@@ -83,8 +96,8 @@ public final class ResourceRules {
     BitSet outside = (BitSet) asked.clone();
     outside.andNot(online);
     if (!outside.isEmpty()) {
-      throw FieldRules.invalid(field, list, "names " + what + " " + outside + " this node does not have (online: "
-          + online + ")");
+      throw FieldRules.invalid(field, list, "names " + what + " this node does not have (online: "
+          + HostCpus.format(online) + ")");
     }
   }
 

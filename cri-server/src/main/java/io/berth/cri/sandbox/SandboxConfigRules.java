@@ -56,8 +56,8 @@ final class SandboxConfigRules {
       FieldRules.text("sysctl " + sysctl.getKey(), sysctl.getValue(), 4096);
     }
     security(linux.getSecurityContext());
-    ResourceRules.validate("linux.overhead", linux.getOverhead(), host);
-    ResourceRules.validate("linux.resources", linux.getResources(), host);
+    ResourceRules.validatePod("linux.overhead", linux.getOverhead(), host);
+    ResourceRules.validatePod("linux.resources", linux.getResources(), host);
   }
 
   private static void ports(PortMapping port) {

@@ -30,8 +30,8 @@ public final class UpdatePodSandboxResourcesHandler {
     }
     String id = sandboxes.resolve(request.getPodSandboxId()).getId();
     // The limits a kernel would refuse are refused here too, as for a container.
-    ResourceRules.validate("overhead", request.getOverhead(), cpus);
-    ResourceRules.validate("resources", request.getResources(), cpus);
+    ResourceRules.validatePod("overhead", request.getOverhead(), cpus);
+    ResourceRules.validatePod("resources", request.getResources(), cpus);
     sandboxes.locked(id, () -> {
       SandboxRecord record = sandboxes.resolve(id);
       var config = record.getConfig().toBuilder();

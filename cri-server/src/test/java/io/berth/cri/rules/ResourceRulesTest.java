@@ -53,11 +53,21 @@ class ResourceRulesTest {
 
   @Test
   void cpusetsNamingCpusTheNodeLacksOrMalformedAreRefused() {
-    refused(r -> r.setCpusetCpus("999"), "cpuset_cpus '999' names CPUs {999}");
+    refused(r -> r.setCpusetCpus("999"), "cpuset_cpus '999' names CPUs this node does not have (online: 0-1)");
+    refused(r -> r.setCpusetCpus("٣"), "cpuset_cpus");
     refused(r -> r.setCpusetCpus("1-0"), "cpuset_cpus '1-0'");
     refused(r -> r.setCpusetCpus("0,,1"), "cpuset_cpus");
     refused(r -> r.setCpusetCpus("99999999999"), "cpuset_cpus");
     refused(r -> r.setCpusetMems("1"), "cpuset_mems '1'");
+  }
+
+  @Test
+  void aPodMayHaveLessMemoryThanAContainerNeedsButNotNegative() {
+    var small = LinuxContainerResources.newBuilder().setMemoryLimitInBytes(5L << 20).build();
+    assertThatCode(() -> ResourceRules.validatePod("linux.overhead", small, HOST)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> ResourceRules.validatePod("linux.overhead", small.toBuilder()
+        .setMemoryLimitInBytes(-1).build(), HOST)).hasMessageContaining("linux.overhead.memory_limit_in_bytes -1");
+    assertThatCode(() -> check(r -> r.putUnified("hugetlb.2MB.max", "0"))).doesNotThrowAnyException();
   }
 
   @Test
