@@ -21,9 +21,33 @@ import java.io.UncheckedIOException;
 
 /** The one place where exceptions become gRPC status codes. */
 public final class ErrorMapper {
+  private static final int MAX_DESCRIPTION = 4096;
   private ErrorMapper() {}
 
+  /**
+   * The status for {@code error}, its description cut to {@value #MAX_DESCRIPTION} characters
+   * with control characters escaped: runc's words, a registry's body or a request's value can be
+   * anything, and the kubelet logs the message whole.
+   */
   public static Status toStatus(Throwable error) {
+    Status status = mapped(error);
+    String description = status.getDescription();
+    return description == null ? status : status.withDescription(bounded(description));
+  }
+
+  static String bounded(String description) {
+    String cut = description.length() > MAX_DESCRIPTION
+        ? description.substring(0, MAX_DESCRIPTION) + "...(" + description.length() + " characters)" : description;
+    if (cut.chars().noneMatch(c -> c < 0x20 || c == 0x7f)) {
+      return cut;
+    }
+    StringBuilder out = new StringBuilder(cut.length() + 16);
+    cut.chars().forEach(c -> out.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", c)
+        : String.valueOf((char) c)));
+    return out.toString();
+  }
+
+  private static Status mapped(Throwable error) {
     return switch (error) {
       case StatusRuntimeException e -> e.getStatus();
       case StatusException e -> e.getStatus();

@@ -45,4 +45,11 @@ class ErrorMapperTest {
     assertThat(ErrorMapper.toStatus(ConfigRefusedException.ofCreate("conmon: cannot open log: permission denied"))
         .getCode()).isEqualTo(Status.Code.INTERNAL);
   }
+
+  @Test
+  void descriptionsAreCutAndTheirControlCharactersEscaped() {
+    Status status = ErrorMapper.toStatus(new OciRuntimeException("runc: bad\n\u001b[31m" + "x".repeat(10_000)));
+    assertThat(status.getDescription()).startsWith("runc: bad\\x0a\\x1b[31m").endsWith("(10015 characters)")
+        .hasSizeLessThan(4200);
+  }
 }
