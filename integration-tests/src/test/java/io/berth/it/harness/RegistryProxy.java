@@ -18,7 +18,7 @@ import java.util.concurrent.Executors;
 /**
  * A plain-HTTP proxy on 127.0.0.1 in front of a test registry, usable as a mirror. It records
  * every request and injects faults on chosen paths: a cut connection, flipped bytes, a stall, a
- * substitute status and body. Faults match a path substring and fire a set number of times.
+ * trickle, a substitute status and body. Faults match a path substring and fire a set number of times.
  */
 public final class RegistryProxy implements AutoCloseable {
   /** What to do to one response. */
@@ -34,6 +34,12 @@ public final class RegistryProxy implements AutoCloseable {
 
     /** Answer with this status, content type and body instead. */
     record Replace(int status, String contentType, byte[] body) implements Fault {}
+
+    /**
+     * Send the first {@code slowBytes} of the body {@code chunk} bytes every {@code everyMillis}
+     * ms, then the rest at once: a transfer that moves, slowly, for as long as the test wants.
+     */
+    record Trickle(long slowBytes, int chunk, long everyMillis) implements Fault {}
   }
 
   private record Rule(String pathPart, Fault fault, int[] remaining) {}
@@ -214,6 +220,20 @@ public final class RegistryProxy implements AutoCloseable {
             Thread.currentThread().interrupt();
           }
           throw new IOException("stalled on purpose");
+        }
+        case Fault.Trickle trickle -> {
+          int slow = (int) Math.min(trickle.slowBytes(), body.length);
+          for (int sent = 0; sent < slow; sent += trickle.chunk()) {
+            out.write(body, sent, Math.min(trickle.chunk(), slow - sent));
+            out.flush();
+            try {
+              Thread.sleep(trickle.everyMillis()); // the slow network this fault stands for
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IOException("trickle interrupted", e);
+            }
+          }
+          out.write(body, slow, body.length - slow);
         }
         case null, default -> out.write(body);
       }
