@@ -1,6 +1,7 @@
 package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
@@ -11,6 +12,7 @@ import io.berth.it.harness.HostTraces;
 import io.berth.it.harness.Pods;
 import io.berth.it.harness.Registry;
 import io.berth.proto.runtime.v1.ContainerConfig;
+import io.berth.proto.runtime.v1.ContainerState;
 import io.berth.proto.runtime.v1.ContainerStatusRequest;
 import io.berth.proto.runtime.v1.CreateContainerRequest;
 import io.berth.proto.runtime.v1.DNSConfig;
@@ -30,6 +32,7 @@ import io.berth.proto.runtime.v1.PullImageRequest;
 import io.berth.proto.runtime.v1.RemoveContainerRequest;
 import io.berth.proto.runtime.v1.RunPodSandboxRequest;
 import io.berth.proto.runtime.v1.RuntimeServiceGrpc;
+import io.berth.proto.runtime.v1.Signal;
 import io.berth.proto.runtime.v1.StopContainerRequest;
 import io.berth.proto.runtime.v1.UpdateContainerResourcesRequest;
 import io.berth.proto.runtime.v1.VersionRequest;
@@ -72,6 +75,7 @@ class HostileInputTest {
       Status.Code.NOT_FOUND, Status.Code.ALREADY_EXISTS, Status.Code.FAILED_PRECONDITION,
       Status.Code.RESOURCE_EXHAUSTED);
   private static final Duration PROMPT = Duration.ofSeconds(1);
+  private static final Duration ACCEPTED = Duration.ofSeconds(10);
   private static final int MAX_MESSAGE = 2048;
 
   @TempDir static Path shared;
@@ -112,7 +116,9 @@ class HostileInputTest {
     assertThat(Files.readString(outside.resolve("existing.log"))).isEqualTo("owned by someone else\n");
     assertThat(berthd.client().runtime(5_000).version(VersionRequest.getDefaultInstance()).getRuntimeName())
         .isEqualTo("berth");
-    assertThat(HostTraces.zombieChildren(berthd.pid())).as("unreaped children of berthd").isEmpty();
+    // The reaper takes a child within 100 ms of its exit.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(HostTraces.zombieChildren(berthd.pid())).as("unreaped children of berthd").isEmpty());
     assertThat(berthd.logText()).as("berthd's log").doesNotContain("OutOfMemoryError");
   }
 
@@ -138,7 +144,8 @@ class HostileInputTest {
 
     Answer precise(Set<Status.Code> expected, Duration bound) {
       assertThat(code).as(what + ": " + message).isIn(expected);
-      assertThat(took).as(what + " took").isLessThan(bound);
+      // A refusal must be prompt; an accepted variant did real work (CNI, runc create) and may take longer.
+      assertThat(took).as(what + " took").isLessThan(code == Status.Code.OK ? ACCEPTED : bound);
       assertThat(message.length()).as(what + " message length").isLessThan(MAX_MESSAGE);
       assertThat(message).as(what).doesNotContain("Exception").doesNotContain("\n");
       return this;
@@ -232,6 +239,20 @@ class HostileInputTest {
         UpdateContainerResourcesRequest.newBuilder().setContainerId(huge).build()))
         .precise(EnumSet.of(Status.Code.NOT_FOUND));
     assertThat(berthd.logText()).as("berthd's log").doesNotContain("f".repeat(1000));
+  }
+
+  @Test
+  void aRealtimeStopSignalStopsTheContainerGracefully() {
+    PodSandboxConfig podConfig = pod("rt").build();
+    String pod = Pods.runPod(berthd.client(), podConfig);
+    // SIGRTMIN+3, what systemd images stop with: runc's kill knows no such name, berth sends 37.
+    String id = Pods.run(berthd.client(), pod, podConfig, container("rt").setStopSignal(Signal.SIGNAL_SIGRTMINPLUS3)
+        .build());
+    call("stop with SIGRTMIN+3", () -> berthd.client().runtime(30_000).stopContainer(StopContainerRequest.newBuilder()
+        .setContainerId(id).setTimeout(20).build())).precise(EnumSet.of(Status.Code.OK), Duration.ofSeconds(10));
+    var status = Pods.status(berthd.client(), id);
+    assertThat(status.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(status.getExitCode()).as("killed by signal 37, not by the SIGKILL after the grace").isEqualTo(128 + 37);
   }
 
   /** Fragments that broke a runtime somewhere: separators, escapes, control characters, sizes. */
