@@ -206,7 +206,7 @@ final class WorkloadSubsystem implements AutoCloseable {
     events.connect(eventStream);
     var cgroupReader = new CgroupReader(CGROUP_ROOT);
     var stats = new ContainerStatsCollector(cgroupReader, new CpuRates(),
-        images.snapshots(), root.resolve("snapshots").toString());
+        images.snapshots(), config.images().containerRootDir(root).resolve("snapshots").toString());
     // Each sample also folds any exit the exit watcher missed (an inotify queue overflow): lists
     // read records only, so no exit stays unnoticed longer than one period.
     var sampler = new CpuSampler(stats, () -> containers.all().stream().map(r -> foldQuietly(exits, r)).toList(),
