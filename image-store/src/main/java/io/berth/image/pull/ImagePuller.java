@@ -486,14 +486,25 @@ public final class ImagePuller implements AutoCloseable {
 
   /**
    * Downloads one blob, or waits for the pull already downloading it. Either way this pull's
-   * watch follows the transfer: its bytes count as this pull's progress.
+   * watch follows the transfer: its bytes count as this pull's progress. When the pull running
+   * it is cancelled for its own lack of progress, a sharer that is still moving runs it itself.
    */
   private void download(ImageReference ref, Endpoint endpoint, Descriptor descriptor, Credentials credentials,
       PullUndo undo, CompletableFuture<Ingest> started) {
     Digest digest = Digest.parse(descriptor.digest());
     PullWatchdog.Transfer transfer = transfers.join(digest.toString(), undo.watch);
     try {
-      download(ref, endpoint, descriptor, credentials, undo, started, digest, transfer);
+      while (true) {
+        try {
+          download(ref, endpoint, descriptor, credentials, undo, started, digest, transfer);
+          return;
+        } catch (RuntimeException e) {
+          if (!transfer.abandonedWith(e) || undo.watch.expired() || Thread.currentThread().isInterrupted()) {
+            throw e;
+          }
+          log.info("blob transfer of a cancelled pull taken over blob={} image={}", digest, ref);
+        }
+      }
     } finally {
       transfers.leave(digest.toString(), transfer, undo.watch);
     }
@@ -514,28 +525,12 @@ public final class ImagePuller implements AutoCloseable {
       // Open for the watchdog from the first request to the last retry: retries do not restart its clock.
       transfer.open();
       try (Ingest ingest = content.ingest(digest, descriptor.size())) {
-        started.complete(ingest);
-        for (int attempt = 1; ; attempt++) {
-          try {
-            registry.blob(ref, endpoint, descriptor, ingest.offset(), credentials, (body, start) -> {
-              transfer.received(0);
-              if (start == 0 && ingest.offset() > 0) {
-                ingest.reset(); // the server ignored our Range: start over
-              }
-              ingest.write(new CountingInputStream(body, transfer::received));
-            });
-            break;
-          } catch (ImageException.Unavailable e) {
-            if (attempt >= BLOB_ATTEMPTS || Thread.currentThread().isInterrupted()) {
-              throw e; // out of attempts, or the pull was cancelled
-            }
-            log.info("blob transfer interrupted, resuming blob={} image={} offset={} attempt={} error={}", digest, ref,
-                ingest.offset(), attempt + 1, e.getMessage());
-          }
+        return transferInto(ingest, ref, endpoint, descriptor, credentials, started, digest, transfer);
+      } catch (RuntimeException e) {
+        if (undo.watch.expired()) {
+          transfer.abandon(e); // this pull's sharers get e, and know to run the transfer themselves
         }
-        ingest.commit();
-        log.debug("blob downloaded blob={} bytes={}", digest, descriptor.size());
-        return true;
+        throw e;
       } finally {
         transfer.close();
         downloadSlots.release();
@@ -544,6 +539,33 @@ public final class ImagePuller implements AutoCloseable {
     if (created) {
       undo.createdBlobs.add(digest);
     }
+  }
+
+  /** Writes the blob into {@code ingest}, resuming with Range up to {@link #BLOB_ATTEMPTS} times, and commits it. */
+  private boolean transferInto(Ingest ingest, ImageReference ref, Endpoint endpoint, Descriptor descriptor,
+      Credentials credentials, CompletableFuture<Ingest> started, Digest digest, PullWatchdog.Transfer transfer) {
+    started.complete(ingest);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        registry.blob(ref, endpoint, descriptor, ingest.offset(), credentials, (body, start) -> {
+          transfer.received(0);
+          if (start == 0 && ingest.offset() > 0) {
+            ingest.reset(); // the server ignored our Range: start over
+          }
+          ingest.write(new CountingInputStream(body, transfer::received));
+        });
+        break;
+      } catch (ImageException.Unavailable e) {
+        if (attempt >= BLOB_ATTEMPTS || Thread.currentThread().isInterrupted()) {
+          throw e; // out of attempts, or the pull was cancelled
+        }
+        log.info("blob transfer interrupted, resuming blob={} image={} offset={} attempt={} error={}", digest, ref,
+            ingest.offset(), attempt + 1, e.getMessage());
+      }
+    }
+    ingest.commit();
+    log.debug("blob downloaded blob={} bytes={}", digest, descriptor.size());
+    return true;
   }
 
   private static void awaitDownload(Future<?> download) {

@@ -173,6 +173,8 @@ public final class PullWatchdog implements AutoCloseable {
   static final class Transfer {
     private final Set<Watch> watchers = new HashSet<>();
     private boolean open;
+    /** What the last pull cancelled while running this transfer threw, which its sharers then get. */
+    private Throwable abandonedWith;
     /** Pulls between {@link PullWatchdog.Transfers#join} and leave; the entry goes at zero. */
     private int users;
 
@@ -202,6 +204,16 @@ public final class PullWatchdog implements AutoCloseable {
 
     synchronized void received(long bytes) {
       watchers.forEach(w -> w.received(bytes));
+    }
+
+    /** The pull running this transfer was cancelled for lack of progress, and it failed with {@code failure}. */
+    synchronized void abandon(Throwable failure) {
+      abandonedWith = failure;
+    }
+
+    /** Whether {@code failure} is what a cancelled pull's run of this transfer ended with. */
+    synchronized boolean abandonedWith(Throwable failure) {
+      return abandonedWith == failure;
     }
   }
 

@@ -175,6 +175,29 @@ class PullProgressTimeoutTest {
         .as("one download, shared").hasSize(1);
   }
 
+  @Test
+  void aPullWhoseSharedDownloadsRunnerIsCancelledDownloadsItItself() throws Exception {
+    publish(fake, HOST, REPO, "1", "amd64", base, top);
+    publish(fake, HOST, "library/other", "1", "amd64", top);
+    CountDownLatch stalled = new CountDownLatch(1);
+    fake.route(blobUrl(HOST, REPO, top.digest()), request -> stallingAfter(top.blob(), 20, stalled));
+
+    CompletableFuture<ImageRecord> first = pullInBackground(REFERENCE);
+    assertThat(stalled.await(30, TimeUnit.SECONDS)).isTrue();
+    advance(Duration.ofSeconds(20));
+    CompletableFuture<ImageRecord> second = pullInBackground(HOST + "/library/other:1");
+    // The second pull's manifest and config arrived 20 s after the first pull's last byte.
+    await().atMost(Duration.ofSeconds(30)).until(() -> puller.pullsWaitingOn(top.digest()) == 2);
+    advance(Duration.ofSeconds(10));
+
+    assertThat(failureOf(first)).isInstanceOf(ImageException.Unavailable.class)
+        .hasMessageContaining("pull of " + REFERENCE + " cancelled");
+    assertThat(second.get(30, TimeUnit.SECONDS).layers()).containsExactly(top.digest());
+    assertThat(fake.requestsFor(blobUrl(HOST, "library/other", top.digest()))).as("taken over").hasSize(1);
+    assertThat(images.list()).hasSize(1);
+    assertThat(files(root.resolve("content/ingest"))).as("partial downloads").isEmpty();
+  }
+
   /** 200 with {@code body}'s length, {@code bytes} of it, then silence until the reader is interrupted. */
   private static Response stallingAfter(byte[] body, int bytes, CountDownLatch stalled) {
     InputStream stream = new InputStream() {
