@@ -2,7 +2,9 @@ package io.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.berth.cri.client.CriClient;
 import io.berth.it.harness.BerthHome;
 import io.berth.it.harness.BerthdProcess;
 import io.berth.it.harness.Commands;
@@ -20,6 +22,8 @@ import io.berth.proto.runtime.v1.StatusResponse;
 import io.berth.proto.runtime.v1.UpdateRuntimeConfigRequest;
 import io.berth.proto.runtime.v1.VersionRequest;
 import io.berth.proto.runtime.v1.VersionResponse;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
@@ -31,6 +35,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,6 +46,35 @@ import org.junit.jupiter.api.io.TempDir;
 /** berthd as a process: serving on its socket, refusing what it must, and stopping cleanly. */
 class DaemonLifecycleTest {
   @TempDir Path work;
+
+  @Test
+  void idleConnectionsAreClosedWhileAPollingOneIsKept() {
+    try (BerthdProcess berthd = BerthdProcess.start(work, "[server]\nidle_connection_seconds = 1\n")) {
+      List<CriClient> idle = new ArrayList<>();
+      try (CriClient polling = CriClient.connect("unix://" + berthd.socket())) {
+        for (int i = 0; i < 20; i++) {
+          CriClient client = CriClient.connect("unix://" + berthd.socket());
+          idle.add(client);
+          client.runtime(5000).version(VersionRequest.getDefaultInstance());
+        }
+        // The kubelet's PLEG lists every second; a connection used like that is never idle.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+          polling.runtime(5000).version(VersionRequest.getDefaultInstance());
+          assertThat(idle).allSatisfy(c -> assertThat(channel(c).getState(false))
+              .as("a connection idle for over a second got a GOAWAY").isEqualTo(ConnectivityState.IDLE));
+        });
+        assertThat(channel(polling).getState(false)).isEqualTo(ConnectivityState.READY);
+        assertThat(idle.getFirst().runtime(5000).version(VersionRequest.getDefaultInstance()).getRuntimeName())
+            .as("a client whose connection was closed reconnects on its next call").isEqualTo("berth");
+      } finally {
+        idle.forEach(CriClient::close);
+      }
+    }
+  }
+
+  private static ManagedChannel channel(CriClient client) {
+    return (ManagedChannel) client.runtime(1000).getChannel();
+  }
 
   @Test
   void servesVersionStatusAndRuntimeConfigOverItsSocket() {
