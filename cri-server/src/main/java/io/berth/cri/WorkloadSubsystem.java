@@ -172,8 +172,8 @@ final class WorkloadSubsystem implements AutoCloseable {
     // User-namespaced pods' views: their rootfs must be reachable by the mapped root, so outside the 0700 state.
     Path views = state.resolveSibling(state.getFileName() + "-userns");
     var userNamespaces = new UserNamespaceSupport(sys, List.of(root, state), views, state.resolve("idmap"));
-    var rootfs = new ContainerRootfs(state.resolve("rootfs"), images.snapshots(), new Mounter(sys),
-        new ContainerIdmaps(sys, state.resolve("idmap"), views));
+    var idmaps = new ContainerIdmaps(sys, state.resolve("idmap"), views);
+    var rootfs = new ContainerRootfs(state.resolve("rootfs"), images.snapshots(), new Mounter(sys), idmaps);
     var namespaces = new PodNamespaces(state.resolve("netns"), sys, userNamespaces);
     var files = new SandboxFiles(state.resolve("sandboxes"), sys);
     PodCgroups cgroups = runtimeConfig.cgroupDriver() == BerthConfig.CgroupDriver.SYSTEMD
@@ -185,12 +185,12 @@ final class WorkloadSubsystem implements AutoCloseable {
     var stopper = new ContainerStopper(containers, runtimes, exits);
     var remover = new ContainerRemover(containers, containerNames, runtimes, rootfs, exits, stopper, events);
     var teardown = new SandboxTeardown(sandboxes, containers, sandboxNames, runtimes, exits, stopper, remover,
-        network, namespaces, files, cgroups);
+        network, namespaces, files, cgroups, idmaps);
     int live = new Recovery(sandboxes, containers, sandboxNames, containerNames, runtimes, exits, remover, teardown,
         namespaces).run();
     log.info("recovered objects={}", live);
 
-    var infra = new InfraContainer(root.resolve("infra"), Path.of(runtimeConfig.catatonit()));
+    var infra = new InfraContainer(root.resolve("infra"), Path.of(runtimeConfig.catatonit()), idmaps);
     CgroupPaths.Driver driver = runtimeConfig.cgroupDriver() == BerthConfig.CgroupDriver.SYSTEMD
         ? CgroupPaths.Driver.SYSTEMD : CgroupPaths.Driver.CGROUPFS;
     ContainerSpecInput.HostFacts host = hostFacts();

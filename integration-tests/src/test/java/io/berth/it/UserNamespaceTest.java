@@ -183,6 +183,76 @@ class UserNamespaceTest {
     }
   }
 
+  /** A pod as the kubelet sends one with hostUsers: false and shareProcessNamespace: true. */
+  static PodSandboxConfig.Builder sharedPidPod(String name) {
+    PodSandboxConfig.Builder config = Pods.podConfig(name, shared.resolve("logs/" + name));
+    return config.setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(
+        LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
+            .setPid(NamespaceMode.POD).setUsernsOptions(mapped()))));
+  }
+
+  @Test
+  void aSharedPidNamespaceRunsItsInfraInThePodsUserNamespace() throws Exception {
+    Path home = shared.resolve("shared-pid");
+    BerthdProcess first = BerthdProcess.start(home, "");
+    String podId;
+    String id;
+    try {
+      CriClient client = first.client();
+      CriCalls.pull(client, busybox);
+      PodSandboxConfig pod = sharedPidPod("sharedpid").build();
+      podId = Pods.runPod(client, pod);
+      ContainerConfig.Builder config = Pods.containerConfig("app", busybox, "sleep", "600");
+      config.getLinuxBuilder().getSecurityContextBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
+          .setPid(NamespaceMode.POD).setUsernsOptions(mapped()));
+      id = Pods.run(client, podId, pod, config.build());
+
+      assertThat(out(client, id, "id -u")).isEqualTo("0\n");
+      assertThat(out(client, id, "tr '\\0' ' ' < /proc/1/cmdline")).as("PID 1 is the infra's")
+          .isEqualTo("/catatonit -P ");
+      long infra = pid(first, podId);
+      assertThat(uidLine(infra)).as("the infra process on the host").containsOnly(100000L);
+      assertThat(uidLine(pid(first, id))).as("the container's process on the host").containsOnly(100000L);
+      assertThat(Files.readSymbolicLink(Path.of("/proc/" + infra + "/ns/user")))
+          .as("the infra is in the pod's user namespace")
+          .isEqualTo(Files.readSymbolicLink(Path.of("/proc/" + pid(first, id) + "/ns/user")));
+      first.kill();
+    } catch (RuntimeException | Error e) {
+      first.close();
+      throw e;
+    }
+
+    try (BerthdProcess second = BerthdProcess.start(home, "")) {
+      CriClient client = second.client();
+      assertThat(out(client, id, "tr '\\0' ' ' < /proc/1/cmdline")).as("the infra runs on after a restart")
+          .isEqualTo("/catatonit -P ");
+      assertThat(uidLine(pid(second, podId))).containsOnly(100000L);
+      Pods.removeAll(client);
+      assertThat(traces(second)).as("nothing left of the pod").isEmpty();
+      assertThat(HostTraces.of(second)).isEmpty();
+    }
+  }
+
+  @Test
+  void withInfraContainersConfiguredAUserNamespacedPodGetsOneInItsNamespace() throws Exception {
+    try (BerthdProcess berthd = BerthdProcess.start(shared.resolve("with-infra"),
+        "[runtime]\ndrop_infra_container = false\n")) {
+      CriClient client = berthd.client();
+      CriCalls.pull(client, busybox);
+      PodSandboxConfig.Builder builder = pod("infra", mapped());
+      builder.getLinuxBuilder().putSysctls("net.ipv4.ip_unprivileged_port_start", "100");
+      PodSandboxConfig pod = builder.build();
+      String podId = Pods.runPod(client, pod);
+      assertThat(uidLine(pid(berthd, podId))).as("the infra process on the host").containsOnly(100000L);
+      String id = Pods.run(client, podId, pod, container("app", mapped(), "sleep", "600").build());
+      assertThat(out(client, id, "id -u; hostname; cat /proc/sys/net/ipv4/ip_unprivileged_port_start").split("\\s+"))
+          .as("root inside, the pod's hostname and sysctl").containsExactly("0", "infra", "100");
+      Pods.removeAll(client);
+      assertThat(traces(berthd)).as("nothing left of the pod").isEmpty();
+      assertThat(HostTraces.of(berthd)).isEmpty();
+    }
+  }
+
   @Test
   void badOptionsAreInvalidBeforeAnythingIsMade() {
     try (BerthdProcess berthd = BerthdProcess.start(shared.resolve("refusing"), "")) {

@@ -8,6 +8,7 @@ import io.berth.cri.pod.SandboxFiles;
 import io.berth.cri.state.NameReservations;
 import io.berth.cri.state.ObjectTable;
 import io.berth.cri.steps.CrashPoints;
+import io.berth.cri.userns.ContainerIdmaps;
 import io.berth.proto.runtime.v1.PodSandboxConfig;
 import io.berth.proto.state.v1.ContainerRecord;
 import io.berth.proto.state.v1.Phase;
@@ -36,11 +37,20 @@ public final class SandboxTeardown {
   private final PodNamespaces namespaces;
   private final SandboxFiles files;
   private final PodCgroups cgroups;
+  private final ContainerIdmaps idmaps;
 
   public SandboxTeardown(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
       NameReservations names, RuntimeHandlers runtimes, ContainerExits exits, ContainerStopper stopper,
       ContainerRemover remover, NetworkPlugin network, PodNamespaces namespaces, SandboxFiles files,
       PodCgroups cgroups) {
+    this(sandboxes, containers, names, runtimes, exits, stopper, remover, network, namespaces, files, cgroups, null);
+  }
+
+  /** As above; {@code idmaps} removes the views of user-namespaced pods' infra containers (null: none). */
+  public SandboxTeardown(ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
+      NameReservations names, RuntimeHandlers runtimes, ContainerExits exits, ContainerStopper stopper,
+      ContainerRemover remover, NetworkPlugin network, PodNamespaces namespaces, SandboxFiles files,
+      PodCgroups cgroups, ContainerIdmaps idmaps) {
     this.sandboxes = sandboxes;
     this.containers = containers;
     this.names = names;
@@ -52,6 +62,7 @@ public final class SandboxTeardown {
     this.namespaces = namespaces;
     this.files = files;
     this.cgroups = cgroups;
+    this.idmaps = idmaps;
   }
 
   /**
@@ -71,6 +82,7 @@ public final class SandboxTeardown {
         stopper.stop(container.getId(), Duration.ZERO);
       }
       stopInfra(record);
+      removeInfraViews(record);
       detachNetwork(record);
       namespaces.remove(record.getId());
       files.unmountShm(record.getId());
@@ -90,6 +102,13 @@ public final class SandboxTeardown {
       return; // exited, never created, or gone with a reboot
     }
     runtime.stop(record.getId(), "KILL", Duration.ZERO);
+  }
+
+  /** Unmounts the rootfs view of a user-namespaced pod's infra container (under the sandbox's ID); idempotent. */
+  private void removeInfraViews(SandboxRecord record) {
+    if (idmaps != null && !record.getUsernsPath().isEmpty()) {
+      idmaps.remove(record.getId());
+    }
   }
 
   /** Detaches the pod from its network (CNI DEL, from the recorded attachment); idempotent. */
@@ -154,6 +173,7 @@ public final class SandboxTeardown {
   /** Undoes every trace of a sandbox record in any phase (its containers are gone), then drops it. */
   public void destroy(SandboxRecord record) {
     runtimes.of(record).delete(record.getId());
+    removeInfraViews(record);
     detachNetwork(record);
     namespaces.remove(record.getId());
     files.remove(record.getId());

@@ -2,6 +2,7 @@ package io.berth.cri.pod;
 
 import io.berth.cri.spec.SeccompChoice;
 import io.berth.cri.spec.SeccompSetting;
+import io.berth.cri.userns.ContainerIdmaps;
 import io.berth.oci.spec.CgroupPaths;
 import io.berth.oci.spec.ContainerSpecInput;
 import io.berth.oci.spec.ImageRuntimeDefaults;
@@ -24,15 +25,24 @@ import java.util.Map;
  * The pod's infra container: {@code catatonit -P} (it only waits, and reaps nothing) in a
  * read-only built-in rootfs that holds nothing else, so no image is pulled to start a pod. It
  * holds the pod's IPC, UTS and PID namespaces, which the pod's containers join through
- * {@code /proc/<infra pid>/ns/*}; the network namespace is the pinned one.
+ * {@code /proc/<infra pid>/ns/*}; the network namespace is the pinned one. In a pod with its own
+ * user namespace it joins that namespace and the pod's pinned IPC and UTS namespaces, and holds only
+ * the PID namespace (made after joining, so owned by the pod's user namespace).
  */
 public final class InfraContainer {
   private final Path rootfs;
   private final Path catatonit;
+  private final ContainerIdmaps idmaps;
 
   public InfraContainer(Path dir, Path catatonit) {
+    this(dir, catatonit, null);
+  }
+
+  /** As above; {@code idmaps} shows the rootfs to the infra container of a pod in its own user namespace. */
+  public InfraContainer(Path dir, Path catatonit, ContainerIdmaps idmaps) {
     this.rootfs = dir.resolve("rootfs");
     this.catatonit = catatonit;
+    this.idmaps = idmaps;
   }
 
   private volatile boolean prepared;
@@ -95,5 +105,36 @@ public final class InfraContainer {
         new RuntimeSpec.Linux(namespaces, linux.cgroupsPath(), linux.resources(), linux.sysctl(), linux.maskedPaths(),
             linux.readonlyPaths(), linux.rootfsPropagation(), linux.seccomp(), linux.devices()),
         spec.annotations());
+  }
+
+  /** The pod's pinned namespaces that the infra container of a pod in its own user namespace joins. */
+  public record UserNamespacePins(ContainerIdmaps.Target userns, String netns, String ipc, String uts) {}
+
+  /**
+   * The infra container's spec for sandbox {@code id} of a pod in its own user namespace: it joins the
+   * user, network, IPC and UTS namespaces pinned with it (their sysctls and hostname were set there),
+   * makes the PID namespace, and runs from its rootfs bound where the mapped root can reach it
+   * ({@link ContainerIdmaps#join}; {@link ContainerIdmaps#remove} with the sandbox's ID undoes that).
+   */
+  public RuntimeSpec spec(String id, PodSandboxConfig config, UserNamespacePins pins, CgroupPaths.Driver driver,
+      String cgroupParent, ContainerSpecInput.HostFacts host) throws IOException {
+    if (idmaps == null) {
+      throw new IllegalStateException("no idmapped views here: user namespaces were not set up");
+    }
+    RuntimeSpec plain = spec(id, config, pins.netns(), null, driver, cgroupParent, host);
+    List<RuntimeSpec.Namespace> namespaces = new ArrayList<>();
+    for (RuntimeSpec.Namespace ns : plain.linux().namespaces()) {
+      namespaces.add(switch (ns.type()) {
+        case "ipc" -> new RuntimeSpec.Namespace("ipc", pins.ipc());
+        case "uts" -> new RuntimeSpec.Namespace("uts", pins.uts());
+        default -> ns;
+      });
+    }
+    var linux = plain.linux();
+    RuntimeSpec joined = new RuntimeSpec(plain.ociVersion(), plain.process(), plain.root(), null, plain.mounts(),
+        new RuntimeSpec.Linux(namespaces, linux.cgroupsPath(), linux.resources(), null, linux.maskedPaths(),
+            linux.readonlyPaths(), linux.rootfsPropagation(), linux.seccomp(), linux.devices()),
+        plain.annotations());
+    return idmaps.join(id, pins.userns(), joined, rootfs, source -> false);
   }
 }

@@ -2,7 +2,6 @@ package io.berth.cri.sandbox;
 
 import io.berth.cri.cgroup.SystemdSlices;
 import io.berth.cri.error.AlreadyExistsException;
-import io.berth.cri.error.FailedPreconditionException;
 import io.berth.cri.lifecycle.RuntimeHandlers;
 import io.berth.cri.lifecycle.SandboxTeardown;
 import io.berth.cri.lifecycle.WorkloadProtos;
@@ -19,6 +18,7 @@ import io.berth.cri.state.Timestamps;
 import io.berth.cri.steps.CrashPoints;
 import io.berth.cri.steps.StepTimer;
 import io.berth.cri.steps.UndoStack;
+import io.berth.cri.userns.ContainerIdmaps;
 import io.berth.cri.userns.PodUserNamespace;
 import io.berth.cri.userns.UserNamespaceRules;
 import io.berth.oci.runtime.ContainerRuntime;
@@ -149,16 +149,13 @@ public final class RunPodSandboxHandler {
     // namespaces are pinned like the network one, as CRI-O does with drop_infra_ctr.
     boolean withInfra = !dropInfra || options.getPid() == NamespaceMode.POD;
     boolean ownIpc = options.getIpc() != NamespaceMode.NODE;
-    // The infra container's spec checks its sysctls; without one they are checked here, before anything is made.
-    var sysctls = withInfra ? null : Sysctls.validate(config.getLinux().getSysctlsMap(), !hostNetwork, ownIpc);
     var userns = PodUserNamespace.of(options); // validated in handle()
+    // The infra container's spec checks its sysctls; without one they are checked here, before anything is
+    // made. A user-namespaced pod's are set where its namespaces are made, even when it has an infra container.
+    var sysctls = withInfra && userns.isEmpty() ? null
+        : Sysctls.validate(config.getLinux().getSysctlsMap(), !hostNetwork, ownIpc);
     if (userns.isPresent()) {
       namespaces.requireUserNamespaces();
-      if (withInfra) {
-        throw new FailedPreconditionException("a pod in its own user namespace gets no infra container here, and "
-            + (dropInfra ? "this pod shares its PID namespace (namespace_options.pid POD), which needs one"
-                : "runtime.drop_infra_container is off"));
-      }
     }
     // A pod the kubelet gives no parent still gets a pod-level cgroup, berthd's to remove.
     boolean ownCgroup = config.getLinux().getCgroupParent().isEmpty();
@@ -239,8 +236,14 @@ public final class RunPodSandboxHandler {
   /** Creates and starts the infra container; returns its PID. */
   private long startInfra(String id, String name, PodSandboxConfig config, ContainerRuntime runtime,
       SandboxRecord record, String hostname, String cgroupParent, StepTimer timer) throws IOException {
-    var spec = infra.spec(id, config, record.getNetnsPath().isEmpty() ? null : record.getNetnsPath(), hostname,
-        cgroupDriver, cgroupParent, host);
+    // In its own user namespace the infra container joins the pins; the undo (destroy) removes its views.
+    var spec = record.getUsernsPath().isEmpty()
+        ? infra.spec(id, config, record.getNetnsPath().isEmpty() ? null : record.getNetnsPath(), hostname,
+            cgroupDriver, cgroupParent, host)
+        : infra.spec(id, config, new InfraContainer.UserNamespacePins(new ContainerIdmaps.Target(
+            record.getUsernsPath(), PodUserNamespace.of(config.getLinux().getSecurityContext().getNamespaceOptions())
+                .orElseThrow()), record.getNetnsPath(), record.getIpcNsPath(), record.getUtsNsPath()),
+            cgroupDriver, cgroupParent, host);
     CreatedContainer created = runtime.create(
         new CreateRequest(id, name, spec, runtime.bundle(id).resolve("infra.log"), false, false));
     timer.step("infra_create");
