@@ -16,6 +16,7 @@ import io.berth.image.registry.FakeRegistryTransport;
 import io.berth.image.registry.RegistryClient;
 import io.berth.image.registry.RegistryHosts;
 import io.berth.image.registry.RegistryTransport.Response;
+import io.berth.image.ref.Digest;
 import io.berth.image.store.ImageRecord;
 import io.berth.image.store.ImageStore;
 import io.berth.snapshot.apply.LayerApplier;
@@ -110,6 +111,8 @@ class PullProgressTimeoutTest {
 
     CompletableFuture<ImageRecord> pull = pullInBackground(REFERENCE);
     assertThat(stalled.await(30, TimeUnit.SECONDS)).isTrue();
+    // The base layer downloads alongside; its last byte must come before the clock moves, or it is progress.
+    await().atMost(Duration.ofSeconds(30)).until(() -> content.contains(Digest.parse(base.digest())));
     advance(TIMEOUT.minusSeconds(1));
     assertThat(pull).isNotDone();
     advance(Duration.ofSeconds(1));
@@ -184,6 +187,7 @@ class PullProgressTimeoutTest {
 
     CompletableFuture<ImageRecord> first = pullInBackground(REFERENCE);
     assertThat(stalled.await(30, TimeUnit.SECONDS)).isTrue();
+    await().atMost(Duration.ofSeconds(30)).until(() -> content.contains(Digest.parse(base.digest())));
     advance(Duration.ofSeconds(20));
     CompletableFuture<ImageRecord> second = pullInBackground(HOST + "/library/other:1");
     // The second pull's manifest and config arrived 20 s after the first pull's last byte.
