@@ -121,27 +121,53 @@ public final class ContainerRootfs {
     return VOLUME_PREFIX + id + "-" + index;
   }
 
-  /** Unmounts and deletes the rootfs and its snapshot (when {@code snapshotKey} is set); safe to repeat. */
+  /**
+   * Unmounts and deletes the rootfs and its snapshot (when {@code snapshotKey} is set); safe to
+   * repeat. Every step is tried even when one before it failed, so one stuck view does not keep
+   * the rest mounted; the first failure is thrown at the end for the caller to retry.
+   */
   public void remove(String id, String snapshotKey) {
-    if (idmaps != null) {
-      idmaps.remove(id); // first: the views bind the rootfs and the image volumes
-    }
-    removeImageVolumes(id);
     Path rootfs = path(id);
-    if (Files.exists(rootfs)) {
-      mounter.unmount(rootfs);
+    List<Runnable> steps = new ArrayList<>();
+    if (idmaps != null) {
+      steps.add(() -> idmaps.remove(id)); // first: the views bind the rootfs and the image volumes
     }
-    if (snapshotKey != null && !snapshotKey.isEmpty()) {
+    steps.add(() -> removeImageVolumes(id));
+    steps.add(() -> {
+      if (Files.exists(rootfs)) {
+        mounter.unmount(rootfs);
+      }
+    });
+    steps.add(() -> {
+      if (snapshotKey != null && !snapshotKey.isEmpty()) {
+        try {
+          snapshots.remove(snapshotKey);
+        } catch (SnapshotException.NotFound gone) {
+          // removed before a crash
+        }
+      }
+    });
+    steps.add(() -> {
       try {
-        snapshots.remove(snapshotKey);
-      } catch (SnapshotException.NotFound gone) {
-        // removed before a crash
+        Files.deleteIfExists(rootfs); // an empty mount point by now: rmdir never deletes content
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot remove rootfs mount point " + rootfs + ": " + e.getMessage(), e);
+      }
+    });
+    RuntimeException first = null;
+    for (Runnable step : steps) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
       }
     }
-    try {
-      Files.deleteIfExists(rootfs); // an empty mount point by now: rmdir never deletes content
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove rootfs mount point " + rootfs + ": " + e.getMessage(), e);
+    if (first != null) {
+      throw first;
     }
   }
 
