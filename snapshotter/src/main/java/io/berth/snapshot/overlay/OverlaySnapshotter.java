@@ -99,30 +99,15 @@ public final class OverlaySnapshotter implements Snapshotter {
   }
 
   private void load() throws IOException {
-    long maxId = 0;
     List<Path> stale = new ArrayList<>();
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
-      for (Path dir : dirs) {
-        String name = dir.getFileName().toString();
-        if (name.startsWith(REMOVING_PREFIX) || name.startsWith(".tmp-")) {
-          stale.add(dir);
-          continue;
-        }
-        long id;
-        try {
-          id = Long.parseLong(name);
-        } catch (NumberFormatException e) {
-          continue; // not ours
-        }
-        maxId = Math.max(maxId, id);
-        SnapshotRecord record = readMeta(dir);
-        if (record == null) {
-          stale.add(dir); // created, never completed
-        } else {
-          byKey.put(record.key(), record);
-        }
+    long maxId = numberedDirs(root, stale, (dir, id) -> {
+      SnapshotRecord record = readMeta(dir);
+      if (record == null) {
+        stale.add(dir); // created, never completed
+      } else {
+        byKey.put(record.key(), record);
       }
-    }
+    });
     if (containerLayers != null) {
       maxId = Math.max(maxId, sweepContainerLayers(stale));
     }
@@ -147,8 +132,26 @@ public final class OverlaySnapshotter implements Snapshotter {
    * creating the layer and its meta.json, or during a removal); returns the highest number seen.
    */
   private long sweepContainerLayers(List<Path> stale) throws IOException {
+    return numberedDirs(containerLayers, stale, (dir, id) -> {
+      boolean owned = byKey.values().stream().anyMatch(r -> r.id() == id && dir.equals(layerDir(r)));
+      if (!owned) {
+        stale.add(dir);
+      }
+    });
+  }
+  /** Reads one numbered snapshot directory found at start. */
+  @FunctionalInterface
+  private interface NumberedDir {
+    void visit(Path dir, long id) throws IOException;
+  }
+
+  /**
+   * Visits the numbered directories under {@code parent}, marks half-removed and temporary ones
+   * stale, skips what is not ours, and returns the highest number seen.
+   */
+  private static long numberedDirs(Path parent, List<Path> stale, NumberedDir visitor) throws IOException {
     long maxId = 0;
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(containerLayers)) {
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(parent)) {
       for (Path dir : dirs) {
         String name = dir.getFileName().toString();
         if (name.startsWith(REMOVING_PREFIX) || name.startsWith(".tmp-")) {
@@ -162,14 +165,12 @@ public final class OverlaySnapshotter implements Snapshotter {
           continue; // not ours
         }
         maxId = Math.max(maxId, id);
-        boolean owned = byKey.values().stream().anyMatch(r -> r.id() == id && dir.equals(layerDir(r)));
-        if (!owned) {
-          stale.add(dir);
-        }
+        visitor.visit(dir, id);
       }
     }
     return maxId;
   }
+
 
   private static SnapshotRecord readMeta(Path dir) {
     try {
