@@ -5,6 +5,7 @@ import io.berth.cri.config.ConfigChanges;
 import io.berth.cri.config.ConfigException;
 import io.berth.cri.config.ConfigLoader;
 import io.berth.cri.config.LogLevels;
+import io.berth.cri.config.RenderedConfig;
 import io.berth.cri.metrics.CriMetrics;
 import io.berth.cri.metrics.ImageMetrics;
 import io.berth.cri.metrics.MetricsEndpoint;
@@ -29,7 +30,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +42,8 @@ public final class Daemon {
 
   /** What runs: the configuration started with, then with the live keys of each accepted reload. */
   private volatile BerthConfig config;
-  private final ConfigLoader loader;
   /** The running configuration as JSON, for verbose Status. */
-  private final AtomicReference<String> configJson;
+  private final RenderedConfig configJson;
   private final StateDirLock lock;
   private final CriServer server;
   private final MetricsEndpoint metricsEndpoint;
@@ -53,10 +52,9 @@ public final class Daemon {
   private final CniNetwork network;
   private final HeapTrimmer heapTrimmer;
 
-  private Daemon(BerthConfig config, ConfigLoader loader, AtomicReference<String> configJson, StateDirLock lock,
+  private Daemon(BerthConfig config, RenderedConfig configJson, StateDirLock lock,
       CriServer server, MetricsEndpoint metricsEndpoint, ImageSubsystem images, WorkloadSubsystem workloads,
       CniNetwork network, HeapTrimmer heapTrimmer) {
-    this.loader = loader;
     this.configJson = configJson;
     this.network = network;
     this.heapTrimmer = heapTrimmer;
@@ -100,7 +98,7 @@ public final class Daemon {
       WorkloadSubsystem workloads = WorkloadSubsystem.open(config, images, network, metrics);
       undo.push("stop workload samplers", workloads::close);
       steps.step("workloads");
-      AtomicReference<String> configJson = new AtomicReference<>(loader.renderJson(config));
+      RenderedConfig configJson = new RenderedConfig(loader, config);
 
       var runtimeService =
           new RuntimeServiceAdapter(
@@ -109,7 +107,7 @@ public final class Daemon {
                   new RuntimeReadiness(config.runtime()),
                   network::readiness,
                   config,
-                  configJson::get,
+                  configJson,
                   podNetwork,
                   () -> workloads.userNamespaces().result().supported()),
               new RuntimeConfigHandler(config.runtime().cgroupDriver()),
@@ -122,9 +120,13 @@ public final class Daemon {
               List.of(runtimeService, imageService),
               new CriCallInterceptor(metrics),
               config.server());
+      steps.step("server");
+      // Started in the background by the workloads while CRI came up; its failure fails the start.
+      workloads.awaitStreaming();
+      steps.step("streaming");
+      images.startJitPrewarm();
       // Checked often enough that the memory of a burst goes back within seconds; a slack of
       // 8 MB keeps the collections rare (one per burst, or per minutes of kubelet polling).
-      steps.step("server");
       HeapTrimmer heapTrimmer = HeapTrimmer.start(Duration.ofSeconds(5), 8L << 20);
       undo.commit();
       log.info(
@@ -135,7 +137,7 @@ public final class Daemon {
           config.state(),
           millisSinceProcessStart());
       log.info("startup steps: before_start={}ms {}", beforeStart, steps.summary());
-      return new Daemon(config, loader, configJson, lock, server, metricsEndpoint, images, workloads, network,
+      return new Daemon(config, configJson, lock, server, metricsEndpoint, images, workloads, network,
           heapTrimmer);
     }
   }
@@ -162,7 +164,7 @@ public final class Daemon {
         Duration.ofSeconds(networkConfig.pluginTimeoutSeconds()));
     imageSettings.run();
     config = ConfigChanges.applyLive(running, next);
-    configJson.set(loader.renderJson(config));
+    configJson.set(config);
     return changes;
   }
 

@@ -27,14 +27,25 @@ public final class ConfigLoader {
   /** Tables that a file replaces as a whole instead of merging key by key. */
   static final Set<String> REPLACED_WHOLE = Set.of("runtime.handlers", "registry.auths");
 
-  private final ObjectMapper toml =
-      TomlMapper.builder()
+  /**
+   * Built on first use: building it and binding the configuration records through it cost about
+   * 0.35 s of berthd's start on two cores, and a file without keys (the installed one is all
+   * comments) needs neither.
+   */
+  private ObjectMapper toml;
+
+  private ObjectMapper toml() {
+    if (toml == null) {
+      toml = TomlMapper.builder()
           .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
           .build();
+    }
+    return toml;
+  }
 
   /**
    * Loads {@code file} over the defaults. A missing file is an error only when the operator named
@@ -57,6 +68,10 @@ public final class ConfigLoader {
 
   /** Parses TOML {@code text} (named {@code source} in errors) over the defaults. */
   public BerthConfig parse(String source, String text) {
+    if (holdsNoKeys(text)) {
+      return BerthConfig.defaults();
+    }
+    ObjectMapper toml = toml();
     JsonNode fileTree;
     try {
       fileTree = toml.readTree(text);
@@ -85,7 +100,7 @@ public final class ConfigLoader {
 
   /** Renders a configuration as TOML, as {@code berthd config default} prints it. */
   public String render(BerthConfig config) {
-    return toml.writeValueAsString(config);
+    return toml().writeValueAsString(config);
   }
 
   /** Renders a configuration as JSON, for Status verbose info. */
@@ -95,6 +110,11 @@ public final class ConfigLoader {
         .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
         .build()
         .writeValueAsString(config);
+  }
+
+  /** Whether TOML {@code text} is only blank lines and comments, which set nothing. */
+  static boolean holdsNoKeys(String text) {
+    return text.lines().map(String::strip).allMatch(line -> line.isEmpty() || line.startsWith("#"));
   }
 
   private static void merge(ObjectNode base, ObjectNode overlay, String prefix) {

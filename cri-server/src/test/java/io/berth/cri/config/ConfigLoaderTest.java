@@ -22,6 +22,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aFileOfOnlyCommentsAndBlankLinesGivesWhatParsingTheDefaultsGives(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.toml");
+    Files.writeString(file, "# berth's configuration\n\n  # root = \"/srv\"\r\n\t\n");
+    BerthConfig config = loader.load(file, true);
+    assertThat(config).isEqualTo(BerthConfig.defaults());
+    assertThat(config).isEqualTo(loader.parse("rendered", loader.render(BerthConfig.defaults())));
+    assertThat(ConfigLoader.holdsNoKeys("# only\n[server]\n")).isFalse();
+    assertThat(ConfigLoader.holdsNoKeys("")).isTrue();
+  }
+
+  @Test
   void missingNamedFileIsAnError(@TempDir Path dir) {
     Path file = dir.resolve("absent.toml");
     assertThatThrownBy(() -> loader.load(file, true))
