@@ -55,6 +55,7 @@ import io.berth.cri.stats.ListContainerStatsHandler;
 import io.berth.cri.stats.PodSandboxStatsHandler;
 import io.berth.cri.stats.PodStatsCollector;
 import io.berth.cri.streaming.AttachHandler;
+import io.berth.cri.streaming.BackgroundStreamingServer;
 import io.berth.cri.streaming.ExecHandler;
 import io.berth.cri.streaming.PortForwardHandler;
 import io.berth.cri.streaming.StreamTargets;
@@ -101,14 +102,14 @@ final class WorkloadSubsystem implements AutoCloseable {
   private final CpuSampler sampler;
   private final ExitWatcher exits;
 
-  private final StreamingServer streaming;
+  private final BackgroundStreamingServer streaming;
   private final ObjectTable<SandboxRecord> sandboxes;
   private final ObjectTable<ContainerRecord> containers;
   private final UserNamespaceSupport userNamespaces;
 
   private WorkloadSubsystem(RuntimeServiceAdapter.WorkloadHandlers handlers, CpuSampler sampler, ExitWatcher exits,
-      StreamingServer streaming, ObjectTable<SandboxRecord> sandboxes, ObjectTable<ContainerRecord> containers,
-      UserNamespaceSupport userNamespaces) {
+      BackgroundStreamingServer streaming, ObjectTable<SandboxRecord> sandboxes,
+      ObjectTable<ContainerRecord> containers, UserNamespaceSupport userNamespaces) {
     this.userNamespaces = userNamespaces;
     this.handlers = handlers;
     this.sampler = sampler;
@@ -128,8 +129,9 @@ final class WorkloadSubsystem implements AutoCloseable {
     return containers.all().size();
   }
 
-  StreamingServer streaming() {
-    return streaming;
+  /** Waits for the streaming server started in the background; throws what made its start fail. */
+  void awaitStreaming() throws IOException {
+    streaming.await();
   }
 
   /** Whether pods may have user namespaces of their own here (tried on first use), for Status. */
@@ -212,17 +214,11 @@ final class WorkloadSubsystem implements AutoCloseable {
     var sampler = new CpuSampler(stats, () -> containers.all().stream().map(r -> foldQuietly(exits, r)).toList(),
         CPU_SAMPLE_PERIOD);
     var streamingConfig = config.streaming();
-    StreamingServer streaming;
-    try {
-      streaming = StreamingServer.start(streamingConfig.address(), streamingConfig.port(),
-          streamingConfig.tlsCertFile(), streamingConfig.tlsKeyFile(),
-          new StreamTokens(Duration.ofSeconds(streamingConfig.tokenTtlSeconds()), MAX_STREAM_TOKENS, Clock.systemUTC()),
-          new StreamTargets(sandboxes, containers, runtimes, exits),
-          Duration.ofSeconds(streamingConfig.idleTimeoutSeconds()));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted starting the streaming server", e);
-    }
+    BackgroundStreamingServer streaming = BackgroundStreamingServer.start(() -> StreamingServer.start(
+        streamingConfig.address(), streamingConfig.port(), streamingConfig.tlsCertFile(), streamingConfig.tlsKeyFile(),
+        new StreamTokens(Duration.ofSeconds(streamingConfig.tokenTtlSeconds()), MAX_STREAM_TOKENS, Clock.systemUTC()),
+        new StreamTargets(sandboxes, containers, runtimes, exits),
+        Duration.ofSeconds(streamingConfig.idleTimeoutSeconds())));
     HostCpus cpus = HostCpus.read();
     var settings = new SandboxSettings(driver, host, runtimeConfig.dropInfraContainer(), cpus);
     var verbs = new RuntimeServiceAdapter.WorkloadHandlers(

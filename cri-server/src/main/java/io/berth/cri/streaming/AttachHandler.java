@@ -10,9 +10,9 @@ import io.berth.proto.state.v1.ContainerRecord;
 public final class AttachHandler {
   private final ObjectTable<ContainerRecord> containers;
   private final ContainerExits exits;
-  private final StreamingServer server;
+  private final StreamUrls server;
 
-  public AttachHandler(ObjectTable<ContainerRecord> containers, ContainerExits exits, StreamingServer server) {
+  public AttachHandler(ObjectTable<ContainerRecord> containers, ContainerExits exits, StreamUrls server) {
     this.containers = containers;
     this.exits = exits;
     this.server = server;

@@ -12,9 +12,9 @@ import io.berth.proto.state.v1.SandboxRecord;
 public final class PortForwardHandler {
   private final ObjectTable<SandboxRecord> sandboxes;
   private final ContainerExits exits;
-  private final StreamingServer server;
+  private final StreamUrls server;
 
-  public PortForwardHandler(ObjectTable<SandboxRecord> sandboxes, ContainerExits exits, StreamingServer server) {
+  public PortForwardHandler(ObjectTable<SandboxRecord> sandboxes, ContainerExits exits, StreamUrls server) {
     this.sandboxes = sandboxes;
     this.exits = exits;
     this.server = server;

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * kubelet's proxy, crictl) connects to it and upgrades to SPDY/3.1 or WebSocket. It listens on
  * 127.0.0.1 by default, with a random port, plain or with TLS from a configured certificate.
  */
-public final class StreamingServer implements AutoCloseable {
+public final class StreamingServer implements StreamUrls, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StreamingServer.class);
   static final String HTTP_CODEC = "http";
   static final String AGGREGATOR = "http-aggregator";
@@ -111,7 +111,7 @@ public final class StreamingServer implements AutoCloseable {
     }
   }
 
-  /** A fresh single-use URL for {@code request}. */
+  @Override
   public String url(StreamRequest request) {
     return baseUrl + "/" + request.kind() + "/" + tokens.issue(request);
   }
