@@ -18,11 +18,13 @@ out="$jars/berthd.aot"
 work=$(mktemp -d /tmp/berth-aot.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 rm -f "$out" "$out.jars"
-BERTH_JAVA_OPTS="-XX:AOTCacheOutput=$out -Xlog:aot=off -Xlog:cds=off" \
+# berth.aot_training: berthd also runs its pull path on a synthetic layer before it serves
+# (PullPathTraining), so that the cache holds that path's classes and profiles too.
+BERTH_JAVA_OPTS="-XX:AOTCacheOutput=$out -Dberth.aot_training=true -Xlog:aot=off -Xlog:cds=off" \
   "$bin/berthd" --config /dev/null --root "$work/root" --state "$work/state" >"$work/log" 2>&1 &
 pid=$!
 i=0
-while [ ! -S "$work/state/berth.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -S "$work/state/berth.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 for n in 1 2 3 4 5; do
   "$bin/berthctl" -r "unix://$work/state/berth.sock" version >/dev/null 2>&1
   "$bin/berthctl" -r "unix://$work/state/berth.sock" info >/dev/null 2>&1

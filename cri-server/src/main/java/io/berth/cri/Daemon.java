@@ -124,7 +124,6 @@ public final class Daemon {
       // Started in the background by the workloads while CRI came up; its failure fails the start.
       workloads.awaitStreaming();
       steps.step("streaming");
-      images.startJitPrewarm();
       // Checked often enough that the memory of a burst goes back within seconds; a slack of
       // 8 MB keeps the collections rare (one per burst, or per minutes of kubelet polling).
       HeapTrimmer heapTrimmer = HeapTrimmer.start(Duration.ofSeconds(5), 8L << 20);

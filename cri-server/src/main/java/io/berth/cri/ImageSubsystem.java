@@ -45,25 +45,15 @@ final class ImageSubsystem implements AutoCloseable {
   private final ImageServiceAdapter service;
   private final ImageStore images;
   private final LinuxSyscalls sys;
-  private final Runnable jitPrewarm;
 
   private ImageSubsystem(OverlaySnapshotter snapshots, RegistryClient registry, ImagePuller puller,
-      ImageServiceAdapter service, ImageStore images, LinuxSyscalls sys, Runnable jitPrewarm) {
-    this.jitPrewarm = jitPrewarm;
+      ImageServiceAdapter service, ImageStore images, LinuxSyscalls sys) {
     this.images = images;
     this.sys = sys;
     this.snapshots = snapshots;
     this.registry = registry;
     this.puller = puller;
     this.service = service;
-  }
-
-  /**
-   * Warms the pull path up on a background thread. Called once CRI serves: started earlier, it
-   * took one of the two cores from berthd's own start.
-   */
-  void startJitPrewarm() {
-    jitPrewarm.run();
   }
 
   static ImageSubsystem open(BerthConfig config, ImageMetrics metrics) {
@@ -95,8 +85,10 @@ final class ImageSubsystem implements AutoCloseable {
         new ListImagesHandler(images),
         new RemoveImageHandler(images, collector, metrics),
         new ImageFsInfoHandler(content, snapshots, root, containerRoot));
-    return new ImageSubsystem(snapshots, registry, puller, service, images, sys,
-        () -> JitPrewarm.startInBackground(config.stateDir(), applier, registry::prepareClients));
+    if (PullPathTraining.requested()) {
+      PullPathTraining.run(config.stateDir(), applier, registry::prepareClients);
+    }
+    return new ImageSubsystem(snapshots, registry, puller, service, images, sys);
   }
 
   /**
