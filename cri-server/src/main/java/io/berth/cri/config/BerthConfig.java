@@ -3,10 +3,12 @@ package io.berth.cri.config;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The effective berthd configuration: built-in defaults, overlaid by the TOML file, overlaid by
@@ -125,7 +127,9 @@ public record BerthConfig(
       requireAbsolute("runtime.conmon", conmon);
       requireAbsolute("runtime.catatonit", catatonit);
       Objects.requireNonNull(cgroupDriver, "runtime.cgroup_driver");
-      handlers = Map.copyOf(Objects.requireNonNull(handlers, "runtime.handlers"));
+      // Sorted: Map.copyOf iterates in an order that changes from one JVM to the next, and the
+      // rendered configuration (berthd config default, verbose Status) must not.
+      handlers = Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(handlers, "runtime.handlers")));
       if (!handlers.containsKey(defaultHandler)) {
         throw new IllegalArgumentException(
             "runtime.default_handler '" + defaultHandler + "' is not one of runtime.handlers " + handlers.keySet());
@@ -213,7 +217,7 @@ public record BerthConfig(
       if (pullProgressTimeoutSeconds < 0) {
         throw new IllegalArgumentException("registry.pull_progress_timeout_seconds must be >= 0 (0: off)");
       }
-      auths = Map.copyOf(Objects.requireNonNull(auths, "registry.auths"));
+      auths = Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(auths, "registry.auths")));
     }
   }
 

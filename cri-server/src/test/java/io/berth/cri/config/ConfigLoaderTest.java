@@ -30,6 +30,8 @@ class ConfigLoaderTest {
     assertThat(config).isEqualTo(loader.parse("rendered", loader.render(BerthConfig.defaults())));
     assertThat(ConfigLoader.holdsNoKeys("# only\n[server]\n")).isFalse();
     assertThat(ConfigLoader.holdsNoKeys("")).isTrue();
+    // The same text from one JVM to the next: tables render in key order.
+    assertThat(loader.render(config)).containsSubsequence("runtime.handlers.crun", "runtime.handlers.runc");
   }
 
   @Test
