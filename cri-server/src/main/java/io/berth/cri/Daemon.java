@@ -120,6 +120,7 @@ public final class Daemon {
               List.of(runtimeService, imageService),
               new CriCallInterceptor(metrics),
               config.server());
+      undo.push("stop CRI server", () -> server.shutdown(0));
       steps.step("server");
       // Started in the background by the workloads while CRI came up; its failure fails the start.
       workloads.awaitStreaming();

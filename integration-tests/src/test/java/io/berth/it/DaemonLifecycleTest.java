@@ -26,6 +26,8 @@ import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -190,6 +192,18 @@ class DaemonLifecycleTest {
     assertThat(berthd.awaitExit(Duration.ofSeconds(30))).isEqualTo(78);
     assertThat(berthd.logText()).contains("config " + work.resolve("config.toml")).contains("malformed TOML");
     assertThat(berthd.socket()).doesNotExist();
+  }
+
+  @Test
+  void aStreamingPortInUseStopsStartupAndLeavesNoSocket() throws Exception {
+    // The streaming server starts in the background while CRI comes up; its failure still ends the start.
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      BerthdProcess berthd =
+          BerthdProcess.launch(work, "[streaming]\nport = " + taken.getLocalPort() + "\n");
+      assertThat(berthd.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+      assertThat(berthd.logText()).contains("Address already in use");
+      assertThat(berthd.socket()).doesNotExist();
+    }
   }
 
   @Test
