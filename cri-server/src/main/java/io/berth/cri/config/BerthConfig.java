@@ -129,7 +129,8 @@ public record BerthConfig(
       Objects.requireNonNull(cgroupDriver, "runtime.cgroup_driver");
       // Sorted: Map.copyOf iterates in an order that changes from one JVM to the next, and the
       // rendered configuration (berthd config default, verbose Status) must not.
-      handlers = Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(handlers, "runtime.handlers")));
+      handlers = Collections.unmodifiableSortedMap(
+          new TreeMap<>(Map.copyOf(Objects.requireNonNull(handlers, "runtime.handlers"))));
       if (!handlers.containsKey(defaultHandler)) {
         throw new IllegalArgumentException(
             "runtime.default_handler '" + defaultHandler + "' is not one of runtime.handlers " + handlers.keySet());
@@ -217,7 +218,8 @@ public record BerthConfig(
       if (pullProgressTimeoutSeconds < 0) {
         throw new IllegalArgumentException("registry.pull_progress_timeout_seconds must be >= 0 (0: off)");
       }
-      auths = Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(auths, "registry.auths")));
+      auths = Collections.unmodifiableSortedMap(
+          new TreeMap<>(Map.copyOf(Objects.requireNonNull(auths, "registry.auths"))));
     }
   }
 

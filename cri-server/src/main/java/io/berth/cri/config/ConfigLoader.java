@@ -114,7 +114,10 @@ public final class ConfigLoader {
 
   /** Whether TOML {@code text} is only blank lines and comments, which set nothing. */
   static boolean holdsNoKeys(String text) {
-    return text.lines().map(String::strip).allMatch(line -> line.isEmpty() || line.startsWith("#"));
+    // Only TOML's whitespace (space and tab) is skipped: a line indented with anything else is
+    // left to the TOML reader, which refuses it.
+    return text.lines().map(line -> line.replaceFirst("^[ \t]+", ""))
+        .allMatch(line -> line.isEmpty() || line.startsWith("#"));
   }
 
   private static void merge(ObjectNode base, ObjectNode overlay, String prefix) {

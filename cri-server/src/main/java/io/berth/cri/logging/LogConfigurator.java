@@ -15,8 +15,15 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * INFO by default (berthd applies its {@code log_level}), the chatty libraries at WARN.
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
+  /** logback's own property naming a configuration file. */
+  static final String CONFIG_FILE_PROPERTY = "logback.configurationFile";
+
   @Override
   public ExecutionStatus configure(LoggerContext context) {
+    if (System.getProperty(CONFIG_FILE_PROPERTY) != null) {
+      // An operator's own logback file (BERTH_JAVA_OPTS=-Dlogback.configurationFile=...) wins.
+      return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+    }
     LogLineLayout layout = new LogLineLayout();
     layout.setContext(context);
     layout.start();

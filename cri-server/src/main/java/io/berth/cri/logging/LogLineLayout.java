@@ -32,7 +32,7 @@ public final class LogLineLayout extends LayoutBase<ILoggingEvent> {
         .append(" - ").append(event.getFormattedMessage()).append(CoreConstants.LINE_SEPARATOR);
     IThrowableProxy thrown = event.getThrowableProxy();
     if (thrown != null) {
-      line.append(ThrowableProxyUtil.asString(thrown)).append(CoreConstants.LINE_SEPARATOR);
+      line.append(ThrowableProxyUtil.asString(thrown)); // ends with its own line separator
     }
     return line.toString();
   }

@@ -85,7 +85,9 @@ public final class StreamingServer implements StreamUrls, AutoCloseable {
       String baseUrl = (tls == null ? "http://" : "https://") + host + ":" + bound;
       log.info("streaming server listening on {}", baseUrl);
       return new StreamingServer(group, listener, tokens, baseUrl);
-    } catch (RuntimeException | InterruptedException e) {
+    } catch (Exception | Error e) {
+      // Exception, not only the declared ones: a bind that fails (a port in use) comes out of sync()
+      // as an undeclared IOException, and its event loop threads must not stay behind.
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }

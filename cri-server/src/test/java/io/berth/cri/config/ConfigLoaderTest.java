@@ -30,6 +30,9 @@ class ConfigLoaderTest {
     assertThat(config).isEqualTo(loader.parse("rendered", loader.render(BerthConfig.defaults())));
     assertThat(ConfigLoader.holdsNoKeys("# only\n[server]\n")).isFalse();
     assertThat(ConfigLoader.holdsNoKeys("")).isTrue();
+    assertThat(ConfigLoader.holdsNoKeys(" \t# indented\r\n")).isTrue();
+    // Other whitespace is not TOML's: the reader gets the file and refuses it.
+    assertThat(ConfigLoader.holdsNoKeys("\u000b# vertical tab\n")).isFalse();
     // The same text from one JVM to the next: tables render in key order.
     assertThat(loader.render(config)).containsSubsequence("runtime.handlers.crun", "runtime.handlers.runc");
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import java.time.Instant;
 import java.util.TimeZone;
@@ -36,6 +37,25 @@ class LogLineLayoutTest {
     assertThat(line).contains(" ERROR Daemon - cannot stop" + System.lineSeparator()
         + "java.lang.IllegalStateException: stuck");
     assertThat(line).contains("at " + LogLineLayoutTest.class.getName());
+    // One line separator after the last frame, as the old pattern wrote it: no blank line.
+    assertThat(line).endsWith(")" + System.lineSeparator()).doesNotEndWith(System.lineSeparator().repeat(2));
+  }
+
+  @Test
+  void anOperatorsOwnLogbackFileIsLeftToLogback() {
+    String before = System.getProperty(LogConfigurator.CONFIG_FILE_PROPERTY);
+    System.setProperty(LogConfigurator.CONFIG_FILE_PROPERTY, "/etc/berth/logback.xml");
+    try {
+      LoggerContext fresh = new LoggerContext();
+      assertThat(new LogConfigurator().configure(fresh)).isEqualTo(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
+      assertThat(fresh.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("stderr")).isNull();
+    } finally {
+      if (before == null) {
+        System.clearProperty(LogConfigurator.CONFIG_FILE_PROPERTY);
+      } else {
+        System.setProperty(LogConfigurator.CONFIG_FILE_PROPERTY, before);
+      }
+    }
   }
 
   @Test
