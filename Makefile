@@ -10,9 +10,9 @@ MVN := mvn -B -ntp -Dstyle.color=never
 # from piling up: all of it is touched between collections, so it is resident (6 MB instead of
 # 12: idle berthd 96.9 -> 92.2 MB PSS). One Netty buffer arena instead of one per core pair:
 # berthd's traffic is small messages on a unix socket, and each arena keeps MBs of direct memory
-# resident. The JVM trims
-# glibc's heap every 5 s (~1 ms each): what the C2 compiler's arenas freed after a burst of
-# compiles stays resident otherwise (20 pods, `make bench`: berthd ~186 -> ~161 MB RSS).
+# resident. The JVM trims glibc's heap every 5 s (~1 ms each): what the C2 compiler's arenas
+# freed after a burst of compiles stays resident otherwise (20 pods, `make bench`: berthd
+# ~186 -> ~161 MB RSS).
 BERTHD_JAVA_OPTS := -Xmx256m -Xmn6m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps \
                     -XX:TrimNativeHeapInterval=5000 \
                     -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
