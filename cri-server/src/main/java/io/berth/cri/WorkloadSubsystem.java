@@ -188,6 +188,7 @@ final class WorkloadSubsystem implements AutoCloseable {
     var remover = new ContainerRemover(containers, containerNames, runtimes, rootfs, exits, stopper, events);
     var teardown = new SandboxTeardown(sandboxes, containers, sandboxNames, runtimes, exits, stopper, remover,
         network, namespaces, files, cgroups, idmaps);
+    runtimes.removeCrashLeftovers();
     int live = new Recovery(sandboxes, containers, sandboxNames, containerNames, runtimes, exits, remover, teardown,
         namespaces).run();
     log.info("recovered objects={}", live);

@@ -21,6 +21,11 @@ public final class RuntimeHandlers {
   }
 
   /** The handler's canonical name: the request's, or the default for an empty one. */
+  /** Each handler's {@link ContainerRuntime#removeCrashLeftovers}: once at start, before recovery. */
+  public void removeCrashLeftovers() {
+    handlers.values().forEach(ContainerRuntime::removeCrashLeftovers);
+  }
+
   public String canonical(String requested) {
     String name = requested == null || requested.isEmpty() ? defaultHandler : requested;
     if (!handlers.containsKey(name)) {

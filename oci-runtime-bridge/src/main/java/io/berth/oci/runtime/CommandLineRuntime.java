@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -24,6 +26,7 @@ import tools.jackson.databind.node.ObjectNode;
  * say the container is unknown or not running. Used only by {@link ConmonRuntime}.
  */
 final class CommandLineRuntime {
+  private static final Logger log = LoggerFactory.getLogger(CommandLineRuntime.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long TIMEOUT_SECONDS = 60;
 
@@ -48,6 +51,30 @@ final class CommandLineRuntime {
 
   String name() {
     return name;
+  }
+
+  /**
+   * Deletes the temporary files a call makes in the root ({@code .log-*.json}, {@code
+   * .resources-*.json}): a berthd killed during the call never reached the {@code finally} that
+   * removes them (a SIGKILL while a pod's infra container started left one). Container state
+   * directories are the runtime's and stay.
+   */
+  void removeTemporaryFiles() {
+    if (!Files.isDirectory(root)) {
+      return;
+    }
+    try (var entries = Files.newDirectoryStream(root, entry -> isTemporaryFile(entry.getFileName().toString()))) {
+      for (Path entry : entries) {
+        Files.deleteIfExists(entry);
+      }
+    } catch (IOException e) {
+      // Best effort: a leftover is a few bytes on tmpfs, not a reason to refuse to start.
+      log.warn("cannot remove temporary files in dir={} error={}", root, e.getMessage());
+    }
+  }
+
+  private static boolean isTemporaryFile(String fileName) {
+    return (fileName.startsWith(".log-") || fileName.startsWith(".resources-")) && fileName.endsWith(".json");
   }
 
   Path binary() {

@@ -60,6 +60,11 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   @Override
+  public void removeCrashLeftovers() {
+    cli.removeTemporaryFiles();
+  }
+
+  @Override
   public Path bundle(String id) {
     return bundles.resolve(id);
   }

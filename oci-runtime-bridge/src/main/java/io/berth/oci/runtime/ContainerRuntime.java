@@ -80,6 +80,12 @@ public interface ContainerRuntime {
   Path bundle(String id);
 
   /** Checkpointing (CRIU) is not offered by any runtime here yet. */
+  /**
+   * Removes what a berthd killed in the middle of a runtime call left in this runtime's own
+   * directories (its temporary files); called once at start, before recovery.
+   */
+  default void removeCrashLeftovers() {}
+
   default void checkpoint(String id, Path image) {
     throw new OciRuntimeException(name() + " cannot checkpoint containers");
   }
