@@ -5,16 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.exc.StreamReadException;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.PropertyNamingStrategies;
-import tools.jackson.databind.exc.UnrecognizedPropertyException;
-import tools.jackson.databind.exc.ValueInstantiationException;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.toml.TomlMapper;
 
@@ -28,21 +23,14 @@ public final class ConfigLoader {
   static final Set<String> REPLACED_WHOLE = Set.of("runtime.handlers", "registry.auths");
 
   /**
-   * Built on first use: building it and binding the configuration records through it cost about
-   * 0.35 s of berthd's start on two cores, and a file without keys (the installed one is all
-   * comments) needs neither.
+   * Built on first use: a file without keys (the installed one is all comments) needs no reader.
+   * It only reads the file into a tree, which {@link ConfigBinder} binds by hand, and renders.
    */
   private ObjectMapper toml;
 
   private ObjectMapper toml() {
     if (toml == null) {
-      toml = TomlMapper.builder()
-          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-          .build();
+      toml = TomlMapper.builder().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
     }
     return toml;
   }
@@ -75,26 +63,17 @@ public final class ConfigLoader {
     JsonNode fileTree;
     try {
       fileTree = toml.readTree(text);
-    } catch (StreamReadException e) {
-      throw new ConfigException("config " + source + ": malformed TOML: " + e.getOriginalMessage(), e);
     } catch (JacksonException e) {
       throw new ConfigException("config " + source + ": malformed TOML: " + e.getOriginalMessage(), e);
     }
-    ObjectNode merged = (ObjectNode) toml.valueToTree(BerthConfig.defaults());
-    if (fileTree instanceof ObjectNode overlay) {
-      merge(merged, overlay, "");
-    }
+    ObjectNode file = fileTree instanceof ObjectNode table ? table : JsonNodeFactory.instance.objectNode();
     try {
-      return toml.treeToValue(merged, BerthConfig.class);
-    } catch (UnrecognizedPropertyException e) {
-      throw new ConfigException(
-          "config " + source + ": unknown key '" + keyPath(e) + "'", e);
-    } catch (ValueInstantiationException e) {
-      Throwable reason = e.getCause() != null ? e.getCause() : e;
-      throw new ConfigException("config " + source + ": invalid value: " + reason.getMessage(), e);
-    } catch (JacksonException e) {
-      throw new ConfigException(
-          "config " + source + ": key '" + keyPath(e) + "': " + e.getOriginalMessage(), e);
+      return ConfigBinder.bind(ConfigTable.top(file), BerthConfig.defaults());
+    } catch (ConfigException e) {
+      throw new ConfigException("config " + source + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      // What a configuration record's constructor refuses: a relative path, a port out of range.
+      throw new ConfigException("config " + source + ": invalid value: " + e.getMessage(), e);
     }
   }
 
@@ -118,27 +97,5 @@ public final class ConfigLoader {
     // left to the TOML reader, which refuses it.
     return text.lines().map(line -> line.replaceFirst("^[ \t]+", ""))
         .allMatch(line -> line.isEmpty() || line.startsWith("#"));
-  }
-
-  private static void merge(ObjectNode base, ObjectNode overlay, String prefix) {
-    for (var entry : overlay.properties()) {
-      String key = entry.getKey();
-      String path = prefix.isEmpty() ? key : prefix + "." + key;
-      JsonNode existing = base.get(key);
-      if (existing instanceof ObjectNode baseChild
-          && entry.getValue() instanceof ObjectNode overlayChild
-          && !REPLACED_WHOLE.contains(path)) {
-        merge(baseChild, overlayChild, path);
-      } else {
-        base.set(key, entry.getValue());
-      }
-    }
-  }
-
-  private static String keyPath(JacksonException e) {
-    return e.getPath().stream()
-        .map(ref -> ref.getPropertyName() != null ? ref.getPropertyName() : "[" + ref.getIndex() + "]")
-        .collect(Collectors.joining("."))
-        .replace(".[", "[");
   }
 }

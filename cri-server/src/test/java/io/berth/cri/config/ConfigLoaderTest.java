@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,5 +133,65 @@ class ConfigLoaderTest {
     assertThat(loader.renderJson(BerthConfig.defaults()))
         .contains("\"cgroup_driver\":\"cgroupfs\"")
         .contains("\"shutdown_grace_seconds\":10");
+  }
+
+  @Test
+  void everyRenderedKeyBindsBack() {
+    // Every key set away from its default, so a key the binder forgot or misnamed shows.
+    BerthConfig custom = new BerthConfig("/r", "/s", "/s/b.sock", "debug",
+        new BerthConfig.Server(1, 2048, 3, 4),
+        new BerthConfig.Runtime(BerthConfig.CgroupDriver.SYSTEMD, "kata", Map.of("kata", "/k"), "/c", "/i", false),
+        new BerthConfig.Network("/n", List.of("/b1"), 5),
+        new BerthConfig.Metrics("0.0.0.0", 6),
+        new BerthConfig.Streaming("::1", 7, "/cert", "/key", 8, 9),
+        new BerthConfig.Registry("/certs", "linux/arm64/v8", 10, 11, 12, 13,
+            Map.of("registry.example:5000", new BerthConfig.Auth("u", "p", "dTpw"))),
+        new BerthConfig.Images(List.of("pause"), 14, "/containers"),
+        new BerthConfig.Cdi(List.of("/cdi")));
+    assertThat(loader.parse("rendered", loader.render(custom))).isEqualTo(custom);
+  }
+
+  @Test
+  void registryAuthsAreATableOfHostTables() {
+    BerthConfig config = loader.parse("c.toml", """
+        [registry.auths."registry.example:5000"]
+        username = "u"
+        password = "p"
+        [registry.auths]
+        "other.example" = { auth = "dTpw" }
+        """);
+    assertThat(config.registry().auths()).isEqualTo(Map.of(
+        "registry.example:5000", new BerthConfig.Auth("u", "p", null),
+        "other.example", new BerthConfig.Auth(null, null, "dTpw")));
+  }
+
+  @Test
+  void typesAreStrict() {
+    assertThatThrownBy(() -> loader.parse("c.toml", "[server]\nshutdown_grace_seconds = 1.5\n"))
+        .hasMessage("config c.toml: key 'server.shutdown_grace_seconds': expected an integer, got a float");
+    assertThatThrownBy(() -> loader.parse("c.toml", "[metrics]\nport = 4294967296\n"))
+        .hasMessage("config c.toml: key 'metrics.port': 4294967296 is out of range");
+    assertThatThrownBy(() -> loader.parse("c.toml", "root = 5\n"))
+        .hasMessage("config c.toml: key 'root': expected a string, got an integer");
+    assertThatThrownBy(() -> loader.parse("c.toml", "[runtime]\ndrop_infra_container = \"yes\"\n"))
+        .hasMessage("config c.toml: key 'runtime.drop_infra_container': expected true or false, got a string");
+    assertThatThrownBy(() -> loader.parse("c.toml", "[network]\ncni_bin_dirs = [\"/a\", 2]\n"))
+        .hasMessage("config c.toml: key 'network.cni_bin_dirs[1]': expected a string, got an integer");
+    assertThatThrownBy(() -> loader.parse("c.toml", "[network]\ncni_bin_dirs = \"/a\"\n"))
+        .hasMessage("config c.toml: key 'network.cni_bin_dirs': expected an array of strings, got a string");
+    assertThatThrownBy(() -> loader.parse("c.toml", "server = 1\n"))
+        .hasMessage("config c.toml: key 'server': expected a table, got an integer");
+    assertThatThrownBy(() -> loader.parse("c.toml", "[runtime.handlers]\nrunc = 1\n"))
+        .hasMessage("config c.toml: key 'runtime.handlers.runc': expected a string, got an integer");
+    assertThatThrownBy(() -> loader.parse("c.toml", "[runtime]\ncgroup_driver = \"Systemd\"\n"))
+        .hasMessage("config c.toml: key 'runtime.cgroup_driver': 'Systemd' is neither 'cgroupfs' nor 'systemd'");
+  }
+
+  @Test
+  void anUnknownKeyInAHostsCredentialsNamesItsPath() {
+    assertThatThrownBy(() -> loader.parse("c.toml", "[registry.auths.\"r.example\"]\nuser = \"u\"\n"))
+        .hasMessage("config c.toml: unknown key 'registry.auths.r.example.user'");
+    assertThatThrownBy(() -> loader.parse("c.toml", "[registry.auths]\n\"r.example\" = \"u:p\"\n"))
+        .hasMessage("config c.toml: key 'registry.auths.r.example': expected a table, got a string");
   }
 }
