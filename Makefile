@@ -12,10 +12,12 @@ MVN := mvn -B -ntp -Dstyle.color=never
 # berthd's traffic is small messages on a unix socket, and each arena keeps MBs of direct memory
 # resident. The JVM trims glibc's heap every 5 s (~1 ms each): what the C2 compiler's arenas
 # freed after a burst of compiles stays resident otherwise (20 pods, `make bench`: berthd
-# ~186 -> ~161 MB RSS).
+# ~186 -> ~161 MB RSS). slf4j is bound to logback by name (BerthLogProvider), not found through
+# ServiceLoader, which opens every jar of the class path on the way (~50 ms of the start).
 BERTHD_JAVA_OPTS := -Xmx256m -Xmn6m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps \
                     -XX:TrimNativeHeapInterval=5000 \
-                    -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
+                    -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
+                    -Dslf4j.provider=io.berth.cri.logging.BerthLogProvider -Dslf4j.internal.verbosity=WARN
 
 # What berth's tests and benchmark drive for real (Debian 12 package names).
 DEB_PACKAGES := runc crun conmon catatonit containernetworking-plugins docker-registry skopeo \
