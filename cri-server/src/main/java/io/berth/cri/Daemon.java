@@ -21,6 +21,7 @@ import io.berth.cri.server.CriCallInterceptor;
 import io.berth.cri.server.CriServer;
 import io.berth.cri.server.RuntimeServiceAdapter;
 import io.berth.cri.server.StateDirLock;
+import io.berth.cri.steps.BackgroundStart;
 import io.berth.cri.steps.StepTimer;
 import io.berth.cri.steps.UndoStack;
 import java.io.IOException;
@@ -77,13 +78,19 @@ public final class Daemon {
       steps.step("lock");
 
       CriMetrics metrics = new CriMetrics();
+      // The socket is bound on a thread of its own while the stores open and the pods are
+      // recovered (the longest step with many pods). A client (the kubelet) can connect as soon
+      // as it is bound; its calls wait for the services, which come once all of that is done,
+      // as systemd's READY=1 does.
+      BackgroundStart<CriServer> serverStart = BackgroundStart.run("CRI server",
+          () -> CriServer.start(config.socketPath(), new CriCallInterceptor(metrics), config.server()));
+      undo.push("stop CRI server", serverStart::close);
       MetricsEndpoint metricsEndpoint = null;
       if (config.metrics().enabled()) {
         metricsEndpoint = MetricsEndpoint.start(metrics, config.metrics().address(), config.metrics().port());
         undo.push("stop metrics endpoint", metricsEndpoint::close);
         log.info("metrics endpoint=http://{}:{}/metrics", config.metrics().address(), metricsEndpoint.port());
       }
-
       steps.step("metrics");
       ImageSubsystem images = ImageSubsystem.open(config, new ImageMetrics(metrics));
       undo.push("close image store", images::close);
@@ -114,17 +121,13 @@ public final class Daemon {
               new UpdateRuntimeConfigHandler(podNetwork),
               workloads.handlers());
 
-      CriServer server =
-          CriServer.start(
-              config.socketPath(),
-              List.of(runtimeService, imageService),
-              new CriCallInterceptor(metrics),
-              config.server());
-      undo.push("stop CRI server", () -> server.shutdown(0));
-      steps.step("server");
-      // Started in the background by the workloads while CRI came up; its failure fails the start.
+      // Started in the background by the workloads while the rest came up; its failure fails the
+      // start before any call was served.
       workloads.awaitStreaming();
       steps.step("streaming");
+      CriServer server = serverStart.await();
+      steps.step("server");
+      server.serve(List.of(runtimeService, imageService));
       // Checked often enough that the memory of a burst goes back within seconds; a slack of
       // 8 MB keeps the collections rare (one per burst, or per minutes of kubelet polling).
       HeapTrimmer heapTrimmer = HeapTrimmer.start(Duration.ofSeconds(5), 8L << 20);

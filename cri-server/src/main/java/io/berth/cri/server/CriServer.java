@@ -22,18 +22,24 @@ import java.util.concurrent.TimeUnit;
 /**
  * The gRPC server on berthd's unix socket (mode 0660, owned by root). Calls run on virtual
  * threads, because handlers block on disks, registries and runc; the few RPCs answered from
- * memory run inline instead (see {@link InlineCallExecutor}). Lifecycle: {@link #start}, then
- * {@link #shutdown} once.
+ * memory run inline instead (see {@link InlineCallExecutor}). Lifecycle: {@link #start} binds the
+ * socket, {@link #serve} puts the services in place once the daemon is ready (calls that came
+ * earlier wait for them, see {@link StartupGate}), then {@link #shutdown} once.
  */
-public final class CriServer {
+public final class CriServer implements AutoCloseable {
   private final Path socket;
   private final Server server;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ExecutorService executor;
+  private final StartupGate services;
+  private final CriCallInterceptor interceptor;
 
-  private CriServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor) {
+  private CriServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor,
+      StartupGate services, CriCallInterceptor interceptor) {
     this.socket = socket;
+    this.services = services;
+    this.interceptor = interceptor;
     this.server = server;
     this.boss = boss;
     this.workers = workers;
@@ -41,18 +47,19 @@ public final class CriServer {
   }
 
   /**
-   * Binds {@code socket} and serves {@code services}. The caller must hold the state-dir lock: a
-   * socket file found here is then known to be left over from a crashed run and is replaced.
+   * Binds {@code socket} and accepts calls, which wait until {@link #serve}. The caller must hold
+   * the state-dir lock: a socket file found here is then known to be left over from a crashed run
+   * and is replaced.
    */
-  public static CriServer start(
-      Path socket, List<BindableService> services, CriCallInterceptor interceptor, BerthConfig.Server settings)
+  public static CriServer start(Path socket, CriCallInterceptor interceptor, BerthConfig.Server settings)
       throws IOException {
     Files.createDirectories(socket.getParent());
     Files.deleteIfExists(socket);
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    NettyServerBuilder builder =
+    StartupGate services = new StartupGate();
+    Server server =
         NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
             .channelType(EpollServerDomainSocketChannel.class)
             .bossEventLoopGroup(boss)
@@ -67,11 +74,9 @@ public final class CriServer {
             .maxConnectionIdle(settings.idleConnectionSeconds(), TimeUnit.SECONDS)
             // Beyond this, a connection's further streams wait (HTTP/2 flow control) instead of
             // each taking a thread and memory: the kubelet needs tens, a flood gets no more.
-            .maxConcurrentCallsPerConnection(settings.maxCallsPerConnection());
-    for (BindableService service : services) {
-      builder.addService(ServerInterceptors.intercept(service, interceptor));
-    }
-    Server server = builder.build();
+            .maxConcurrentCallsPerConnection(settings.maxCallsPerConnection())
+            .fallbackHandlerRegistry(services)
+            .build();
     try {
       server.start();
       Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
@@ -80,10 +85,22 @@ public final class CriServer {
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       executor.shutdownNow();
+      services.close();
       Files.deleteIfExists(socket);
       throw e;
     }
-    return new CriServer(socket, server, boss, workers, executor);
+    return new CriServer(socket, server, boss, workers, executor, services, interceptor);
+  }
+
+  /** Serves {@code definitions} from now on, first to the calls that arrived before. */
+  public void serve(List<BindableService> definitions) {
+    services.open(definitions.stream().map(service -> ServerInterceptors.intercept(service, interceptor)).toList());
+  }
+
+  /** Stops at once: calls in flight are cancelled. */
+  @Override
+  public void close() throws IOException, InterruptedException {
+    shutdown(0);
   }
 
   /**
@@ -97,6 +114,7 @@ public final class CriServer {
       server.awaitTermination(1, TimeUnit.SECONDS);
     }
     executor.shutdownNow();
+    services.close();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2, TimeUnit.SECONDS);
     Files.deleteIfExists(socket);

@@ -1,10 +1,9 @@
 package io.berth.cri.streaming;
 
 import io.berth.cri.error.UnavailableException;
+import io.berth.cri.steps.BackgroundStart;
 import java.io.IOException;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * The streaming server, started on a thread of its own while berthd goes on to serve CRI: its
@@ -13,34 +12,20 @@ import java.util.concurrent.CompletionException;
  * fails berthd's start all the same, when the daemon {@linkplain #await awaits} it.
  */
 public final class BackgroundStreamingServer implements StreamUrls, AutoCloseable {
-  private final CompletableFuture<StreamingServer> server = new CompletableFuture<>();
+  private final BackgroundStart<StreamingServer> server;
 
-  private BackgroundStreamingServer() {}
+  private BackgroundStreamingServer(BackgroundStart<StreamingServer> server) {
+    this.server = server;
+  }
 
   /** Runs {@code start} on a new thread and returns at once. */
   public static BackgroundStreamingServer start(Callable<StreamingServer> start) {
-    BackgroundStreamingServer background = new BackgroundStreamingServer();
-    Thread.ofPlatform().name("streaming-start").start(() -> {
-      try {
-        background.server.complete(start.call());
-      } catch (Exception | Error e) {
-        background.server.completeExceptionally(e);
-      }
-    });
-    return background;
+    return new BackgroundStreamingServer(BackgroundStart.run("streaming server", start));
   }
 
   /** The started server; its start's failure as an {@link IOException}. */
   public StreamingServer await() throws IOException {
-    try {
-      return server.join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      throw new IOException("cannot start the streaming server: " + cause, cause);
-    }
+    return server.await();
   }
 
   @Override
