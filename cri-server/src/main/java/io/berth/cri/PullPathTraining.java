@@ -95,5 +95,4 @@ final class PullPathTraining {
     }
     return bytes.toByteArray();
   }
-
 }
