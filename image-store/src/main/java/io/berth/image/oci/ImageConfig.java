@@ -1,6 +1,7 @@
 package io.berth.image.oci;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.berth.snapshot.StoredJson;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +23,25 @@ public record ImageConfig(
 
   /** The layers' uncompressed digests, bottom first. */
   public record RootFs(String type, @JsonProperty("diff_ids") List<String> diffIds) {}
+
+  /**
+   * Reads an image config as {@code ImageStore} wrote it into an image record with Jackson (see
+   * {@link StoredJson}); null for none.
+   */
+  public static ImageConfig read(StoredJson json) {
+    if (json == null) {
+      return null;
+    }
+    StoredJson runtime = json.object("config");
+    StoredJson rootfs = json.object("rootfs");
+    return new ImageConfig(json.string("architecture"), json.string("os"), json.string("variant"),
+        json.string("created"),
+        runtime == null ? null : new Runtime(runtime.string("User"), runtime.strings("Env"),
+            runtime.strings("Entrypoint"), runtime.strings("Cmd"), runtime.string("WorkingDir"),
+            runtime.anyMap("Volumes"), runtime.string("StopSignal"), runtime.stringMap("Labels"),
+            runtime.anyMap("ExposedPorts")),
+        rootfs == null ? null : new RootFs(rootfs.string("type"), rootfs.strings("diff_ids")));
+  }
 
   public List<String> diffIds() {
     return rootfs == null || rootfs.diffIds() == null ? List.of() : rootfs.diffIds();

@@ -1,6 +1,7 @@
 package io.berth.image.store;
 
 import io.berth.image.oci.ImageConfig;
+import io.berth.snapshot.StoredJson;
 import java.util.List;
 
 /**
@@ -26,6 +27,13 @@ public record ImageRecord(
     manifests = List.copyOf(manifests);
     layers = List.copyOf(layers);
     chainIds = List.copyOf(chainIds);
+  }
+
+  /** Reads what {@link ImageStore} wrote with Jackson (see {@link StoredJson}). */
+  static ImageRecord read(StoredJson json) {
+    return new ImageRecord(json.string("id"), json.strings("repoTags"), json.strings("repoDigests"),
+        json.number("size"), json.strings("manifests"), json.strings("layers"), json.strings("chainIds"),
+        ImageConfig.read(json.object("config")), json.bool("pinned"));
   }
 
   public ImageRecord withReferences(List<String> tags, List<String> digests, List<String> manifestDigests) {

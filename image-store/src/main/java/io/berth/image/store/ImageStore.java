@@ -3,6 +3,7 @@ package io.berth.image.store;
 import io.berth.image.ImageException;
 import io.berth.image.ref.Digest;
 import io.berth.image.ref.ImageReference;
+import io.berth.snapshot.StoredJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -55,7 +56,7 @@ public final class ImageStore {
       try (DirectoryStream<Path> files = Files.newDirectoryStream(root, "*.json")) {
         for (Path file : files) {
           try {
-            index(JSON.readValue(Files.readString(file), ImageRecord.class));
+            index(ImageRecord.read(StoredJson.parse(JSON, Files.readString(file))));
           } catch (RuntimeException e) {
             log.warn("image record unreadable, ignored file={} error={}", file, e.getMessage());
           }

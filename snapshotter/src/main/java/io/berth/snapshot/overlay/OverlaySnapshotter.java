@@ -7,6 +7,7 @@ import io.berth.snapshot.SnapshotException;
 import io.berth.snapshot.SnapshotInfo;
 import io.berth.snapshot.SnapshotInfo.Kind;
 import io.berth.snapshot.Snapshotter;
+import io.berth.snapshot.StoredJson;
 import io.berth.snapshot.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -174,7 +175,7 @@ public final class OverlaySnapshotter implements Snapshotter {
 
   private static SnapshotRecord readMeta(Path dir) {
     try {
-      return JSON.readValue(Files.readString(dir.resolve("meta.json")), SnapshotRecord.class);
+      return SnapshotRecord.read(StoredJson.parse(JSON, Files.readString(dir.resolve("meta.json"))));
     } catch (NoSuchFileException e) {
       return null;
     } catch (IOException | RuntimeException e) {

@@ -1,6 +1,7 @@
 package io.berth.snapshot.overlay;
 
 import io.berth.snapshot.SnapshotInfo;
+import io.berth.snapshot.StoredJson;
 import io.berth.snapshot.Usage;
 import java.time.Instant;
 
@@ -12,6 +13,20 @@ import java.time.Instant;
  */
 record SnapshotRecord(long id, String key, String parent, SnapshotInfo.Kind kind, Instant created, Usage usage,
     boolean container, String layerRoot) {
+  /** Reads what {@link OverlaySnapshotter} wrote with Jackson (see {@link StoredJson}). */
+  static SnapshotRecord read(StoredJson json) {
+    String kind = json.string("kind");
+    StoredJson usage = json.object("usage");
+    return new SnapshotRecord(json.number("id"), json.string("key"), json.string("parent"),
+        kind == null ? null : SnapshotInfo.Kind.valueOf(kind), created(json.string("created")),
+        usage == null ? null : new Usage(usage.number("bytes"), usage.number("inodes")),
+        json.bool("container"), json.string("layerRoot"));
+  }
+
+  private static Instant created(String text) {
+    return text == null ? null : Instant.parse(text);
+  }
+
   SnapshotInfo info() {
     return new SnapshotInfo(key, parent, kind, created);
   }
