@@ -21,8 +21,9 @@ rm -f "$out" "$out.jars"
 # The configuration sets keys (to their defaults) so that the cache also holds the TOML reader
 # that production files, which set at least the cgroup driver, go through.
 printf '[runtime]\ncgroup_driver = "cgroupfs"\n[images]\npinned = []\n' > "$work/config.toml"
-# berth.aot_training: berthd also runs its pull path on a synthetic layer before it serves
-# (PullPathTraining), so that the cache holds that path's classes and profiles too.
+# berth.aot_training: berthd also runs its pull path on a synthetic layer, and writes and reopens
+# a snapshot and an image record, before it serves (PullPathTraining), so that the cache holds
+# those paths' classes and profiles too.
 BERTH_JAVA_OPTS="-XX:AOTCacheOutput=$out -Dberth.aot_training=true -Xlog:aot=off -Xlog:cds=off" \
   "$bin/berthd" --config "$work/config.toml" --root "$work/root" --state "$work/state" >"$work/log" 2>&1 &
 pid=$!

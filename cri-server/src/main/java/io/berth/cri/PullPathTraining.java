@@ -25,13 +25,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the pull path's hot code (SHA-256, gunzip, tar parsing, layer application through FFM
- * system calls, the registry client's TLS set-up) on a synthetic layer while berthd trains its
- * AOT cache ({@code train-aot.sh} sets {@value #PROPERTY}), so that the cache holds those classes
- * loaded and linked, with the profiles the JIT starts from. It used to run after every start on a
- * background thread; measured with {@code make bench}, that cost 16 MB of idle PSS and made a
- * pull sent the moment berthd serves half again slower (2.47 s against 1.68 s), because it took
- * a core from that very pull. Works only in a scratch directory under the state dir, which it
- * removes.
+ * system calls, the registry client's TLS set-up, the records it stores) on a synthetic layer
+ * while berthd trains its AOT cache ({@code train-aot.sh} sets {@value #PROPERTY}), so that the
+ * cache holds those classes loaded and linked, with the profiles the JIT starts from. It used to
+ * run after every start on a background thread; measured with {@code make bench}, that cost 16 MB
+ * of idle PSS and made a pull sent the moment berthd serves half again slower (2.47 s against
+ * 1.68 s), because it took a core from that very pull. Works only in a scratch directory under
+ * the state dir, which it removes.
  */
 final class PullPathTraining {
   /** The system property that asks for it: set only by the AOT cache's training run. */
@@ -93,7 +93,8 @@ final class PullPathTraining {
     new ImageStore(imageRoot, List.of()).add(new ImageRecord(digest, List.of("training.local/berth:1"), List.of(),
         1, List.of(digest), List.of(digest), List.of(digest),
         new ImageConfig("amd64", "linux", null, null,
-            new ImageConfig.Runtime(null, List.of("PATH=/bin"), null, List.of("sh"), "/", null, null, Map.of(), null),
+            new ImageConfig.Runtime(null, List.of("PATH=/bin"), null, List.of("sh"), "/", Map.of("/data", Map.of()),
+                null, Map.of(), Map.of("80/tcp", Map.of())),
             new ImageConfig.RootFs("layers", List.of(digest))),
         false));
     new ImageStore(imageRoot, List.of()).list();

@@ -13,9 +13,10 @@ import tools.jackson.databind.node.ObjectNode;
  * from its tree rather than through Jackson's data binding: the first read of each record type
  * made Jackson introspect it, ~0.3 s of berthd's start on two cores with a single image in the
  * store. Writing still goes through Jackson (its names are the records' components), and each
- * reader's test writes a record that way and reads it back. Like data binding, a field that is
- * missing or null reads as null, 0 or false; a value of the wrong type is an
- * {@link IllegalArgumentException} naming the field.
+ * reader's test writes a record that way and reads it back. A field that is missing or null reads
+ * as null, 0 or false (data binding refused an explicit null for a number or a boolean, which
+ * berth never writes); a value of the wrong type is an {@link IllegalArgumentException} naming
+ * the field.
  */
 public final class StoredJson {
   private final ObjectNode node;
@@ -77,10 +78,13 @@ public final class StoredJson {
     }
     List<String> strings = new ArrayList<>(value.size());
     for (JsonNode item : value) {
-      if (!item.isString()) {
+      if (item.isNull()) {
+        strings.add(null); // as data binding kept it: an image config may hold "Env": [null]
+      } else if (item.isString()) {
+        strings.add(item.stringValue());
+      } else {
         throw wrongType(field, "an array of strings");
       }
-      strings.add(item.stringValue());
     }
     return strings;
   }

@@ -7,7 +7,6 @@ import io.berth.cri.config.BerthConfig.Images;
 import io.berth.cri.config.BerthConfig.Metrics;
 import io.berth.cri.config.BerthConfig.Network;
 import io.berth.cri.config.BerthConfig.Registry;
-import io.berth.cri.config.BerthConfig.Runtime;
 import io.berth.cri.config.BerthConfig.Server;
 import io.berth.cri.config.BerthConfig.Streaming;
 import java.util.Arrays;
@@ -36,7 +35,7 @@ final class ConfigBinder {
     String socket = file.string("socket", defaults.socket());
     String logLevel = file.string("log_level", defaults.logLevel());
     Server server = server(file.table("server"), defaults.server());
-    Runtime runtime = runtime(file.table("runtime"), defaults.runtime());
+    BerthConfig.Runtime runtime = runtime(file.table("runtime"), defaults.runtime());
     Network network = network(file.table("network"), defaults.network());
     Metrics metrics = metrics(file.table("metrics"), defaults.metrics());
     Streaming streaming = streaming(file.table("streaming"), defaults.streaming());
@@ -57,7 +56,7 @@ final class ConfigBinder {
     return new Server(shutdownGraceSeconds, maxMessageBytes, idleConnectionSeconds, maxCallsPerConnection);
   }
 
-  private static Runtime runtime(ConfigTable table, Runtime defaults) {
+  private static BerthConfig.Runtime runtime(ConfigTable table, BerthConfig.Runtime defaults) {
     CgroupDriver cgroupDriver = cgroupDriver(table.string("cgroup_driver", null), defaults.cgroupDriver());
     String defaultHandler = table.string("default_handler", defaults.defaultHandler());
     Map<String, String> handlers = table.stringTable("handlers", defaults.handlers());
@@ -65,7 +64,7 @@ final class ConfigBinder {
     String catatonit = table.string("catatonit", defaults.catatonit());
     boolean dropInfraContainer = table.bool("drop_infra_container", defaults.dropInfraContainer());
     table.rejectUnread();
-    return new Runtime(cgroupDriver, defaultHandler, handlers, conmon, catatonit, dropInfraContainer);
+    return new BerthConfig.Runtime(cgroupDriver, defaultHandler, handlers, conmon, catatonit, dropInfraContainer);
   }
 
   private static CgroupDriver cgroupDriver(String name, CgroupDriver fallback) {

@@ -19,7 +19,10 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * the file, the key and the reason.
  */
 public final class ConfigLoader {
-  /** Tables that a file replaces as a whole instead of merging key by key. */
+  /**
+   * Tables that a file replaces as a whole instead of merging key by key ({@link ConfigBinder}
+   * binds each as one table; {@link ConfigChanges} reports each as one key).
+   */
   static final Set<String> REPLACED_WHOLE = Set.of("runtime.handlers", "registry.auths");
 
   /**

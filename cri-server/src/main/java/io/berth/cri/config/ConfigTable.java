@@ -109,7 +109,7 @@ final class ConfigTable {
   /** A table of tables by name, each bound by {@code bind}; it replaces {@code fallback} whole. */
   <T> Map<String, T> tableOfTables(String key, Map<String, T> fallback, Function<ConfigTable, T> bind) {
     return tables(key, fallback, (name, entry) -> {
-      ConfigTable table = new ConfigTable(pathOf(key) + "." + name, (ObjectNode) entry);
+      ConfigTable table = new ConfigTable(pathOf(key) + "." + quoted(name), (ObjectNode) entry);
       T bound = bind.apply(table);
       table.rejectUnread();
       return bound;
@@ -137,7 +137,7 @@ final class ConfigTable {
     Map<String, T> entries = new LinkedHashMap<>();
     for (var entry : table.properties()) {
       if (!accepts.test(entry.getValue())) {
-        throw new ConfigException("key '" + pathOf(key) + "." + entry.getKey() + "': expected " + expected
+        throw new ConfigException("key '" + pathOf(key) + "." + quoted(entry.getKey()) + "': expected " + expected
             + ", got " + kind(entry.getValue()));
       }
       entries.put(entry.getKey(), bind.bind(entry.getKey(), entry.getValue()));
@@ -153,6 +153,11 @@ final class ConfigTable {
   private JsonNode take(String key) {
     read.add(key);
     return node.get(key);
+  }
+
+  /** A table name as TOML writes it in a dotted key: quoted when it holds a dot (a registry host). */
+  private static String quoted(String name) {
+    return name.contains(".") ? "\"" + name + "\"" : name;
   }
 
   private String pathOf(String key) {

@@ -5,6 +5,8 @@ import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.joran.spi.JoranException;
+import ch.qos.logback.core.status.StatusUtil;
+import ch.qos.logback.core.util.StatusPrinter2;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.helpers.BasicMarkerFactory;
@@ -34,6 +36,10 @@ public final class BerthLogProvider implements SLF4JServiceProvider {
         new ContextInitializer(context).autoConfig();
       } catch (JoranException e) {
         System.err.println("berthd: cannot read the logback configuration: " + e.getMessage());
+      }
+      // As logback's own provider does: a broken or missing file is said, not silently replaced.
+      if (!StatusUtil.contextHasStatusListener(context)) {
+        new StatusPrinter2().printInCaseOfErrorsOrWarnings(context);
       }
     } else {
       LogConfigurator configurator = new LogConfigurator();

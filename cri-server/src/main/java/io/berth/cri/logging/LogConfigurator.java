@@ -10,8 +10,9 @@ import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
- * berth's logging, set up in code (logback finds this class through {@code META-INF/services})
- * instead of from a {@code logback.xml}: every event on stderr as a {@link LogLineLayout} line,
+ * berth's logging, set up in code instead of from a {@code logback.xml} (berthd's
+ * {@link BerthLogProvider} calls it; elsewhere, tests and berthctl, logback finds it through
+ * {@code META-INF/services}): every event on stderr as a {@link LogLineLayout} line,
  * INFO by default (berthd applies its {@code log_level}), the chatty libraries at WARN.
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {

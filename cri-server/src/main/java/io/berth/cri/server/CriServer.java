@@ -64,6 +64,7 @@ public final class CriServer implements AutoCloseable {
             .channelType(EpollServerDomainSocketChannel.class)
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
+            // Method lookups run here too, never on an event loop: StartupGate parks them.
             .executor(executor)
             .callExecutor(new InlineCallExecutor())
             .maxInboundMessageSize(settings.maxMessageBytes())

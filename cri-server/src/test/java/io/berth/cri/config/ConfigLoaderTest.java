@@ -190,8 +190,8 @@ class ConfigLoaderTest {
   @Test
   void anUnknownKeyInAHostsCredentialsNamesItsPath() {
     assertThatThrownBy(() -> loader.parse("c.toml", "[registry.auths.\"r.example\"]\nuser = \"u\"\n"))
-        .hasMessage("config c.toml: unknown key 'registry.auths.r.example.user'");
+        .hasMessage("config c.toml: unknown key 'registry.auths.\"r.example\".user'");
     assertThatThrownBy(() -> loader.parse("c.toml", "[registry.auths]\n\"r.example\" = \"u:p\"\n"))
-        .hasMessage("config c.toml: key 'registry.auths.r.example': expected a table, got a string");
+        .hasMessage("config c.toml: key 'registry.auths.\"r.example\"': expected a table, got a string");
   }
 }

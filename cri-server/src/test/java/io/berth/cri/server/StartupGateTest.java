@@ -1,7 +1,10 @@
 package io.berth.cri.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
@@ -9,6 +12,7 @@ import io.grpc.stub.ServerCalls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +33,10 @@ class StartupGateTest {
 
   @Test
   void aCallBeforeTheServicesWaitsForThem() throws Exception {
-    CompletableFuture<ServerMethodDefinition<?, ?>> lookup =
-        CompletableFuture.supplyAsync(() -> gate.lookupMethod(VERSION.getFullMethodName(), null));
+    CompletableFuture<ServerMethodDefinition<?, ?>> lookup = new CompletableFuture<>();
+    Thread caller =
+        Thread.ofVirtual().start(() -> lookup.complete(gate.lookupMethod(VERSION.getFullMethodName(), null)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> caller.getState() == Thread.State.WAITING);
     assertThat(lookup).isNotDone();
     assertThat(gate.getServices()).isEmpty();
 
@@ -39,16 +45,32 @@ class StartupGateTest {
     assertThat(lookup.get(10, TimeUnit.SECONDS).getMethodDescriptor()).isSameAs(VERSION);
     assertThat(gate.getServices()).containsExactly(RUNTIME);
     assertThat(gate.lookupMethod("runtime.v1.RuntimeService/Bogus", null)).isNull();
+    assertThatThrownBy(() -> gate.open(List.of(RUNTIME))).isInstanceOf(IllegalStateException.class);
   }
 
   @Test
-  void aCallWaitingWhenTheDaemonStopsFindsNoMethod() throws Exception {
+  void aCallWaitingWhenTheDaemonStopsEndsUnavailable() throws Exception {
     CompletableFuture<ServerMethodDefinition<?, ?>> lookup =
         CompletableFuture.supplyAsync(() -> gate.lookupMethod(VERSION.getFullMethodName(), null));
 
     gate.close();
 
-    assertThat(lookup.get(10, TimeUnit.SECONDS)).isNull();
+    ServerMethodDefinition<?, ?> answer = lookup.get(10, TimeUnit.SECONDS);
+    assertThat(answer.getMethodDescriptor().getFullMethodName()).isEqualTo(VERSION.getFullMethodName());
+    assertThat(answer).isNotSameAs(RUNTIME.getMethod(VERSION.getFullMethodName()));
+  }
+
+  @Test
+  void aCallThatEndsWhileWaitingStopsWaiting() throws Exception {
+    Context.CancellableContext call = Context.current().withCancellation();
+    CompletableFuture<ServerMethodDefinition<?, ?>> lookup = new CompletableFuture<>();
+    Runnable caller = () -> lookup.complete(gate.lookupMethod(VERSION.getFullMethodName(), null));
+    Thread.ofVirtual().start(call.wrap(caller));
+
+    call.cancel(null);
+
+    assertThat(lookup.get(10, TimeUnit.SECONDS).getMethodDescriptor().getFullMethodName())
+        .isEqualTo(VERSION.getFullMethodName());
   }
 
   /** Request and response bodies as they are. */

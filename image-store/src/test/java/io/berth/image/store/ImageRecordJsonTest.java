@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.image.oci.ImageConfig;
 import io.berth.snapshot.StoredJson;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,17 @@ class ImageRecordJsonTest {
     assertThat(read("""
         {"id":"sha256:aa","repoTags":[],"repoDigests":[],"manifests":[],"layers":[],"chainIds":[]}""").config())
         .isNull();
+  }
+
+  @Test
+  void aNullInAnArrayStaysAsDataBindingKeptIt() {
+    List<String> env = Arrays.asList("A=1", null);
+    ImageRecord record = new ImageRecord("sha256:aa", List.of(), List.of(), 0, List.of(), List.of(), List.of(),
+        new ImageConfig(null, null, null, null,
+            new ImageConfig.Runtime(null, env, null, null, null, null, null, null, null), null),
+        false);
+
+    assertThat(read(JSON.writeValueAsString(record)).config().runtime().env()).isEqualTo(env);
   }
 
   @Test
