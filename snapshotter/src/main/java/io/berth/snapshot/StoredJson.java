@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -35,36 +37,29 @@ public final class StoredJson {
   }
 
   public String string(String field) {
-    JsonNode value = present(field);
-    if (value == null) {
-      return null;
-    }
-    if (!value.isString()) {
-      throw wrongType(field, "a string");
-    }
-    return value.stringValue();
+    return scalar(field, null, JsonNode::isString, "a string", JsonNode::stringValue);
   }
 
   public long number(String field) {
-    JsonNode value = present(field);
-    if (value == null) {
-      return 0;
-    }
-    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-      throw wrongType(field, "an integer");
-    }
-    return value.longValue();
+    return scalar(field, 0L, value -> value.isIntegralNumber() && value.canConvertToLong(), "an integer",
+        JsonNode::longValue);
   }
 
   public boolean bool(String field) {
+    return scalar(field, false, JsonNode::isBoolean, "true or false", JsonNode::booleanValue);
+  }
+
+  /** The value of {@code field} if present and {@code accepts} it; {@code absent} if missing or null. */
+  private <T> T scalar(String field, T absent, Predicate<JsonNode> accepts, String expected,
+      Function<JsonNode, T> read) {
     JsonNode value = present(field);
     if (value == null) {
-      return false;
+      return absent;
     }
-    if (!value.isBoolean()) {
-      throw wrongType(field, "true or false");
+    if (!accepts.test(value)) {
+      throw wrongType(field, expected);
     }
-    return value.booleanValue();
+    return read.apply(value);
   }
 
   /** An array of strings. */

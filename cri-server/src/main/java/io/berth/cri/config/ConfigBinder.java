@@ -23,7 +23,7 @@ import java.util.Map;
  * <p>The keys are those {@link ConfigLoader#render} writes (the records' components in snake
  * case); {@code ConfigLoaderTest} renders every key and binds it back. A key the file sets
  * replaces the default; {@code runtime.handlers} and {@code registry.auths} are replaced as whole
- * tables ({@link ConfigLoader#REPLACED_WHOLE}).
+ * tables ({@link ConfigChanges#REPLACED_WHOLE}).
  */
 final class ConfigBinder {
   private ConfigBinder() {}

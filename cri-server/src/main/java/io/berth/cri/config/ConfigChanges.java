@@ -30,6 +30,12 @@ public record ConfigChanges(List<String> live, List<String> needRestart) {
       "registry.auths",
       "images.pinned");
 
+  /**
+   * Tables a file replaces as a whole ({@link ConfigBinder} binds each as one table), so a change
+   * anywhere in one is reported as that one key.
+   */
+  static final Set<String> REPLACED_WHOLE = Set.of("runtime.handlers", "registry.auths");
+
   private static final ObjectMapper JSON =
       new ObjectMapper().rebuild().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
 
@@ -82,7 +88,7 @@ public record ConfigChanges(List<String> live, List<String> needRestart) {
   private static void collect(ObjectNode node, String prefix, Map<String, JsonNode> leaves) {
     for (var entry : node.properties()) {
       String key = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
-      if (entry.getValue() instanceof ObjectNode table && !ConfigLoader.REPLACED_WHOLE.contains(key)) {
+      if (entry.getValue() instanceof ObjectNode table && !REPLACED_WHOLE.contains(key)) {
         collect(table, key, leaves);
       } else {
         leaves.put(key, entry.getValue());

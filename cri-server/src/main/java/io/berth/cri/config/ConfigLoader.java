@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -19,12 +18,6 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * the file, the key and the reason.
  */
 public final class ConfigLoader {
-  /**
-   * Tables that a file replaces as a whole instead of merging key by key ({@link ConfigBinder}
-   * binds each as one table; {@link ConfigChanges} reports each as one key).
-   */
-  static final Set<String> REPLACED_WHOLE = Set.of("runtime.handlers", "registry.auths");
-
   /**
    * Built on first use: a file without keys (the installed one is all comments) needs no reader.
    * It only reads the file into a tree, which {@link ConfigBinder} binds by hand, and renders.

@@ -46,39 +46,33 @@ final class ConfigTable {
   }
 
   String string(String key, String fallback) {
-    JsonNode value = take(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (!value.isString()) {
-      throw wrongType(key, "a string", value);
-    }
-    return value.stringValue();
+    return scalar(key, fallback, JsonNode::isString, "a string", JsonNode::stringValue);
   }
 
   int integer(String key, int fallback) {
-    JsonNode value = take(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (!value.isIntegralNumber()) {
-      throw wrongType(key, "an integer", value);
-    }
-    if (!value.isInt()) {
-      throw new ConfigException("key '" + pathOf(key) + "': " + value + " is out of range");
-    }
-    return value.intValue();
+    return scalar(key, fallback, JsonNode::isIntegralNumber, "an integer", value -> {
+      if (!value.isInt()) {
+        throw new ConfigException("key '" + pathOf(key) + "': " + value + " is out of range");
+      }
+      return value.intValue();
+    });
   }
 
   boolean bool(String key, boolean fallback) {
+    return scalar(key, fallback, JsonNode::isBoolean, "true or false", JsonNode::booleanValue);
+  }
+
+  /** The value of {@code key} if the file sets it and {@code accepts} it, else {@code fallback}. */
+  private <T> T scalar(String key, T fallback, Predicate<JsonNode> accepts, String expected,
+      Function<JsonNode, T> read) {
     JsonNode value = take(key);
     if (value == null) {
       return fallback;
     }
-    if (!value.isBoolean()) {
-      throw wrongType(key, "true or false", value);
+    if (!accepts.test(value)) {
+      throw wrongType(key, expected, value);
     }
-    return value.booleanValue();
+    return read.apply(value);
   }
 
   /** An array of strings. */

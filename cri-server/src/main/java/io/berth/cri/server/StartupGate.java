@@ -108,7 +108,7 @@ final class StartupGate extends HandlerRegistry {
   }
 
   /** Request and response bodies as they are: an UNAVAILABLE answer reads neither. */
-  private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+  enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
     INSTANCE;
 
     @Override

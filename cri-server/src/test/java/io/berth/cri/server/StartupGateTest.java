@@ -9,9 +9,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,8 +19,8 @@ class StartupGateTest {
   private static final MethodDescriptor<byte[], byte[]> VERSION = MethodDescriptor.<byte[], byte[]>newBuilder()
       .setType(MethodDescriptor.MethodType.UNARY)
       .setFullMethodName("runtime.v1.RuntimeService/Version")
-      .setRequestMarshaller(new Bytes())
-      .setResponseMarshaller(new Bytes())
+      .setRequestMarshaller(StartupGate.RawBytes.INSTANCE)
+      .setResponseMarshaller(StartupGate.RawBytes.INSTANCE)
       .build();
   private static final ServerServiceDefinition RUNTIME = ServerServiceDefinition.builder("runtime.v1.RuntimeService")
       .addMethod(VERSION, ServerCalls.asyncUnaryCall((request, reply) -> reply.onCompleted()))
@@ -71,22 +68,5 @@ class StartupGateTest {
 
     assertThat(lookup.get(10, TimeUnit.SECONDS).getMethodDescriptor().getFullMethodName())
         .isEqualTo(VERSION.getFullMethodName());
-  }
-
-  /** Request and response bodies as they are. */
-  private static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
   }
 }
