@@ -91,6 +91,10 @@ install_all() {
   for jar in "$top"/cri-server/target/lib/*.jar; do
     put 0644 "$jar" "$lib/lib/${jar##*/}"
   done
+  # Netty's and zstd-jni's JNI libraries, loaded from here rather than copied to /tmp at start.
+  for so in "$top"/cri-server/target/native/*.so; do
+    put 0644 "$so" "$lib/native/${so##*/}"
+  done
   put 0755 "$launchers/berthd" "$prefix/bin/berthd"
   put 0755 "$launchers/berthctl" "$prefix/bin/berthctl"
   sed -e "s|/usr/bin/berthd|$prefix/bin/berthd|g" "$top/packaging/berthd.service" > "$unit"

@@ -51,6 +51,8 @@ find "$jre" -type f -perm -0400 ! -perm -0200 -exec chmod u+w -- {} +
 # 2. The install tree, trained with the staged runtime.
 "$make" -s -C "$top" install DESTDIR="$stage" PREFIX=/usr
 rm -f -- "$stage/usr/lib/berth/install-manifest" # dpkg keeps the list of the package's files
+# Netty's and zstd-jni's JNI libraries come unstripped in their jars; their dynamic symbols stay.
+strip --strip-unneeded --remove-section=.comment --remove-section=.note -- "$stage"/usr/lib/berth/native/*.so
 
 # 3. Docs and control files.
 doc=$stage/usr/share/doc/berth

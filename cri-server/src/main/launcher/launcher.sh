@@ -26,9 +26,24 @@ if [ -f "$aot" ]; then
     echo "@NAME@: the jars changed since $aot was trained; starting without it (@RETRAIN@ trains a new one)" >&2
   fi
 fi
+# The JNI libraries of Netty's epoll transport and zstd-jni, unpacked from their jars by the
+# build: from the jars, each would be copied to java.io.tmpdir and loaded from there at every
+# start, which fails where /tmp is mounted noexec. java.library.path holds only this directory
+# (the JVM finds its own libraries through its boot library path).
+native_opts=""
+if [ -d "$jars/native" ]; then
+  native_opts="-Djava.library.path=$jars/native"
+  # zstd-jni's library is named after its jar's version (a stale one would not link).
+  for jar in "$jars"/lib/zstd-jni-*.jar; do
+    zstd="$jars/native/lib${jar##*/}"
+    if [ -f "${zstd%.jar}.so" ]; then
+      native_opts="$native_opts -DZstdNativePath=${zstd%.jar}.so"
+    fi
+  done
+fi
 exec "$java" \
   -XX:+UseSerialGC -Xms16m -XX:+UseCompactObjectHeaders \
   --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  @JAVA_OPTS@ $aot_opts ${BERTH_JAVA_OPTS:-} \
+  @JAVA_OPTS@ $aot_opts $native_opts ${BERTH_JAVA_OPTS:-} \
   -cp "$jars/cri-server.jar:$jars/lib/*" \
   @MAIN@ "$@"

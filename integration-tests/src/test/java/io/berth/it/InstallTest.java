@@ -71,6 +71,8 @@ class InstallTest {
     assertThat(prefix.resolve("bin/berthd")).isExecutable();
     assertThat(prefix.resolve("bin/berthctl")).isExecutable();
     assertThat(fileNames(lib.resolve("lib"))).isEqualTo(fileNames(built.resolve("lib")));
+    assertThat(fileNames(lib.resolve("native"))).isEqualTo(fileNames(built.resolve("native")))
+        .contains("libnetty_transport_native_epoll_x86_64.so");
     assertThat(Files.mismatch(lib.resolve("cri-server.jar"), built.resolve("cri-server.jar"))).isEqualTo(-1);
     assertThat(Files.readString(prefix.resolve("lib/systemd/system/berthd.service")))
         .contains("\nExecStart=/usr/local/bin/berthd\n").doesNotContain("/usr/bin/berthd");
@@ -106,6 +108,7 @@ class InstallTest {
       assertThat(daemon.logText()).contains("Opened AOT cache " + lib.resolve("berthd.aot"));
       assertThat(String.join(" ", ProcessHandle.of(daemon.pid()).orElseThrow().info().arguments().orElseThrow()))
           .as("the class path of the installed tree").contains(lib.resolve("cri-server.jar").toString())
+          .contains("-Djava.library.path=" + lib.resolve("native"))
           .doesNotContain(built.toString());
       runAPod(daemon.client(), "installed");
       Commands.Result version = Commands.runOrFail(prefix.resolve("bin/berthctl").toString(),
