@@ -14,14 +14,18 @@ MVN := mvn -B -ntp -Dstyle.color=never
 # freed after a burst of compiles stays resident otherwise (20 pods, `make bench`: berthd
 # ~186 -> ~161 MB RSS). slf4j is bound to logback by name (BerthLogProvider), not found through
 # ServiceLoader, which opens every jar of the class path on the way (~50 ms of the start).
-BERTHD_JAVA_OPTS := -Xmx256m -Xmn6m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps \
+# The C1 compiler only: C2's compiler threads took one of a small node's cores through start-up,
+# recovery and the first pod, and its code and arenas stayed resident (`make bench`'s memory group:
+# start to serving 689 -> 526 ms, first pod 1277 -> 909 ms, berthd with 100 pods 112.9 -> 102.3 MB
+# PSS). SHA-256, the one hot loop C1 leaves slow, is libcrypto's (io.berth.sys.Sha256).
+BERTHD_JAVA_OPTS := -XX:TieredStopAtLevel=1 -Xmx256m -Xmn6m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps \
                     -XX:TrimNativeHeapInterval=5000 \
                     -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
                     -Dslf4j.provider=io.berth.cri.logging.BerthLogProvider -Dslf4j.internal.verbosity=WARN
 
 # What berth's tests and benchmark drive for real (Debian 12 package names).
 DEB_PACKAGES := runc crun conmon catatonit containernetworking-plugins docker-registry skopeo \
-                umoci busybox-static iproute2 iptables containerd apache2-utils zstd maven \
+                umoci busybox-static iproute2 libssl3 iptables containerd apache2-utils zstd maven \
                 debootstrap qemu-system-x86 qemu-utils
 # The cgroup v2 / systemd tests in a qemu guest (io.berth.it.vm) are part of make test; VM=false
 # leaves them out (make vm-test runs them alone).

@@ -75,14 +75,15 @@ echo /etc/berth/config.toml > "$stage/DEBIAN/conffiles"
 # As dpkg-gencontrol counts: KiB per file, rounded up, and 1 for every directory and link.
 installed_size=$(cd "$stage" && find . -path ./DEBIAN -prune -o ! -path . -printf '%y %s\n' \
   | awk '{ kib += ($1 == "f") ? int(($2 + 1023) / 1024) : 1 } END { print kib }')
-# libc6: the runtime's own native code (GLIBC_2.17 at most, checked in DebPackageTest).
+# libc6: the runtime's own native code (GLIBC_2.17 at most, checked in DebPackageTest). libssl3
+# (libssl3t64 from Debian 13): libcrypto computes the SHA-256 of pulled content (io.berth.sys.Sha256).
 cat > "$stage/DEBIAN/control" <<EOF
 Package: berth
 Version: $version
 Architecture: amd64
 Maintainer: $maintainer
 Installed-Size: $installed_size
-Depends: libc6 (>= 2.17), runc | crun, conmon, catatonit
+Depends: libc6 (>= 2.17), libssl3 | libssl3t64, runc | crun, conmon, catatonit
 Recommends: containernetworking-plugins
 Section: admin
 Priority: optional

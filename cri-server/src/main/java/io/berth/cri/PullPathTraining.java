@@ -7,6 +7,7 @@ import io.berth.snapshot.FileTrees;
 import io.berth.snapshot.LayerDirs;
 import io.berth.snapshot.apply.LayerApplier;
 import io.berth.snapshot.overlay.OverlaySnapshotter;
+import io.berth.sys.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -53,7 +54,7 @@ final class PullPathTraining {
     try {
       extra.run();
       byte[] layer = syntheticLayer();
-      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      MessageDigest sha256 = Sha256.newDigest();
       for (int round = 0; round < 4; round++) {
         sha256.update(layer);
         Path upper = Files.createDirectories(scratch.resolve("r" + round));

@@ -92,8 +92,8 @@ class DoctorTest {
       Commands.Result result = doctor(dir.resolve("config.toml"));
       String out = result.stdout();
       for (String name : List.of("config", "kernel", "overlayfs", "seccomp", "cgroup-driver", "conmon", "catatonit",
-          "cni-config", "cni-plugins", "registry-hosts", "disk-root", "disk-state", "clock", "socket", "berthd",
-          "runtime-ready", "network-ready")) {
+          "libcrypto", "cni-config", "cni-plugins", "registry-hosts", "disk-root", "disk-state", "clock", "socket",
+          "berthd", "runtime-ready", "network-ready")) {
         assertThat(line(out, name)).as(name).startsWith("PASS");
       }
       assertThat(line(out, "socket")).contains(berthd.socket() + " (owner root", "mode 0660)");

@@ -36,6 +36,7 @@ public final class Doctor {
     checks.addAll(List.of(
         new ConmonCheck(host, runtime.conmon()),
         new CatatonitCheck(host, runtime.catatonit(), runtime.dropInfraContainer()),
+        new LibcryptoCheck(host),
         new CniConfigCheck(host, config.network()),
         new CniPluginsCheck(host, config.network()),
         new RegistryHostsCheck(host, config.registry()),

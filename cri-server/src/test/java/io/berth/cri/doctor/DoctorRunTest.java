@@ -32,6 +32,7 @@ class DoctorRunTest {
         .file(SeccompCheck.ACTIONS, "kill_process kill_thread trap errno user_notif trace log allow\n")
         .file("/proc/1/comm", "tini\n")
         .file("/proc/uptime", "100.5 90.1\n")
+        .file("/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "\u007fELF")
         .binary("/usr/sbin/runc", "runc version 1.3.3\n")
         .binary("/usr/bin/crun", "crun version 1.19\n")
         .binary("/usr/bin/conmon", "conmon version 2.1.12\n")
@@ -61,8 +62,8 @@ class DoctorRunTest {
         Doctor.checks(BerthConfig.defaults(), node(true), READY));
     assertThat(results).extracting(Result::name).containsExactly("config", "kernel", "overlayfs", "idmapped-mounts",
         "user-namespaces", "seccomp", "cgroup-version", "cgroup-controllers", "cgroup-driver", "runtime-runc",
-        "runtime-crun", "conmon", "catatonit", "cni-config", "cni-plugins", "registry-hosts", "disk-root",
-        "disk-state", "clock", "socket", "berthd", "runtime-ready", "network-ready");
+        "runtime-crun", "conmon", "catatonit", "libcrypto", "cni-config", "cni-plugins", "registry-hosts",
+        "disk-root", "disk-state", "clock", "socket", "berthd", "runtime-ready", "network-ready");
     assertThat(results).filteredOn(r -> r.status() != Status.PASS).isEmpty();
     assertThat(Doctor.exitCode(results)).isZero();
   }

@@ -56,6 +56,17 @@ class HostStateChecksTest {
   }
 
   @Test
+  void libcryptoIsFoundInAnyLibraryDirectoryAndItsAbsenceWarns() {
+    Result missing = new LibcryptoCheck(FakeHost.in(root)).run();
+    assertThat(missing.status()).isEqualTo(Status.WARN);
+    assertThat(missing.detail()).contains("no libcrypto.so.3", "JDK's SHA-256");
+    assertThat(missing.fix()).startsWith("apt-get install libssl3");
+    FakeHost host = FakeHost.in(root).file("/usr/lib64/libcrypto.so.3", "\u007fELF");
+    assertThat(new LibcryptoCheck(host).run())
+        .isEqualTo(Result.pass("libcrypto", "/usr/lib64/libcrypto.so.3: pulled content is hashed by OpenSSL"));
+  }
+
+  @Test
   void aClockBefore2024Fails() {
     FakeHost host = FakeHost.in(root).file("/proc/uptime", "4595.25 4046.72\n");
     assertThat(new ClockCheck(host).run())

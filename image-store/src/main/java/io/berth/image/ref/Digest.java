@@ -1,8 +1,8 @@
 package io.berth.image.ref;
 
 import io.berth.image.ImageException;
+import io.berth.sys.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -34,11 +34,7 @@ public record Digest(String algorithm, String hex) {
   }
 
   public static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Sha256.newDigest();
   }
 
   @Override

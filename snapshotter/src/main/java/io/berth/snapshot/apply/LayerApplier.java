@@ -4,6 +4,7 @@ import io.berth.snapshot.FileTrees;
 import io.berth.snapshot.LayerDirs;
 import io.berth.snapshot.SnapshotException;
 import io.berth.sys.Errno;
+import io.berth.sys.Sha256;
 import io.berth.sys.SyscallException;
 import io.berth.sys.Syscalls;
 import java.io.FilterInputStream;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -67,12 +67,7 @@ public final class LayerApplier {
    * On failure the upper directory holds partial content: the caller removes the snapshot.
    */
   public AppliedLayer apply(InputStream blob, String mediaType, LayerDirs dirs, String expectedDiffId) {
-    MessageDigest sha256;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest sha256 = Sha256.newDigest();
     try (Application application = new Application(dirs)) {
       CountingInputStream counted;
       try (InputStream tarStream = LayerCompression.open(blob, mediaType)) {
