@@ -1,6 +1,7 @@
 package io.berth.cri.container;
 
 import io.berth.cri.lifecycle.LabelSelector;
+import io.berth.cri.lifecycle.UnchangedList;
 import io.berth.cri.lifecycle.WireCache;
 import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.state.ObjectTable;
@@ -21,13 +22,16 @@ import java.util.List;
 public final class ListContainersHandler {
   private final ObjectTable<ContainerRecord> containers;
   private final WireCache<ContainerRecord, Container> wire = new WireCache<>();
+  private final UnchangedList<ContainerFilter, Container, ListContainersResponse> responses = new UnchangedList<>();
 
   public ListContainersHandler(ObjectTable<ContainerRecord> containers) {
     this.containers = containers;
   }
 
   public ListContainersResponse handle(ListContainersRequest request) {
-    return ListContainersResponse.newBuilder().addAllContainers(list(request.getFilter())).build();
+    ContainerFilter filter = request.getFilter();
+    return responses.get(filter, list(filter),
+        items -> ListContainersResponse.newBuilder().addAllContainers(items).build());
   }
 
   /** The containers {@code filter} selects: ListContainers' items, StreamContainers' batches. */

@@ -2,6 +2,7 @@ package io.berth.cri.sandbox;
 
 import io.berth.cri.lifecycle.ContainerExits;
 import io.berth.cri.lifecycle.LabelSelector;
+import io.berth.cri.lifecycle.UnchangedList;
 import io.berth.cri.lifecycle.WireCache;
 import io.berth.cri.lifecycle.WorkloadProtos;
 import io.berth.cri.state.ObjectTable;
@@ -19,6 +20,7 @@ public final class ListPodSandboxHandler {
   private final ObjectTable<SandboxRecord> sandboxes;
   private final ContainerExits exits;
   private final WireCache<SandboxRecord, PodSandbox> wire = new WireCache<>();
+  private final UnchangedList<PodSandboxFilter, PodSandbox, ListPodSandboxResponse> responses = new UnchangedList<>();
 
   public ListPodSandboxHandler(ObjectTable<SandboxRecord> sandboxes, ContainerExits exits) {
     this.sandboxes = sandboxes;
@@ -26,7 +28,8 @@ public final class ListPodSandboxHandler {
   }
 
   public ListPodSandboxResponse handle(ListPodSandboxRequest request) {
-    return ListPodSandboxResponse.newBuilder().addAllItems(list(request.getFilter())).build();
+    PodSandboxFilter filter = request.getFilter();
+    return responses.get(filter, list(filter), items -> ListPodSandboxResponse.newBuilder().addAllItems(items).build());
   }
 
   /** The sandboxes {@code filter} selects: ListPodSandbox's items, StreamPodSandboxes' batches. */

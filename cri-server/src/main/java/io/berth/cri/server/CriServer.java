@@ -1,6 +1,7 @@
 package io.berth.cri.server;
 
 import io.berth.cri.config.BerthConfig;
+import io.berth.proto.runtime.v1.RuntimeServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CriServer implements AutoCloseable {
   private final Path socket;
+  /** The kubelet's relists, every second: unchanged answers go out as the bytes sent last time. */
+  private static final Set<String> RELISTS = Set.of(RuntimeServiceGrpc.getListContainersMethod().getFullMethodName(),
+      RuntimeServiceGrpc.getListPodSandboxMethod().getFullMethodName());
+
   private final Server server;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -95,7 +101,9 @@ public final class CriServer implements AutoCloseable {
 
   /** Serves {@code definitions} from now on, first to the calls that arrived before. */
   public void serve(List<BindableService> definitions) {
-    services.open(definitions.stream().map(service -> ServerInterceptors.intercept(service, interceptor)).toList());
+    services.open(definitions.stream()
+        .map(service -> LastResponseBytes.wrap(ServerInterceptors.intercept(service, interceptor), RELISTS))
+        .toList());
   }
 
   /** Stops at once: calls in flight are cancelled. */
