@@ -201,11 +201,6 @@ public final class GuestVm implements AutoCloseable {
         set -e
         mountpoint -q /mnt/berth || mount /mnt/berth
         DEBIAN_FRONTEND=noninteractive dpkg -i /mnt/berth/berth.deb
-        # Under emulation every C2 compile costs seconds: C1 alone starts berthd in ~13 s instead of ~21 s
-        # (what the tests here check does not depend on the JIT tier). A drop-in, as an operator would add.
-        mkdir -p /etc/systemd/system/berthd.service.d
-        printf '[Service]\nEnvironment=BERTH_JAVA_OPTS=-XX:TieredStopAtLevel=1\n' \
-          > /etc/systemd/system/berthd.service.d/emulated-node.conf
         systemctl daemon-reload
         cat > /etc/berth/config.toml <<'BERTH_EOF'
         """);
