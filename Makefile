@@ -18,7 +18,8 @@ MVN := mvn -B -ntp -Dstyle.color=never
 # recovery and the first pod, and its code and arenas stayed resident (`make bench`'s memory group:
 # start to serving 689 -> 526 ms, first pod 1277 -> 909 ms, berthd with 100 pods 112.9 -> 102.3 MB
 # PSS). SHA-256, the one hot loop C1 leaves slow, is libcrypto's (io.berth.sys.Sha256).
-BERTHD_JAVA_OPTS := -XX:TieredStopAtLevel=1 -Xmx256m -Xmn6m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps \
+BERTHD_JAVA_OPTS := -XX:TieredStopAtLevel=1 \
+                    -Xmx256m -Xmn6m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps \
                     -XX:TrimNativeHeapInterval=5000 \
                     -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
                     -Dslf4j.provider=io.berth.cri.logging.BerthLogProvider -Dslf4j.internal.verbosity=WARN

@@ -65,6 +65,8 @@ EOF
 install_all() {
   launchers=$1
   [ -f "$top/cri-server/target/cri-server.jar" ] || { echo "install: run \`make build\` first" >&2; exit 1; }
+  # Without its JNI libraries berthd would fall back to copying them to a /tmp that may be noexec.
+  [ -d "$top/cri-server/target/native" ] || { echo "install: run \`make build\` first (no native libraries)" >&2; exit 1; }
   if [ -n "$dest" ]; then
     mkdir -p -- "$dest"
     dest=$(CDPATH= cd -- "$dest" && pwd)

@@ -83,7 +83,8 @@ class DebPackageTest {
     assertThat(fields).containsEntry("Package", "berth").containsEntry("Version", mavenVersion().replace('-', '~'))
         .containsEntry("Architecture", "amd64").containsEntry("Section", "admin")
         .containsEntry("Priority", "optional").containsEntry("Recommends", "containernetworking-plugins");
-    assertThat(fields.get("Depends")).endsWith("runc | crun, conmon, catatonit");
+    assertThat(fields.get("Depends")).endsWith("runc | crun, conmon, catatonit")
+        .as("libcrypto hashes pulls").contains("libssl3 | libssl3t64");
     assertThat(fields.get("Maintainer")).matches("[^<]+ <[^@>]+@[^>]+>");
     assertThat(fields.get("Description")).startsWith("Kubernetes CRI runtime");
     assertThat(Long.parseLong(fields.get("Installed-Size"))).as("KiB as dpkg counts them").isEqualTo(kib(extracted));
@@ -93,6 +94,8 @@ class DebPackageTest {
     assertThat(extracted.resolve("usr/bin/berthctl")).isExecutable();
     assertThat(extracted.resolve("usr/lib/berth/jre/bin/java")).isExecutable();
     assertThat(extracted.resolve("usr/lib/berth/berthd.aot")).isNotEmptyFile();
+    assertThat(extracted.resolve("usr/lib/berth/native/libnetty_transport_native_epoll_x86_64.so"))
+        .as("JNI libraries load from here, not from a copy in /tmp").isNotEmptyFile();
     assertThat(extracted.resolve("usr/lib/berth/install-manifest")).as("dpkg keeps the file list").doesNotExist();
     assertThat(extracted.resolve("usr/share/doc/berth/copyright")).isNotEmptyFile();
     assertThat(Files.readString(extracted.resolve("lib/systemd/system/berthd.service")))

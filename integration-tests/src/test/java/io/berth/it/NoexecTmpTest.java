@@ -32,12 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
 class NoexecTmpTest {
   @TempDir Path work;
   private Path tmp;
+  private boolean mounted;
   private Registry registry;
 
   @BeforeEach
   void noexecTmpfsAndRegistry() throws IOException {
     tmp = Files.createDirectories(work.resolve("tmp"));
     Commands.runOrFail("mount", "-t", "tmpfs", "-o", "noexec,nosuid,nodev,size=16m", "berth-noexec", tmp.toString());
+    mounted = true;
     registry = Registry.start(work.resolve("registry"));
     FixtureImages.get().pushAll(registry);
   }
@@ -47,7 +49,9 @@ class NoexecTmpTest {
     if (registry != null) {
       registry.close();
     }
-    Commands.runOrFail("umount", tmp.toString());
+    if (mounted) {
+      Commands.runOrFail("umount", tmp.toString());
+    }
   }
 
   @Test

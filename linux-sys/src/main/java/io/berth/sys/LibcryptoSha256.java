@@ -27,6 +27,8 @@ final class LibcryptoSha256 extends MessageDigest implements Cloneable {
   /** Whether libcrypto.so.3 and its SHA-256 functions were found. */
   static final boolean AVAILABLE;
 
+  /** The most one downcall hashes: ~0.6 ms at libcrypto's 1.7 GB/s. */
+  private static final long MAX_CRITICAL_BYTES = 1 << 20;
   /** sizeof(SHA256_CTX): h[8], Nl, Nh, data[16], num, md_len, all 32-bit; longs keep it 8-aligned. */
   private static final int CONTEXT_LONGS = 14;
   private static final int DIGEST_BYTES = 32;
@@ -117,13 +119,15 @@ final class LibcryptoSha256 extends MessageDigest implements Cloneable {
   }
 
   private void update(MemorySegment data) {
-    if (data.byteSize() == 0) {
-      return;
-    }
-    try {
-      check((int) UPDATE.invokeExact(MemorySegment.ofArray(context), data, data.byteSize()), "SHA256_Update");
-    } catch (Throwable e) {
-      throw new IllegalStateException("SHA256_Update", e);
+    // A critical call on a heap array holds off the garbage collector (and safepoints) until it
+    // returns: slices of at most 1 MiB keep that under a millisecond whatever the caller passes.
+    for (long offset = 0; offset < data.byteSize(); offset += MAX_CRITICAL_BYTES) {
+      MemorySegment slice = data.asSlice(offset, Math.min(MAX_CRITICAL_BYTES, data.byteSize() - offset));
+      try {
+        check((int) UPDATE.invokeExact(MemorySegment.ofArray(context), slice, slice.byteSize()), "SHA256_Update");
+      } catch (Throwable e) {
+        throw new IllegalStateException("SHA256_Update", e);
+      }
     }
   }
 

@@ -25,8 +25,9 @@ public final class UnchangedList<F, I, R> {
       return entry.response();
     }
     R response = build.apply(items);
-    if (entries.size() >= MAX_FILTERS) {
-      entries.clear();
+    if (entries.size() >= MAX_FILTERS && !entries.containsKey(filter)) {
+      // One out, not all: the kubelet's own filters stay cached while another client varies its.
+      entries.keySet().stream().findAny().ifPresent(entries::remove);
     }
     entries.put(filter, new Entry<>(items, response));
     return response;

@@ -29,11 +29,11 @@ import java.util.concurrent.TimeUnit;
  * earlier wait for them, see {@link StartupGate}), then {@link #shutdown} once.
  */
 public final class CriServer implements AutoCloseable {
-  private final Path socket;
   /** The kubelet's relists, every second: unchanged answers go out as the bytes sent last time. */
   private static final Set<String> RELISTS = Set.of(RuntimeServiceGrpc.getListContainersMethod().getFullMethodName(),
       RuntimeServiceGrpc.getListPodSandboxMethod().getFullMethodName());
 
+  private final Path socket;
   private final Server server;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;

@@ -6,10 +6,13 @@ import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -20,7 +23,7 @@ import java.util.Set;
  * of such a call under berthd's C1-only JIT.
  */
 final class LastResponseBytes<T> implements MethodDescriptor.Marshaller<T> {
-  /** A few: the kubelet lists with one or two filters per call, and each slot holds one response. */
+  /** A few: the kubelet relists with one or two filters, and each slot holds one response per relist. */
   private static final int SLOTS = 4;
 
   private record Written(Object message, byte[] bytes) {}
@@ -35,14 +38,22 @@ final class LastResponseBytes<T> implements MethodDescriptor.Marshaller<T> {
 
   /** {@code service} with the response marshaller of {@code methods} (full names) replaced by one of these. */
   static ServerServiceDefinition wrap(ServerServiceDefinition service, Set<String> methods) {
-    ServerServiceDefinition.Builder wrapped = ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
-    for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-      if (methods.contains(method.getMethodDescriptor().getFullMethodName())) {
-        wrapped.addMethod(remembering(method));
-      } else {
-        wrapped.addMethod(method);
-      }
+    ServiceDescriptor original = service.getServiceDescriptor();
+    if (original.getMethods().stream().noneMatch(method -> methods.contains(method.getFullMethodName()))) {
+      return service;
     }
+    List<ServerMethodDefinition<?, ?>> definitions = new ArrayList<>();
+    // Reflection (grpcurl, grpc_cli) reads the schema descriptor: it stays the generated one.
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(original.getName()).setSchemaDescriptor(original.getSchemaDescriptor());
+    for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
+      ServerMethodDefinition<?, ?> definition =
+          methods.contains(method.getMethodDescriptor().getFullMethodName()) ? remembering(method) : method;
+      definitions.add(definition);
+      descriptor.addMethod(definition.getMethodDescriptor());
+    }
+    ServerServiceDefinition.Builder wrapped = ServerServiceDefinition.builder(descriptor.build());
+    definitions.forEach(wrapped::addMethod);
     return wrapped.build();
   }
 

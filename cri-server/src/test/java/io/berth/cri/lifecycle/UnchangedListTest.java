@@ -37,4 +37,24 @@ class UnchangedListTest {
     }
     assertThat(builds.get()).as("ever-new filters are built, never wrongly reused").isEqualTo(42);
   }
+
+  @Test
+  void aClientVaryingItsFilterEvictsOneEntryAtATimeNotAll() {
+    Object a = new Object();
+    get("", List.of(a));
+    for (int i = 0; i < 15; i++) {
+      get("id=" + i, List.of());
+    }
+    int built = builds.get();
+    get("id=new", List.of());
+    int reused = 0;
+    for (int i = 0; i < 15; i++) {
+      String key = "id=" + i;
+      int before = builds.get();
+      get(key, List.of());
+      reused += builds.get() == before ? 1 : 0;
+    }
+    assertThat(built).isEqualTo(16);
+    assertThat(reused).as("only one of the 16 remembered filters made room").isGreaterThanOrEqualTo(1);
+  }
 }

@@ -37,6 +37,14 @@ class LastResponseBytesTest {
   }
 
   @Test
+  void theSchemaDescriptorStaysForReflectionAndAServiceWithoutTheMethodsIsReturnedAsItIs() {
+    ServerServiceDefinition plain = new RuntimeServiceGrpc.RuntimeServiceImplBase() {}.bindService();
+    assertThat(RUNTIME.getServiceDescriptor().getSchemaDescriptor())
+        .isNotNull().isSameAs(plain.getServiceDescriptor().getSchemaDescriptor());
+    assertThat(LastResponseBytes.wrap(plain, Set.of("runtime.v1.ImageService/ListImages"))).isSameAs(plain);
+  }
+
+  @Test
   void aResponseSentAgainIsTheSameBytesAndAnotherInstanceIsSerializedAfresh() throws Exception {
     MethodDescriptor.Marshaller<ListContainersResponse> marshaller = marshaller();
     ListContainersResponse one = response("c1");
