@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Runs the pull path's hot code (SHA-256, gunzip, tar parsing, layer application through FFM
  * system calls, the registry client's TLS set-up, the records it stores) on a synthetic layer
  * while berthd trains its AOT cache ({@code train-aot.sh} sets {@value #PROPERTY}), so that the
- * cache holds those classes loaded and linked, with the profiles the JIT starts from. It used to
+ * cache holds those classes loaded and linked. It used to
  * run after every start on a background thread; measured with {@code make bench}, that cost 16 MB
  * of idle PSS and made a pull sent the moment berthd serves half again slower (2.47 s against
  * 1.68 s), because it took a core from that very pull. Works only in a scratch directory under
