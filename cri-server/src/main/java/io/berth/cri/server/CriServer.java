@@ -70,9 +70,11 @@ public final class CriServer implements AutoCloseable {
             .channelType(EpollServerDomainSocketChannel.class)
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
-            // Method lookups run here too, never on an event loop: StartupGate parks them.
-            .executor(executor)
-            .callExecutor(new InlineCallExecutor())
+            // Method lookups: on the event loop once the services are in place, before that on
+            // a virtual thread, where StartupGate parks them. The calls themselves run where
+            // InlineCallExecutor puts them (the default executor would be the inline one).
+            .executor(services.lookupExecutor(executor))
+            .callExecutor(new InlineCallExecutor(executor))
             .maxInboundMessageSize(settings.maxMessageBytes())
             // A connection with no call in flight for this long gets a GOAWAY: clients that opened
             // one and left (500 were kept forever) stop holding a channel and its buffers. The

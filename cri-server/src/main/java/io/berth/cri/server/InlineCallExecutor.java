@@ -8,9 +8,9 @@ import java.util.concurrent.Executor;
 
 /**
  * Runs the RPCs that are answered from memory directly on the transport thread, skipping the
- * hand-off to a virtual thread; everything else gets the server's default executor. Only RPCs
- * that never block (no disk, no process, no lock held by a slow path) may be listed here: a
- * blocking call on a transport thread would stall every connection sharing it.
+ * hand-off to a virtual thread; everything else runs on {@code blocking}. Only RPCs that never
+ * block (no disk, no process, no lock held by a slow path) may be listed here: a blocking call on
+ * a transport thread would stall every connection sharing it.
  */
 final class InlineCallExecutor implements ServerCallExecutorSupplier {
   static final Set<String> INLINE_RPCS =
@@ -25,8 +25,15 @@ final class InlineCallExecutor implements ServerCallExecutorSupplier {
 
   private static final Executor DIRECT = Runnable::run;
 
+  /** Where every other call runs: never the server's executor, which looks methods up inline. */
+  private final Executor blocking;
+
+  InlineCallExecutor(Executor blocking) {
+    this.blocking = blocking;
+  }
+
   @Override
   public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
-    return INLINE_RPCS.contains(call.getMethodDescriptor().getFullMethodName()) ? DIRECT : null;
+    return INLINE_RPCS.contains(call.getMethodDescriptor().getFullMethodName()) ? DIRECT : blocking;
   }
 }

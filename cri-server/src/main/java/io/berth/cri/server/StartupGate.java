@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 
 /**
  * The CRI services of a socket that is bound before they exist. A call that arrives while berthd
@@ -45,6 +46,22 @@ final class StartupGate extends HandlerRegistry {
     if (!gate.complete(new Gated(List.copyOf(definitions), Map.copyOf(methods), null))) {
       throw new IllegalStateException("the CRI services were already put in place or berthd stopped");
     }
+  }
+
+  /**
+   * The server's executor, on which gRPC looks each call's method up: on the transport thread
+   * itself once the gate is open (a map lookup), on {@code waiting} before, where the lookup may
+   * park until berthd serves. Each call then runs where {@link InlineCallExecutor} puts it, so a
+   * call answered from memory no longer hops to a virtual thread only to find its method.
+   */
+  Executor lookupExecutor(Executor waiting) {
+    return task -> {
+      if (gate.isDone()) {
+        task.run();
+      } else {
+        waiting.execute(task);
+      }
+    };
   }
 
   /** berthd stops (or never started): calls still waiting, and any later, end UNAVAILABLE. */

@@ -10,8 +10,10 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCalls;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +45,26 @@ class StartupGateTest {
     assertThat(gate.getServices()).containsExactly(RUNTIME);
     assertThat(gate.lookupMethod("runtime.v1.RuntimeService/Bogus", null)).isNull();
     assertThatThrownBy(() -> gate.open(List.of(RUNTIME))).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void lookupsHopToTheWaitingExecutorOnlyUntilTheGateOpens() {
+    List<Runnable> handedOff = new ArrayList<>();
+    Executor lookups = gate.lookupExecutor(handedOff::add);
+    List<String> ran = new ArrayList<>();
+
+    lookups.execute(() -> ran.add("before"));
+    assertThat(ran).as("may park: not on the calling transport thread").isEmpty();
+    assertThat(handedOff).hasSize(1);
+
+    gate.open(List.of(RUNTIME));
+    lookups.execute(() -> ran.add("after"));
+    assertThat(ran).as("a map lookup, run where the call arrived").containsExactly("after");
+    assertThat(handedOff).hasSize(1);
+
+    gate.close();
+    lookups.execute(() -> ran.add("stopping"));
+    assertThat(ran).containsExactly("after", "stopping");
   }
 
   @Test
