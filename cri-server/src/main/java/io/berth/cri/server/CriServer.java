@@ -93,8 +93,8 @@ public final class CriServer implements AutoCloseable {
       server.shutdownNow();
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      executor.shutdownNow();
       services.close();
+      executor.shutdownNow();
       Files.deleteIfExists(socket);
       throw e;
     }
@@ -124,8 +124,10 @@ public final class CriServer implements AutoCloseable {
       server.shutdownNow();
       server.awaitTermination(1, TimeUnit.SECONDS);
     }
-    executor.shutdownNow();
+    // The gate first: waiting calls end UNAVAILABLE on their threads, and a late lookup runs
+    // inline instead of meeting a shut-down executor.
     services.close();
+    executor.shutdownNow();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2, TimeUnit.SECONDS);
     Files.deleteIfExists(socket);

@@ -10,7 +10,9 @@ import java.util.concurrent.Executor;
  * Runs the RPCs that are answered from memory directly on the transport thread, skipping the
  * hand-off to a virtual thread; everything else runs on {@code blocking}. Only RPCs that never
  * block (no disk, no process, no lock held by a slow path) may be listed here: a blocking call on
- * a transport thread would stall every connection sharing it.
+ * a transport thread would stall every connection sharing it. Every call gets an executor from
+ * here, never null: null would leave the call on the server's executor, which runs inline once
+ * berthd serves ({@code StartupGate.lookupExecutor}).
  */
 final class InlineCallExecutor implements ServerCallExecutorSupplier {
   static final Set<String> INLINE_RPCS =

@@ -21,8 +21,8 @@ import java.util.concurrent.Executor;
 
 /**
  * The CRI services of a socket that is bound before they exist. A call that arrives while berthd
- * still opens its stores and recovers its pods waits here (on its own virtual thread: gRPC looks
- * methods up on the server's executor, never on a Netty event loop) until {@link #open}, so a
+ * still opens its stores and recovers its pods waits here (on a virtual thread: gRPC looks methods
+ * up on the server's executor, which is {@link #lookupExecutor}) until {@link #open}, so a
  * client can connect the moment the socket appears and no call ever sees a half-started daemon,
  * such as an empty pod list before recovery. A call whose deadline passes or that is cancelled
  * stops waiting, and one still waiting when berthd stops (or its start fails) ends UNAVAILABLE,

@@ -61,10 +61,19 @@ class StartupGateTest {
     lookups.execute(() -> ran.add("after"));
     assertThat(ran).as("a map lookup, run where the call arrived").containsExactly("after");
     assertThat(handedOff).hasSize(1);
+  }
+
+  @Test
+  void aGateClosedBeforeItOpenedLooksUpInlineToo() {
+    List<Runnable> handedOff = new ArrayList<>();
+    Executor lookups = gate.lookupExecutor(handedOff::add);
+    List<String> ran = new ArrayList<>();
 
     gate.close();
     lookups.execute(() -> ran.add("stopping"));
-    assertThat(ran).containsExactly("after", "stopping");
+
+    assertThat(ran).as("UNAVAILABLE at once, never a shut-down executor").containsExactly("stopping");
+    assertThat(handedOff).isEmpty();
   }
 
   @Test
