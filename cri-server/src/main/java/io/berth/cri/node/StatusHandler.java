@@ -28,6 +28,18 @@ public final class StatusHandler {
   private final Supplier<String> configJson;
   private final PodNetworkSettings podNetwork;
   private final BooleanSupplier userNamespaces;
+  /**
+   * The last plain answer and what it was built from. The kubelet asks every few seconds and the
+   * answer rarely changes: the same instance again is also the same bytes on the wire
+   * ({@code LastResponseBytes}). The handlers come from the configuration this handler was made
+   * with, so the readiness is all that can change.
+   */
+  private volatile Answered last;
+
+  /** What a plain Status answer depends on besides the configuration. */
+  private record Readiness(Condition runtime, Condition network, boolean userNamespaces) {}
+
+  private record Answered(Readiness readiness, StatusResponse response) {}
 
   public StatusHandler(
       RuntimeReadiness runtimeReadiness,
@@ -69,15 +81,28 @@ public final class StatusHandler {
   }
 
   public StatusResponse handle(StatusRequest request) {
+    Readiness now = new Readiness(runtimeReadiness.check(), networkReadiness.get(), userNamespaces.getAsBoolean());
+    Answered answered = last;
+    if (!request.getVerbose() && answered != null && answered.readiness().equals(now)) {
+      return answered.response();
+    }
+    StatusResponse response = build(now, request.getVerbose());
+    if (!request.getVerbose()) {
+      last = new Answered(now, response);
+    }
+    return response;
+  }
+
+  private StatusResponse build(Readiness now, boolean verbose) {
     StatusResponse.Builder response =
         StatusResponse.newBuilder()
             .setStatus(
                 RuntimeStatus.newBuilder()
-                    .addConditions(toProto(runtimeReadiness.check()))
-                    .addConditions(toProto(networkReadiness.get())))
-            .addAllRuntimeHandlers(handlers())
+                    .addConditions(toProto(now.runtime()))
+                    .addConditions(toProto(now.network())))
+            .addAllRuntimeHandlers(handlers(now.userNamespaces()))
             .setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(false));
-    if (request.getVerbose()) {
+    if (verbose) {
       response.putInfo("config", configJson.get());
       response.putInfo("podCIDRs", jsonArray(podNetwork.podCidrs()));
     }
@@ -85,9 +110,9 @@ public final class StatusHandler {
   }
 
   /** The default handler is listed under the empty name too, as the kubelet looks it up that way. */
-  private List<RuntimeHandler> handlers() {
+  private List<RuntimeHandler> handlers(boolean userNamespaces) {
     RuntimeHandlerFeatures features = RuntimeHandlerFeatures.newBuilder()
-        .setUserNamespaces(userNamespaces.getAsBoolean()).build();
+        .setUserNamespaces(userNamespaces).build();
     var handlers = new ArrayList<RuntimeHandler>();
     handlers.add(RuntimeHandler.newBuilder().setName("").setFeatures(features).build());
     config.runtime().handlers().keySet().stream()

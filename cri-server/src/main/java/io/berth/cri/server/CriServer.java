@@ -29,9 +29,14 @@ import java.util.concurrent.TimeUnit;
  * earlier wait for them, see {@link StartupGate}), then {@link #shutdown} once.
  */
 public final class CriServer implements AutoCloseable {
-  /** The kubelet's relists, every second: unchanged answers go out as the bytes sent last time. */
-  private static final Set<String> RELISTS = Set.of(RuntimeServiceGrpc.getListContainersMethod().getFullMethodName(),
-      RuntimeServiceGrpc.getListPodSandboxMethod().getFullMethodName());
+  /**
+   * What the kubelet asks again and again (relists every second, Status every few): an unchanged
+   * answer goes out as the bytes sent last time.
+   */
+  private static final Set<String> REPEATED_ANSWERS = Set.of(
+      RuntimeServiceGrpc.getListContainersMethod().getFullMethodName(),
+      RuntimeServiceGrpc.getListPodSandboxMethod().getFullMethodName(),
+      RuntimeServiceGrpc.getStatusMethod().getFullMethodName());
 
   private final Path socket;
   private final Server server;
@@ -104,7 +109,7 @@ public final class CriServer implements AutoCloseable {
   /** Serves {@code definitions} from now on, first to the calls that arrived before. */
   public void serve(List<BindableService> definitions) {
     services.open(definitions.stream()
-        .map(service -> LastResponseBytes.wrap(ServerInterceptors.intercept(service, interceptor), RELISTS))
+        .map(service -> LastResponseBytes.wrap(ServerInterceptors.intercept(service, interceptor), REPEATED_ANSWERS))
         .toList());
   }
 

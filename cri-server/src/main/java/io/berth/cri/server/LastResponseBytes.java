@@ -20,7 +20,8 @@ import java.util.Set;
  * them again when a call answers with the same message instance. The kubelet relists every pod
  * and container every second, and the list handlers answer an unchanged list with the same
  * response ({@code UnchangedList}); encoding it again (every ID, label and annotation) was most
- * of such a call under berthd's C1-only JIT.
+ * of such a call under berthd's C1-only JIT. Status, asked every few seconds, answers an
+ * unchanged readiness the same way ({@code StatusHandler}).
  */
 final class LastResponseBytes<T> implements MethodDescriptor.Marshaller<T> {
   /** A few: the kubelet relists with one or two filters, and each slot holds one response per relist. */

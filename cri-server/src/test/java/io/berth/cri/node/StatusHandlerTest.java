@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,28 @@ class StatusHandlerTest {
     assertThat(runtime.getStatus()).isFalse();
     assertThat(runtime.getReason()).isEqualTo("RuntimeBinaryMissing");
     assertThat(runtime.getMessage()).contains(dir.resolve("nope").toString()).contains("'runc'");
+  }
+
+  @Test
+  void anUnchangedReadinessIsAnsweredWithTheSameResponseAndAChangeIsSeenAtOnce(@TempDir Path dir) throws Exception {
+    Path runc = dir.resolve("runc");
+    AtomicReference<Condition> network = new AtomicReference<>(Condition.met(Condition.NETWORK_READY));
+    StatusHandler status = handler(withHandlerBinary(runc), network::get);
+    StatusRequest plain = StatusRequest.getDefaultInstance();
+
+    StatusResponse first = status.handle(plain);
+    assertThat(status.handle(plain)).as("the same bytes go out again").isSameAs(first);
+
+    network.set(Condition.unmet(Condition.NETWORK_READY, "NoConfig", "no CNI config"));
+    StatusResponse networkDown = status.handle(plain);
+    assertThat(networkDown.getStatus().getConditions(1).getReason()).isEqualTo("NoConfig");
+
+    Files.createFile(runc, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    assertThat(status.handle(plain).getStatus().getConditions(0).getStatus()).as("the binary is checked each call")
+        .isTrue();
+    StatusResponse verbose = status.handle(StatusRequest.newBuilder().setVerbose(true).build());
+    assertThat(verbose.getInfoMap()).containsKey("config");
+    assertThat(status.handle(plain).getInfoMap()).as("a verbose answer is never reused").isEmpty();
   }
 
   @Test
