@@ -222,7 +222,7 @@ final class MemoryBench {
       double[] aot = mapping(pid, "berthd.aot");
       note(report, "berthd smaps, " + NMT_PODS + " pods, NMT on", String.format(
           "PSS %.1f MB, anonymous %.1f MB, RSS %.1f MB; AOT cache %s",
-          DaemonMemory.mb(pid, "smaps_rollup", "Pss:"), DaemonMemory.mb(pid, "smaps_rollup", "Anonymous:"),
+          DaemonMemory.pssAsOnlyJvm(pid), DaemonMemory.mb(pid, "smaps_rollup", "Anonymous:"),
           DaemonMemory.mb(pid, "smaps_rollup", "Rss:"),
           aot[2] == 0 ? "not mapped" : String.format("%.0f mappings, RSS %.1f MB, PSS %.1f MB, of which %.1f MB"
               + " anonymous (pages the JVM wrote: copied from the file, never shared)", aot[2], aot[0], aot[1],
