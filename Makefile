@@ -55,7 +55,7 @@ DEB := target/berth_$(DEB_VERSION)_amd64.deb
 DEB_COMPRESS ?= -Zxz -z1
 
 .PHONY: all deps build run test unit-test integration-test bench clean install uninstall deb
-.PHONY: vm-image vm-test
+.PHONY: vm-image vm-test grpc-floor
 
 all: build
 
@@ -105,8 +105,25 @@ integration-test: build
 
 ## bench: the same CRI calls against berthd and Debian's containerd; prints medians and ratios.
 bench: deps build
-	$(MVN) -q test-compile exec:java -pl integration-tests -Dberth.home=$(CURDIR) \
+	$(MVN) -q test-compile -pl integration-tests
+	@$(MAKE) --no-print-directory grpc-floor
+	$(MVN) -q exec:java -pl integration-tests -Dberth.home=$(CURDIR) -Dberth.bench.floor=$(CURDIR)/$(FLOOR)/bin/grpc-floor \
 	  -Dexec.mainClass=io.berth.it.bench.SideBySideBench -Dexec.classpathScope=test
+
+# The floor group of make bench: the least a grpc-java server on berthd's jars costs on this JVM
+# (io.berth.it.bench.GrpcFloorServer answers Version and nothing else), run by a launcher made
+# from berthd's template with berthd's JVM flags, and an AOT cache trained by the same script.
+FLOOR := target/grpc-floor
+grpc-floor:
+	@rm -rf $(FLOOR) && mkdir -p $(FLOOR)/bin $(FLOOR)/jars/lib
+	@ln -s $(CURDIR)/cri-server/target/cri-server.jar $(CURDIR)/cri-server/target/native $(FLOOR)/jars/
+	@ln -s $(CURDIR)/cri-server/target/lib/*.jar $(FLOOR)/jars/lib/
+	@cd integration-tests/target/test-classes && \
+	  $(JAVA_HOME)/bin/jar cf $(CURDIR)/$(FLOOR)/jars/lib/grpc-floor.jar io/berth/it/bench/GrpcFloorServer*.class
+	@$(call launcher,io.berth.it.bench.GrpcFloorServer,grpc-floor,$(BERTHD_JAVA_OPTS),jars,make bench) \
+	  > $(FLOOR)/bin/grpc-floor
+	@chmod 0755 $(FLOOR)/bin/grpc-floor && ln -s $(CURDIR)/bin/berthctl $(FLOOR)/bin/berthctl
+	@cri-server/src/main/launcher/train-aot.sh $(FLOOR)/bin $(FLOOR)/jars grpc-floor
 
 ## install: the built jars, launchers, systemd unit, CNI example and a commented
 ## /etc/berth/config.toml (never overwritten) under DESTDIR/PREFIX, with an AOT cache trained for

@@ -5,6 +5,8 @@
 #
 #   train-aot.sh                  the build tree: bin/berthd, cache in cri-server/target
 #   train-aot.sh BINDIR JARDIR    an installed tree (make install): BINDIR/berthd, cache in JARDIR
+#   train-aot.sh BINDIR JARDIR NAME  another launcher of the template (make bench's grpc-floor):
+#                                 BINDIR/NAME, cache JARDIR/NAME.aot, driven with BINDIR/berthctl
 #
 # The cache belongs to the java that trained it (the launcher picks the same one: the jlinked
 # runtime in JARDIR/jre when there is one), so an installed tree is trained by its own launcher.
@@ -12,9 +14,11 @@ set -u
 top=$(CDPATH= cd -- "$(dirname -- "$0")/../../../.." && pwd)
 bin=${1:-$top/bin}
 jars=${2:-$top/cri-server/target}
+name=${3:-berthd}
 who=build
 [ $# -gt 0 ] && who=install
-out="$jars/berthd.aot"
+[ $# -gt 2 ] && who=$name
+out="$jars/$name.aot"
 work=$(mktemp -d /tmp/berth-aot.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 rm -f "$out" "$out.jars"
@@ -28,7 +32,7 @@ printf '[runtime]\ncgroup_driver = "cgroupfs"\n[images]\npinned = []\n' > "$work
 # lighter (PSS, `make bench`), start and first pod unchanged.
 BERTH_JAVA_OPTS="-XX:AOTCacheOutput=$out -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining \
   -Dberth.aot_training=true -Xlog:aot=off -Xlog:cds=off" \
-  "$bin/berthd" --config "$work/config.toml" --root "$work/root" --state "$work/state" >"$work/log" 2>&1 &
+  "$bin/$name" --config "$work/config.toml" --root "$work/root" --state "$work/state" >"$work/log" 2>&1 &
 pid=$!
 i=0
 while [ ! -S "$work/state/berth.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done

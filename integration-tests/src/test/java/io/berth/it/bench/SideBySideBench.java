@@ -29,7 +29,7 @@ public final class SideBySideBench {
         Files.createTempDirectory(Files.createDirectories(Path.of("target/bench-work").toAbsolutePath()), "run-");
     BenchReport report = new BenchReport();
 
-    // -Dberth.bench.only=calls|pulls|pods|memory|lists runs one group (for working on it); default: all.
+    // -Dberth.bench.only=calls|floor|pulls|pods|memory|lists runs one group (for working on it); default: all.
     String only = System.getProperty("berth.bench.only", "");
     if (only.isEmpty() || only.equals("calls")) {
       report.add("daemon start to serving socket",
@@ -44,6 +44,14 @@ public final class SideBySideBench {
             c -> c.runtime(5000).version(VersionRequest.getDefaultInstance()), berth, ctrd);
         timeCallsSideBySide(report, "Status round trip",
             c -> c.runtime(5000).status(StatusRequest.getDefaultInstance()), berth, ctrd);
+      }
+    }
+    if (only.isEmpty() || only.equals("floor")) {
+      Path floor = FloorBench.launcher();
+      if (floor == null) {
+        System.out.println("floor group skipped: -Dberth.bench.floor names no launcher (make bench builds it)");
+      } else {
+        FloorBench.run(work, floor, report);
       }
     }
     if (only.isEmpty() || only.equals("pulls")) {
