@@ -12,8 +12,8 @@ import java.util.Map;
  * The floor under berthd's fixed cost (issue 22): {@link GrpcFloorServer}, a grpc-java server that
  * answers Version and nothing else, started with berthd's JVM flags and its own AOT cache, against
  * berthd and containerd on the same machine at the same time. Its start to serving and idle PSS
- * are what no JVM berthd on these jars can go below; berthd's distance from it is what berth's own
- * work costs.
+ * are what berthd, a grpc-java server on Netty and this JVM, cannot go below; berthd's distance
+ * from it is what berth's own work costs.
  */
 final class FloorBench {
   private static final int STARTS = 7;
@@ -51,7 +51,7 @@ final class FloorBench {
         new Samples(floor).medianMillis() / new Samples(ctrd).medianMillis(),
         new Samples(berth).medianMillis() - new Samples(floor).medianMillis()));
 
-    // One of the two JVMs at a time: the JDK's pages they share would be counted twice.
+    // One JVM at a time, as on a node; containerd runs throughout, as in the memory group.
     try (ContainerdProcess containerd = ContainerdProcess.start(work.resolve("floor-ctrd-idle"))) {
       double floorPss;
       double floorAnon;
