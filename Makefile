@@ -104,17 +104,17 @@ integration-test: build
 	$(MVN) verify -pl integration-tests -Dberth.home=$(CURDIR)
 
 ## bench: the same CRI calls against berthd and Debian's containerd; prints medians and ratios.
-bench: deps build
-	$(MVN) -q test-compile -pl integration-tests
-	@$(MAKE) --no-print-directory grpc-floor
-	$(MVN) -q exec:java -pl integration-tests -Dberth.home=$(CURDIR) -Dberth.bench.floor=$(CURDIR)/$(FLOOR)/bin/grpc-floor \
+bench: deps grpc-floor
+	$(MVN) -q exec:java -pl integration-tests -Dberth.home=$(CURDIR) \
+	  -Dberth.bench.floor=$(CURDIR)/$(FLOOR)/bin/grpc-floor \
 	  -Dexec.mainClass=io.berth.it.bench.SideBySideBench -Dexec.classpathScope=test
 
-# The floor group of make bench: the least a grpc-java server on berthd's jars costs on this JVM
-# (io.berth.it.bench.GrpcFloorServer answers Version and nothing else), run by a launcher made
-# from berthd's template with berthd's JVM flags, and an AOT cache trained by the same script.
+## grpc-floor: make bench's floor in target/grpc-floor: a grpc-java server on berthd's jars that
+## answers Version only (io.berth.it.bench.GrpcFloorServer), with a launcher made from berthd's
+## template (berthd's JVM flags) and an AOT cache trained by the same script.
 FLOOR := target/grpc-floor
-grpc-floor:
+grpc-floor: build
+	$(MVN) -q test-compile -pl integration-tests
 	@rm -rf $(FLOOR) && mkdir -p $(FLOOR)/bin $(FLOOR)/jars/lib
 	@ln -s $(CURDIR)/cri-server/target/cri-server.jar $(CURDIR)/cri-server/target/native $(FLOOR)/jars/
 	@ln -s $(CURDIR)/cri-server/target/lib/*.jar $(FLOOR)/jars/lib/
@@ -124,6 +124,8 @@ grpc-floor:
 	  > $(FLOOR)/bin/grpc-floor
 	@chmod 0755 $(FLOOR)/bin/grpc-floor && ln -s $(CURDIR)/bin/berthctl $(FLOOR)/bin/berthctl
 	@cri-server/src/main/launcher/train-aot.sh $(FLOOR)/bin $(FLOOR)/jars grpc-floor
+	@# Without its cache the floor would start in ~1 s and bound nothing: stop here instead.
+	@test -f $(FLOOR)/jars/grpc-floor.aot || { echo "grpc-floor: no AOT cache was trained" >&2; exit 1; }
 
 ## install: the built jars, launchers, systemd unit, CNI example and a commented
 ## /etc/berth/config.toml (never overwritten) under DESTDIR/PREFIX, with an AOT cache trained for

@@ -5,7 +5,8 @@
 #
 #   train-aot.sh                  the build tree: bin/berthd, cache in cri-server/target
 #   train-aot.sh BINDIR JARDIR    an installed tree (make install): BINDIR/berthd, cache in JARDIR
-#   train-aot.sh BINDIR JARDIR NAME  another launcher of the template (make bench's grpc-floor):
+#   train-aot.sh BINDIR JARDIR NAME
+#                                 another launcher of the template (make bench's grpc-floor):
 #                                 BINDIR/NAME, cache JARDIR/NAME.aot, driven with BINDIR/berthctl
 #
 # The cache belongs to the java that trained it (the launcher picks the same one: the jlinked
@@ -48,7 +49,7 @@ if [ -f "$out" ]; then
   (cd "$jars" && stat -L -c '%n %s %Y' cri-server.jar lib/*.jar) > "$out.jars"
   echo "$who: trained AOT cache $out"
 else
-  echo "$who: warning: AOT cache training failed; berthd will start without it" >&2
+  echo "$who: warning: AOT cache training failed; $name will start without it" >&2
   cat "$work/log" >&2
 fi
 exit 0

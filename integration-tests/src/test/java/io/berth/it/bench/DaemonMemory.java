@@ -4,12 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /** Proportional (PSS) and resident (RSS) memory of a daemon and its monitor processes, in MB. */
 record DaemonMemory(double daemonPss, double daemonRss, double daemonAnon, double daemonFile, int monitors,
     double monitorsPss, double monitorsRss) {
-  /** A mapping's header line in smaps ("7f12...-7f13... r--p 00000000 08:01 1234  /path"). */
+  /** A mapping's header line in smaps (address range first), as opposed to its "Key: value" lines. */
   private static final Pattern MAPPING_HEADER = Pattern.compile("^[0-9a-f]+-[0-9a-f]+ ");
 
   double totalPss() {
@@ -59,23 +60,39 @@ record DaemonMemory(double daemonPss, double daemonRss, double daemonAnon, doubl
   static double pssAsOnlyJvm(long pid) throws IOException {
     double pss = mb(pid, "smaps_rollup", "Pss:");
     Path exe = Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe"));
-    if (exe.getParent() == null || !exe.getFileName().toString().equals("java")) {
+    Path javaHome = exe.getParent() == null ? null : exe.getParent().getParent();
+    if (javaHome == null || !exe.getFileName().toString().equals("java")) {
       return pss;
     }
-    String javaHome = exe.getParent().getParent() + "/";
-    long sharedKb = 0;
+    String prefix = javaHome + "/";
+    Mappings jdk = mappings(pid, path -> path.startsWith(prefix));
+    return pss + jdk.rssMb() - jdk.pssMb();
+  }
+
+  /** Summed sizes (MB) of a process's mappings whose file path passes {@code file}, and their count. */
+  record Mappings(int count, double rssMb, double pssMb, double anonMb) {}
+
+  static Mappings mappings(long pid, Predicate<String> file) throws IOException {
+    int count = 0;
+    long rss = 0;
+    long pss = 0;
+    long anon = 0;
     boolean inside = false;
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
       if (MAPPING_HEADER.matcher(line).find()) {
-        String[] fields = line.strip().split("\\s+");
-        inside = fields.length > 5 && fields[5].startsWith(javaHome);
+        // "7f12...-7f13... r--p 00000000 08:01 1234   /path": the path is all from the first '/'.
+        int slash = line.indexOf('/');
+        inside = slash >= 0 && file.test(line.substring(slash).strip());
+        count += inside ? 1 : 0;
       } else if (inside && line.startsWith("Rss:")) {
-        sharedKb += kb(line);
+        rss += kb(line);
       } else if (inside && line.startsWith("Pss:")) {
-        sharedKb -= kb(line);
+        pss += kb(line);
+      } else if (inside && line.startsWith("Anonymous:")) {
+        anon += kb(line);
       }
     }
-    return pss + sharedKb / 1024.0;
+    return new Mappings(count, rss / 1024.0, pss / 1024.0, anon / 1024.0);
   }
 
   private static long kb(String line) {

@@ -32,6 +32,7 @@ final class FloorBench {
       long begin = System.nanoTime();
       try (BerthdProcess server = BerthdProcess.startLauncher(launcher, work.resolve("floor-" + i), "", Map.of())) {
         floor.add(System.nanoTime() - begin);
+        requireCache(server);
       }
       begin = System.nanoTime();
       try (BerthdProcess berthd = BerthdProcess.start(work.resolve("floor-berth-" + i), "")) {
@@ -42,14 +43,18 @@ final class FloorBench {
         ctrd.add(System.nanoTime() - begin);
       }
     }
-    report.add("floor: gRPC server start to serving", new Samples(floor), new Samples(ctrd));
-    report.note("floor: start to serving, berthd", String.format(
+    Samples floorStarts = new Samples(floor);
+    Samples berthStarts = new Samples(berth);
+    Samples ctrdStarts = new Samples(ctrd);
+    // The row's "berth" column is the floor: the floor's name says so, and berthd's own starts of
+    // this group are in the note, next to it.
+    report.add("floor: gRPC server start to serving", floorStarts, ctrdStarts);
+    MemoryBench.note(report, "floor: start to serving, berthd", String.format(
         "berthd %.0f ms, the grpc-java floor %.0f ms, containerd %.0f ms (medians of %d, interleaved):"
             + " berthd/containerd %.2f, floor/containerd %.2f, berthd above the floor %.0f ms",
-        new Samples(berth).medianMillis(), new Samples(floor).medianMillis(), new Samples(ctrd).medianMillis(),
-        STARTS, new Samples(berth).medianMillis() / new Samples(ctrd).medianMillis(),
-        new Samples(floor).medianMillis() / new Samples(ctrd).medianMillis(),
-        new Samples(berth).medianMillis() - new Samples(floor).medianMillis()));
+        berthStarts.medianMillis(), floorStarts.medianMillis(), ctrdStarts.medianMillis(), STARTS,
+        berthStarts.medianMillis() / ctrdStarts.medianMillis(), floorStarts.medianMillis() / ctrdStarts.medianMillis(),
+        berthStarts.medianMillis() - floorStarts.medianMillis()));
 
     // One JVM at a time, as on a node; containerd runs throughout, as in the memory group.
     try (ContainerdProcess containerd = ContainerdProcess.start(work.resolve("floor-ctrd-idle"))) {
@@ -66,12 +71,18 @@ final class FloorBench {
         berthPss = DaemonMemory.pssAsOnlyJvm(berthd.pid());
       }
       double ctrdPss = DaemonMemory.pssAsOnlyJvm(containerd.pid());
-      String note = String.format(
+      MemoryBench.note(report, "floor: idle PSS", String.format(
           "the grpc-java floor %.1f MB (%.1f anonymous), berthd %.1f MB, containerd %.1f MB, each JVM alone:"
               + " floor/containerd %.2f, berthd above the floor %.1f MB",
-          floorPss, floorAnon, berthPss, ctrdPss, floorPss / ctrdPss, berthPss - floorPss);
-      report.note("floor: idle PSS", note);
-      System.out.printf("%-34s %s%n", "floor: idle PSS", note);
+          floorPss, floorAnon, berthPss, ctrdPss, floorPss / ctrdPss, berthPss - floorPss));
+    }
+  }
+
+  /** A floor without its AOT cache starts in ~1 s and would bound nothing (the launcher says so). */
+  private static void requireCache(BerthdProcess server) {
+    if (server.logText().contains("starting without it")) {
+      throw new IllegalStateException("the grpc-floor launcher ran without its AOT cache (make grpc-floor "
+          + "trains it):\n" + server.logText());
     }
   }
 

@@ -43,7 +43,6 @@ final class MemoryBench {
   private static final Pattern NMT_CATEGORY =
       Pattern.compile("^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB");
   private static final Pattern NMT_COUNT = Pattern.compile("^\\((classes|threads) #(\\d+)\\)");
-  private static final Pattern MAPPING_HEADER = Pattern.compile("^[0-9a-f]+-[0-9a-f]+ ");
   private static final Pattern NMT_TOTAL = Pattern.compile("^Total: reserved=(\\d+)KB, committed=(\\d+)KB");
 
   private MemoryBench() {}
@@ -219,14 +218,14 @@ final class MemoryBench {
       Files.writeString(raw, summary);
       note(report, "berthd NMT committed, " + NMT_PODS + " pods", nmtCategories(summary) + " (" + raw + ")");
       long pid = berthd.pid();
-      double[] aot = mapping(pid, "berthd.aot");
+      DaemonMemory.Mappings aot = DaemonMemory.mappings(pid, path -> path.endsWith("berthd.aot"));
       note(report, "berthd smaps, " + NMT_PODS + " pods, NMT on", String.format(
           "PSS %.1f MB, anonymous %.1f MB, RSS %.1f MB; AOT cache %s",
           DaemonMemory.pssAsOnlyJvm(pid), DaemonMemory.mb(pid, "smaps_rollup", "Anonymous:"),
           DaemonMemory.mb(pid, "smaps_rollup", "Rss:"),
-          aot[2] == 0 ? "not mapped" : String.format("%.0f mappings, RSS %.1f MB, PSS %.1f MB, of which %.1f MB"
-              + " anonymous (pages the JVM wrote: copied from the file, never shared)", aot[2], aot[0], aot[1],
-              aot[3])));
+          aot.count() == 0 ? "not mapped" : String.format("%d mappings, RSS %.1f MB, PSS %.1f MB, of which %.1f MB"
+              + " anonymous (pages the JVM wrote: copied from the file, never shared)", aot.count(), aot.rssMb(),
+              aot.pssMb(), aot.anonMb())));
     }
   }
 
@@ -260,35 +259,6 @@ final class MemoryBench {
     return out.toString();
   }
 
-  /**
-   * Summed Rss and Pss (MB) of the mappings of a file whose path ends with {@code suffix}, their
-   * count, and their Anonymous MB.
-   */
-  private static double[] mapping(long pid, String suffix) throws IOException {
-    double[] sums = new double[4];
-    boolean inside = false;
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
-      if (MAPPING_HEADER.matcher(line).find()) {
-        // A mapping's header ("7f12...-7f13... r--p 00000000 08:01 1234  /path"); its fields follow.
-        inside = line.strip().endsWith(suffix);
-        if (inside) {
-          sums[2]++;
-        }
-      } else if (inside && line.startsWith("Rss:")) {
-        sums[0] += kbToMb(line, "Rss:");
-      } else if (inside && line.startsWith("Pss:")) {
-        sums[1] += kbToMb(line, "Pss:");
-      } else if (inside && line.startsWith("Anonymous:")) {
-        sums[3] += kbToMb(line, "Anonymous:");
-      }
-    }
-    return sums;
-  }
-
-  private static double kbToMb(String line, String key) {
-    return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]) / 1024.0;
-  }
-
   private static DaemonMemory berthMemory(BerthdProcess berthd) throws IOException {
     return DaemonMemory.of(List.of(berthd.pid()), "conmon", berthd.stateDir().toString());
   }
@@ -312,7 +282,7 @@ final class MemoryBench {
   }
 
   /** A note, also printed at once: the group takes minutes, and a later failure must not lose it. */
-  private static void note(BenchReport report, String name, String value) {
+  static void note(BenchReport report, String name, String value) {
     report.note(name, value);
     System.out.printf("%-34s %s%n", name, value);
   }
